@@ -1,0 +1,15 @@
+DROP TABLE IF EXISTS audit_log;
+DROP TABLE IF EXISTS outbox;
+DROP TABLE IF EXISTS index_events;
+DROP TABLE IF EXISTS consents;
+DROP TABLE IF EXISTS offers;
+DROP TABLE IF EXISTS procurements;
+DROP TABLE IF EXISTS mentors;
+DROP TABLE IF EXISTS candidates;
+DROP TABLE IF EXISTS needs;
+DROP TABLE IF EXISTS memberships;
+DROP TABLE IF EXISTS organisations;
+DROP TABLE IF EXISTS api_tokens;
+DROP TABLE IF EXISTS officer_scopes;
+DROP TABLE IF EXISTS users;
+DROP FUNCTION IF EXISTS audit_log_append_only;

@@ -1,0 +1,165 @@
+//! The `heartland` command line.
+
+use crate::config::Settings;
+use crate::db::{self, Db, User};
+use crate::domain::{Email, Municipality};
+use crate::web::Application;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::BufRead;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "heartland", version, about = "Heartland Match: matches for KTP placements, mentoring and early procurement dialogue")]
+pub struct Cli {
+    /// A settings file (default: heartland.toml in the working directory, if there).
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    /// Where the SQLite file, the index and written mail live.
+    #[arg(long, global = true)]
+    pub data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the web service.
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long)]
+        bind: Option<String>,
+        /// Load the demo region first if the database holds none of it.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations.
+    Migrate,
+    /// Load the demo region (organisations, needs, candidates, mentors, procurements, offers).
+    Demo,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Create an officer or admin (or update one), the password read from standard input.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_enum)]
+        role: StaffRole,
+        /// A municipality the officer acts for, e.g. NO-5025; repeat for several.
+        #[arg(long)]
+        municipality: Vec<String>,
+        #[arg(long)]
+        name: Option<String>,
+        /// Language of the interface and emails: sv, nb or en.
+        #[arg(long, default_value = "sv")]
+        locale: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum StaffRole {
+    Officer,
+    Admin,
+}
+
+impl StaffRole {
+    fn as_str(self) -> &'static str {
+        match self {
+            StaffRole::Officer => "officer",
+            StaffRole::Admin => "admin",
+        }
+    }
+}
+
+fn open(settings: &Settings) -> anyhow::Result<Db> {
+    let db = Db::connect(&settings.database_url(), settings.db_pool_size)?;
+    let applied = db.migrate()?;
+    if applied > 0 {
+        tracing::info!(applied, backend = db.backend_name(), "migrations applied");
+    }
+    Ok(db)
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut settings = Settings::load(cli.config.as_deref())?;
+    if let Some(dir) = cli.data_dir {
+        settings.data_dir = dir;
+    }
+    match cli.command {
+        Command::Serve { bind, demo } => {
+            if let Some(b) = bind {
+                settings.bind = b;
+            }
+            let db = open(&settings)?;
+            if demo {
+                let (db2, s2) = (db.clone(), settings.clone());
+                tokio::task::spawn_blocking(move || crate::demo::load(&db2, &s2)).await??;
+            }
+            let app = Application::build(settings.clone(), db)?;
+            tracing::info!(port = app.port(), backend = %settings.bind, "listening");
+            println!("Heartland Match is listening on http://{}", settings.bind.replace(":0", &format!(":{}", app.port())));
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            let db = Db::connect(&settings.database_url(), 2)?;
+            let n = db.migrate()?;
+            println!("{n} migrations applied ({})", db.backend_name());
+        }
+        Command::Demo => {
+            let db = open(&settings)?;
+            tokio::task::spawn_blocking(move || crate::demo::load(&db, &settings)).await??;
+        }
+        Command::User { command: UserCommand::Create { email, role, municipality, name, locale } } => {
+            let db = open(&settings)?;
+            let password = read_password()?;
+            tokio::task::spawn_blocking(move || create_staff(&db, &email, role, &municipality, name, &locale, &password)).await??;
+        }
+    }
+    Ok(())
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\r', '\n']).to_string();
+    crate::auth::check_new_password(&password).map_err(|e| anyhow::anyhow!("the password {e}"))?;
+    Ok(password)
+}
+
+fn create_staff(db: &Db, email: &str, role: StaffRole, municipalities: &[String], name: Option<String>, locale: &str, password: &str) -> anyhow::Result<()> {
+    let email = Email::parse(email).map_err(|e| anyhow::anyhow!("--email {e}"))?;
+    anyhow::ensure!(crate::records::LOCALES.contains(&locale), "--locale must be sv, nb or en");
+    let scopes: Vec<String> = municipalities
+        .iter()
+        .map(|m| Municipality::parse_key(m).map(|m| m.key()).map_err(|e| anyhow::anyhow!("--municipality {e}")))
+        .collect::<anyhow::Result<_>>()?;
+    anyhow::ensure!(matches!(role, StaffRole::Admin) || !scopes.is_empty(), "an officer needs at least one --municipality");
+    let hash = crate::auth::hash_password(password)?;
+    let name = name.unwrap_or_else(|| email.as_str().split('@').next().unwrap_or_default().to_string());
+    let id = db.write_blocking(|c| -> anyhow::Result<String> {
+        let id = match User::by_email(c, email.as_str())? {
+            Some(u) => {
+                User::set_password(c, &u.id, &hash)?;
+                User::set_role(c, &u.id, role.as_str())?;
+                u.id
+            }
+            None => User::insert(c, &db::NewUser {
+                email: email.as_str(), display_name: &name, phone: None, locale,
+                role: role.as_str(), password_hash: Some(&hash),
+            })?,
+        };
+        for m in &scopes {
+            User::add_scope(c, &id, m)?;
+        }
+        db::audit(c, None, "role_granted", "user", Some(&id), serde_json::json!({"role": role.as_str(), "municipalities": scopes, "by": "cli"}))?;
+        Ok(id)
+    })?;
+    println!("{} {id} is ready; get a token with POST /api/v1/auth/token", role.as_str());
+    Ok(())
+}

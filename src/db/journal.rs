@@ -1,0 +1,96 @@
+//! The rows a change writes beside itself, in the same transaction: the search index's change
+//! feed, the email outbox, consents and the append-only audit log.
+
+use super::schema::{audit_log, consents, index_events, outbox};
+use super::{new_id, now, DbConn};
+use diesel::prelude::*;
+
+/// Records that `kind`/`id` changed (`upsert`) or went away (`delete`), for the indexer.
+pub fn index_event(conn: &mut DbConn, kind: &str, id: &str, op: &str) -> QueryResult<()> {
+    diesel::insert_into(index_events::table)
+        .values((
+            index_events::entity_kind.eq(kind),
+            index_events::entity_id.eq(id),
+            index_events::op.eq(op),
+            index_events::created_at.eq(now()),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+pub struct NewEmail<'a> {
+    pub recipient_user_id: Option<&'a str>,
+    pub to_address: &'a str,
+    pub template: &'a str,
+    pub locale: &'a str,
+    pub params: serde_json::Value,
+}
+
+/// Queues an email; the mailer renders and sends it. The Message-ID is fixed now so that every
+/// retry sends the same message.
+pub fn enqueue_email(conn: &mut DbConn, email: NewEmail<'_>, mail_domain: &str) -> QueryResult<String> {
+    let id = new_id();
+    let at = now();
+    diesel::insert_into(outbox::table)
+        .values((
+            outbox::id.eq(&id),
+            outbox::recipient_user_id.eq(email.recipient_user_id),
+            outbox::to_address.eq(email.to_address),
+            outbox::template.eq(email.template),
+            outbox::locale.eq(email.locale),
+            outbox::params.eq(email.params.to_string()),
+            outbox::message_id.eq(format!("<{id}@{mail_domain}>")),
+            outbox::status.eq("pending"),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(at),
+            outbox::created_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+/// Records the given consents of `user`, with the text version and who recorded them.
+pub fn record_consents(
+    conn: &mut DbConn,
+    user: &str,
+    purposes: &[&str],
+    text_version: &str,
+    recorded_by: Option<&str>,
+) -> QueryResult<()> {
+    let at = now();
+    for purpose in purposes {
+        diesel::insert_into(consents::table)
+            .values((
+                consents::id.eq(new_id()),
+                consents::user_id.eq(user),
+                consents::purpose.eq(*purpose),
+                consents::text_version.eq(text_version),
+                consents::given_at.eq(at),
+                consents::recorded_by.eq(recorded_by),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Appends to the audit log. `detail` must name no person: ids, never names or addresses.
+pub fn audit(
+    conn: &mut DbConn,
+    actor: Option<&str>,
+    action: &str,
+    subject_kind: &str,
+    subject_id: Option<&str>,
+    detail: serde_json::Value,
+) -> QueryResult<()> {
+    diesel::insert_into(audit_log::table)
+        .values((
+            audit_log::at.eq(now()),
+            audit_log::actor_id.eq(actor),
+            audit_log::action.eq(action),
+            audit_log::subject_kind.eq(subject_kind),
+            audit_log::subject_id.eq(subject_id),
+            audit_log::detail.eq(detail.to_string()),
+        ))
+        .execute(conn)
+        .map(drop)
+}

@@ -1,0 +1,173 @@
+//! Storage: one diesel code path over SQLite (default, embedded) and PostgreSQL (for scale).
+//! Every call runs on the blocking pool; writes run in one transaction each.
+
+mod journal;
+mod records;
+pub mod schema;
+mod users;
+
+pub use journal::{audit, enqueue_email, index_event, record_consents, NewEmail};
+pub use records::{ListFilter, Record, RecordRow, Visible};
+pub use users::{NewUser, User};
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::sync::{Arc, Mutex};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// PostgreSQL is listed first: a `MultiConnection` tries its variants in order.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+    #[error(transparent)]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error("the blocking task failed: {0}")]
+    Join(String),
+}
+
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
+        if let DbConn::Sqlite(c) = conn {
+            // WAL lets readers run beside the one writer; the busy timeout makes a second
+            // process (the CLI next to a running server) wait instead of failing.
+            c.batch_execute(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+            )
+            .map_err(diesel::r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
+
+/// The pool, and for SQLite the lock that keeps this process to one writer at a time, so that
+/// concurrent requests queue for the write lock instead of failing with "database is locked".
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool<ConnectionManager<DbConn>>,
+    write_lock: Option<Arc<Mutex<()>>>,
+}
+
+impl Db {
+    /// Connects to `url`: `postgres://…` or a SQLite file path (optionally `sqlite://path`).
+    pub fn connect(url: &str, max_size: u32) -> anyhow::Result<Db> {
+        let is_pg = url.starts_with("postgres://") || url.starts_with("postgresql://");
+        let url = url.strip_prefix("sqlite://").unwrap_or(url).to_string();
+        if is_pg {
+            // A MultiConnection hides why a connect failed; one direct attempt surfaces it.
+            PgConnection::establish(&url)
+                .map_err(|e| anyhow::anyhow!("cannot connect to PostgreSQL: {e}"))?;
+        } else if let Some(dir) = std::path::Path::new(&url).parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir)?;
+            }
+        }
+        let pool = Pool::builder()
+            .max_size(if is_pg { max_size } else { max_size.min(8) })
+            .connection_customizer(Box::new(SqlitePragmas))
+            .build(ConnectionManager::<DbConn>::new(url))?;
+        let write_lock = (!is_pg).then(|| Arc::new(Mutex::new(())));
+        Ok(Db { pool, write_lock })
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        if self.write_lock.is_some() { "sqlite" } else { "postgres" }
+    }
+
+    /// Applies the embedded migrations of this backend that are not yet applied.
+    pub fn migrate(&self) -> anyhow::Result<usize> {
+        let mut conn = self.pool.get()?;
+        let applied = match &mut *conn {
+            DbConn::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+            DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+        }
+        .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+        Ok(applied.len())
+    }
+
+    /// Ready: the database answers and every embedded migration is applied.
+    pub fn ready(&self) -> anyhow::Result<()> {
+        let mut conn = self.pool.get()?;
+        let pending = match &mut *conn {
+            DbConn::Pg(c) => c.has_pending_migration(POSTGRES_MIGRATIONS),
+            DbConn::Sqlite(c) => c.has_pending_migration(SQLITE_MIGRATIONS),
+        }
+        .map_err(|e| anyhow::anyhow!("cannot read the migrations table: {e}"))?;
+        anyhow::ensure!(!pending, "migrations are pending");
+        Ok(())
+    }
+
+    /// Runs `f` with a connection, off the async executor.
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().map_err(DbError::from)?;
+            f(&mut *conn)
+        })
+        .await
+        .map_err(|e| DbError::Join(e.to_string()))?
+    }
+
+    /// Runs `f` in one transaction, off the async executor: all of it is written or none.
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + From<diesel::result::Error> + Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.write_blocking(f))
+            .await
+            .map_err(|e| DbError::Join(e.to_string()))?
+    }
+
+    /// The same as [`Db::write`], for callers already off the executor (the CLI).
+    pub fn write_blocking<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        E: From<DbError> + From<diesel::result::Error>,
+        F: FnOnce(&mut DbConn) -> Result<T, E>,
+    {
+        let mut conn = self.pool.get().map_err(DbError::from)?;
+        let _guard = self
+            .write_lock
+            .as_ref()
+            .map(|l| l.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+        let conn: &mut DbConn = &mut conn;
+        conn.transaction(f)
+    }
+
+    pub fn conn(&self) -> Result<diesel::r2d2::PooledConnection<ConnectionManager<DbConn>>, DbError> {
+        Ok(self.pool.get()?)
+    }
+}
+
+/// Now, in UTC, to the microsecond (what both backends store).
+pub fn now() -> time::PrimitiveDateTime {
+    let t = time::OffsetDateTime::now_utc();
+    let t = t.replace_nanosecond(t.microsecond() * 1000).unwrap_or(t);
+    time::PrimitiveDateTime::new(t.date(), t.time())
+}
+
+/// A new time-ordered id.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

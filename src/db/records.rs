@@ -1,0 +1,187 @@
+//! The six record tables (organisations, needs, candidates, mentors, procurements, offers)
+//! through one set of functions: the tables share their columns, so a macro writes the same
+//! queries for each and [`Record`] picks the table.
+
+use super::{schema, DbConn};
+use diesel::prelude::*;
+use time::PrimitiveDateTime;
+
+/// Which record table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Record {
+    Organisation,
+    Need,
+    Candidate,
+    Mentor,
+    Procurement,
+    Offer,
+}
+
+impl Record {
+    pub const ALL: [Record; 6] = [
+        Record::Organisation,
+        Record::Need,
+        Record::Candidate,
+        Record::Mentor,
+        Record::Procurement,
+        Record::Offer,
+    ];
+
+    /// The singular name used in index events, errors and matches.
+    pub fn name(self) -> &'static str {
+        match self {
+            Record::Organisation => "organisation",
+            Record::Need => "need",
+            Record::Candidate => "candidate",
+            Record::Mentor => "mentor",
+            Record::Procurement => "procurement",
+            Record::Offer => "offer",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset)]
+#[diesel(table_name = schema::needs)]
+#[diesel(treat_none_as_null = true)]
+pub struct RecordRow {
+    pub id: String,
+    pub owner_id: String,
+    pub organisation_id: Option<String>,
+    pub municipality: String,
+    pub county: String,
+    pub kind: String,
+    pub status: String,
+    pub data: String,
+    pub created_at: PrimitiveDateTime,
+    pub updated_at: PrimitiveDateTime,
+}
+
+/// Which rows a viewer may see in a list, decided by the access policy.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Visible {
+    All,
+    /// Rows in one of these statuses, or of one of these organisations, or of this owner.
+    Where {
+        statuses: Vec<String>,
+        organisations: Vec<String>,
+        owner: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub municipality: Option<String>,
+    pub county: Option<String>,
+    pub status: Option<String>,
+    pub kind: Option<String>,
+    pub organisation_id: Option<String>,
+    /// Rows with an id greater than this (ids are time-ordered).
+    pub after: Option<String>,
+    pub limit: i64,
+}
+
+macro_rules! record_store {
+    ($($variant:ident => $table:ident),* $(,)?) => {
+        impl Record {
+            pub fn find(self, conn: &mut DbConn, id: &str) -> QueryResult<Option<RecordRow>> {
+                match self {$(
+                    Record::$variant => schema::$table::table
+                        .find(id)
+                        .select(schema::$table::all_columns)
+                        .first::<RecordRow>(conn)
+                        .optional(),
+                )*}
+            }
+
+            pub fn insert(self, conn: &mut DbConn, row: &RecordRow) -> QueryResult<()> {
+                match self {$(
+                    Record::$variant => {
+                        use schema::$table::dsl as t;
+                        diesel::insert_into(t::$table)
+                            .values((
+                                t::id.eq(&row.id), t::owner_id.eq(&row.owner_id),
+                                t::organisation_id.eq(&row.organisation_id),
+                                t::municipality.eq(&row.municipality), t::county.eq(&row.county),
+                                t::kind.eq(&row.kind), t::status.eq(&row.status),
+                                t::data.eq(&row.data), t::created_at.eq(row.created_at),
+                                t::updated_at.eq(row.updated_at),
+                            ))
+                            .execute(conn)
+                            .map(drop)
+                    }
+                )*}
+            }
+
+            /// Replaces everything but the id, owner and creation time.
+            pub fn update(self, conn: &mut DbConn, row: &RecordRow) -> QueryResult<usize> {
+                match self {$(
+                    Record::$variant => {
+                        use schema::$table::dsl as t;
+                        diesel::update(t::$table.find(&row.id))
+                            .set((
+                                t::organisation_id.eq(&row.organisation_id),
+                                t::municipality.eq(&row.municipality), t::county.eq(&row.county),
+                                t::kind.eq(&row.kind), t::status.eq(&row.status),
+                                t::data.eq(&row.data), t::updated_at.eq(row.updated_at),
+                            ))
+                            .execute(conn)
+                    }
+                )*}
+            }
+
+            pub fn delete(self, conn: &mut DbConn, id: &str) -> QueryResult<usize> {
+                match self {$(
+                    Record::$variant => diesel::delete(schema::$table::table.find(id)).execute(conn),
+                )*}
+            }
+
+            /// Whether a person already has a record of this kind (one profile each).
+            pub fn exists_for_owner(self, conn: &mut DbConn, owner: &str) -> QueryResult<bool> {
+                match self {$(
+                    Record::$variant => {
+                        use schema::$table::dsl as t;
+                        diesel::select(diesel::dsl::exists(t::$table.filter(t::owner_id.eq(owner))))
+                            .get_result(conn)
+                    }
+                )*}
+            }
+
+            /// One page of rows in id order.
+            pub fn list(self, conn: &mut DbConn, visible: &Visible, f: &ListFilter) -> QueryResult<Vec<RecordRow>> {
+                match self {$(
+                    Record::$variant => {
+                        use schema::$table::dsl as t;
+                        let mut q = t::$table.select(t::$table::all_columns()).into_boxed();
+                        match visible {
+                            Visible::All => {}
+                            Visible::Where { statuses, organisations, owner } => {
+                                q = q.filter(
+                                    t::status.eq_any(statuses.clone())
+                                        .or(t::organisation_id.assume_not_null().eq_any(organisations.clone()))
+                                        .or(t::owner_id.eq(owner.clone().unwrap_or_default())),
+                                )
+                            }
+                        }
+                        if let Some(v) = &f.municipality { q = q.filter(t::municipality.eq(v.clone())); }
+                        if let Some(v) = &f.county { q = q.filter(t::county.eq(v.clone())); }
+                        if let Some(v) = &f.status { q = q.filter(t::status.eq(v.clone())); }
+                        if let Some(v) = &f.kind { q = q.filter(t::kind.eq(v.clone())); }
+                        if let Some(v) = &f.organisation_id { q = q.filter(t::organisation_id.eq(v.clone())); }
+                        if let Some(v) = &f.after { q = q.filter(t::id.gt(v.clone())); }
+                        q.order(t::id.asc()).limit(f.limit).load::<RecordRow>(conn)
+                    }
+                )*}
+            }
+        }
+    };
+}
+
+record_store!(
+    Organisation => organisations,
+    Need => needs,
+    Candidate => candidates,
+    Mentor => mentors,
+    Procurement => procurements,
+    Offer => offers,
+);

@@ -1,0 +1,124 @@
+//! The tables, as diesel sees them. Written by hand from `migrations/`: the two backends share
+//! one schema so that one code path serves both.
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        display_name -> Text,
+        phone -> Nullable<Text>,
+        locale -> Text,
+        role -> Text,
+        password_hash -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    officer_scopes (user_id, municipality) {
+        user_id -> Text,
+        municipality -> Text,
+    }
+}
+
+diesel::table! {
+    api_tokens (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    memberships (user_id, organisation_id) {
+        user_id -> Text,
+        organisation_id -> Text,
+        role -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    consents (id) {
+        id -> Text,
+        user_id -> Text,
+        purpose -> Text,
+        text_version -> Text,
+        given_at -> Timestamp,
+        withdrawn_at -> Nullable<Timestamp>,
+        recorded_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    index_events (seq) {
+        seq -> BigInt,
+        entity_kind -> Text,
+        entity_id -> Text,
+        op -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        recipient_user_id -> Nullable<Text>,
+        to_address -> Text,
+        template -> Text,
+        locale -> Text,
+        params -> Text,
+        message_id -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    audit_log (seq) {
+        seq -> BigInt,
+        at -> Timestamp,
+        actor_id -> Nullable<Text>,
+        action -> Text,
+        subject_kind -> Text,
+        subject_id -> Nullable<Text>,
+        detail -> Text,
+    }
+}
+
+/// The six record tables share their columns: the fields the service filters and authorises
+/// on are columns, the validated record itself is `data` (JSON).
+macro_rules! record_table {
+    ($($name:ident),*) => {$(
+        diesel::table! {
+            $name (id) {
+                id -> Text,
+                owner_id -> Text,
+                organisation_id -> Nullable<Text>,
+                municipality -> Text,
+                county -> Text,
+                kind -> Text,
+                status -> Text,
+                data -> Text,
+                created_at -> Timestamp,
+                updated_at -> Timestamp,
+            }
+        }
+    )*};
+}
+
+record_table!(organisations, needs, candidates, mentors, procurements, offers);
+
+diesel::joinable!(api_tokens -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users, officer_scopes, api_tokens, memberships, consents, index_events, outbox, audit_log,
+    organisations, needs, candidates, mentors, procurements, offers
+);

@@ -1,0 +1,145 @@
+//! People with accounts, their officer scopes, organisation memberships and API tokens.
+
+use super::schema::{api_tokens, memberships, officer_scopes, users};
+use super::DbConn;
+use diesel::prelude::*;
+use time::PrimitiveDateTime;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub display_name: String,
+    pub phone: Option<String>,
+    pub locale: String,
+    pub role: String,
+    pub password_hash: Option<String>,
+    pub created_at: PrimitiveDateTime,
+    pub updated_at: PrimitiveDateTime,
+}
+
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub phone: Option<&'a str>,
+    pub locale: &'a str,
+    pub role: &'a str,
+    pub password_hash: Option<&'a str>,
+}
+
+const USER_COLUMNS: (
+    users::id, users::email, users::display_name, users::phone, users::locale, users::role,
+    users::password_hash, users::created_at, users::updated_at,
+) = (
+    users::id, users::email, users::display_name, users::phone, users::locale, users::role,
+    users::password_hash, users::created_at, users::updated_at,
+);
+
+impl User {
+    pub fn insert(conn: &mut DbConn, new: &NewUser<'_>) -> QueryResult<String> {
+        let id = super::new_id();
+        let now = super::now();
+        diesel::insert_into(users::table)
+            .values((
+                users::id.eq(&id), users::email.eq(new.email),
+                users::display_name.eq(new.display_name), users::phone.eq(new.phone),
+                users::locale.eq(new.locale), users::role.eq(new.role),
+                users::password_hash.eq(new.password_hash),
+                users::created_at.eq(now), users::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        Ok(id)
+    }
+
+    pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<User>> {
+        users::table.find(id).select(USER_COLUMNS).first(conn).optional()
+    }
+
+    pub fn by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<User>> {
+        users::table
+            .filter(users::email.eq(email))
+            .select(USER_COLUMNS)
+            .first(conn)
+            .optional()
+    }
+
+    pub fn set_password(conn: &mut DbConn, id: &str, hash: &str) -> QueryResult<usize> {
+        diesel::update(users::table.find(id))
+            .set((users::password_hash.eq(hash), users::updated_at.eq(super::now())))
+            .execute(conn)
+    }
+
+    pub fn set_role(conn: &mut DbConn, id: &str, role: &str) -> QueryResult<usize> {
+        diesel::update(users::table.find(id))
+            .set((users::role.eq(role), users::updated_at.eq(super::now())))
+            .execute(conn)
+    }
+
+    pub fn scopes(conn: &mut DbConn, id: &str) -> QueryResult<Vec<String>> {
+        officer_scopes::table
+            .filter(officer_scopes::user_id.eq(id))
+            .select(officer_scopes::municipality)
+            .order(officer_scopes::municipality)
+            .load(conn)
+    }
+
+    pub fn add_scope(conn: &mut DbConn, id: &str, municipality: &str) -> QueryResult<()> {
+        let exists: bool = diesel::select(diesel::dsl::exists(
+            officer_scopes::table
+                .filter(officer_scopes::user_id.eq(id))
+                .filter(officer_scopes::municipality.eq(municipality)),
+        ))
+        .get_result(conn)?;
+        if !exists {
+            diesel::insert_into(officer_scopes::table)
+                .values((officer_scopes::user_id.eq(id), officer_scopes::municipality.eq(municipality)))
+                .execute(conn)?;
+        }
+        Ok(())
+    }
+
+    pub fn organisations(conn: &mut DbConn, id: &str) -> QueryResult<Vec<String>> {
+        memberships::table
+            .filter(memberships::user_id.eq(id))
+            .select(memberships::organisation_id)
+            .order(memberships::organisation_id)
+            .load(conn)
+    }
+
+    pub fn join_organisation(conn: &mut DbConn, id: &str, organisation: &str, role: &str) -> QueryResult<()> {
+        diesel::insert_into(memberships::table)
+            .values((
+                memberships::user_id.eq(id),
+                memberships::organisation_id.eq(organisation),
+                memberships::role.eq(role),
+                memberships::created_at.eq(super::now()),
+            ))
+            .execute(conn)
+            .map(drop)
+    }
+
+    pub fn insert_token(conn: &mut DbConn, id: &str, token_hash: &str, expires_at: PrimitiveDateTime) -> QueryResult<()> {
+        diesel::insert_into(api_tokens::table)
+            .values((
+                api_tokens::token_hash.eq(token_hash),
+                api_tokens::user_id.eq(id),
+                api_tokens::created_at.eq(super::now()),
+                api_tokens::expires_at.eq(expires_at),
+            ))
+            .execute(conn)
+            .map(drop)
+    }
+
+    /// The user a live (unexpired, unrevoked) token belongs to.
+    pub fn by_token(conn: &mut DbConn, token_hash: &str) -> QueryResult<Option<User>> {
+        api_tokens::table
+            .inner_join(users::table)
+            .filter(api_tokens::token_hash.eq(token_hash))
+            .filter(api_tokens::revoked_at.is_null())
+            .filter(api_tokens::expires_at.gt(super::now()))
+            .select(USER_COLUMNS)
+            .first(conn)
+            .optional()
+    }
+}

@@ -1,0 +1,178 @@
+//! The demo region's needs, people and procurements. Invented, but written as the programme's
+//! users would write them, each in their own language.
+
+use super::{Loader, Orgs};
+use crate::records::candidate::Candidate;
+use crate::records::mentor::Mentor;
+use crate::records::need::Need;
+use crate::records::offer::Offer;
+use crate::records::procurement::Procurement;
+use serde_json::json;
+
+/// (organisation, title, description, kind, skills, languages, months, start, remote, cross-border, KTP-target)
+type NeedRow = (&'static str, &'static str, &'static str, &'static str, &'static [&'static str], &'static [(&'static str, &'static str)], i64, &'static str, bool, bool, bool);
+
+const NEEDS: &[NeedRow] = &[
+    ("morasagen", "Digitalisering av sågverkets produktionsflöde",
+     "Vi vill mäta och styra flödet från timmerplan till brädgård med sensorer och dataanalys, och ta fram ett beslutsstöd för sågning och torkning.",
+     "digitalisation", &["dataanalys", "automation", "Python", "produktionsplanering"], &[("sv", "B2")], 18, "2027-03-01", false, true, false),
+    ("fjellmeieriet", "Eksport av fjellost til Sverige og Tyskland",
+     "Meieriet trenger en markedsplan og forhandlerkontakter for eksport, med kunnskap om svensk dagligvarehandel og tysk regelverk.",
+     "market", &["markedsføring", "eksport", "markedsanalyse"], &[("nb", "B2"), ("de", "B2")], 12, "2027-02-01", true, true, true),
+    ("ludvikatrafo", "CAD-konstruktion av transformatorkomponenter för Mellanöstern",
+     "Vi utvecklar reservdelar och ombyggnadssatser för transformatorer och behöver en konstruktör som kan CAD och som kan arbeta med kunder i arabisktalande länder.",
+     "product", &["CAD", "SolidWorks", "konstruktion", "produktutveckling"], &[("ar", "C1"), ("en", "B2")], 24, "2027-01-15", false, false, true),
+    ("trysilfjell", "Digital booking og markedsføring mot svenske gjester",
+     "Vi vil bygge om bookingløsningen og nå svenske familier i Dalarna og Värmland med målrettet digital markedsføring.",
+     "market", &["digital markedsføring", "SEO", "webbutvikling"], &[("sv", "B2")], 9, "2027-04-01", true, true, false),
+    ("skogsteknik", "Sensorbaserad underhållsplanering för skogsmaskiner",
+     "Maskinerna loggar redan driftdata. Vi vill använda maskininlärning för att förutse slitage och planera service innan haveri.",
+     "process", &["maskininlärning", "IoT", "Python", "underhåll"], &[("sv", "B1"), ("en", "B2")], 18, "2027-05-01", true, true, false),
+    ("tynsetbygg", "Bærekraftige boliger i massivtre – produktutvikling",
+     "Vi utvikler standardiserte boligmoduler i massivtre og trenger en ingeniør innen konstruksjon og livsløpsanalyse (LCA).",
+     "product", &["konstruksjon", "livsløpsanalyse", "trebyggeri", "CAD"], &[("nb", "B2")], 24, "2027-08-15", false, true, false),
+    ("fjallgard", "E-handel och direktförsäljning av fjällprodukter",
+     "Gården säljer renkött, ost och bär. Vi vill bygga en webbutik och en logistiklösning för direktförsäljning till kunder i hela Norden.",
+     "digitalisation", &["e-handel", "logistik", "digital marknadsföring"], &[("sv", "B2")], 6, "2027-03-15", true, true, false),
+    ("morasagen", "Energy efficiency in timber drying kilns",
+     "Our kilns use most of the site's energy. We need an analysis of heat recovery and control strategies, with a business case for investment.",
+     "process", &["energy efficiency", "heat recovery", "process control"], &[("en", "B2")], 12, "2027-09-01", false, true, false),
+];
+
+pub(super) fn needs(l: &mut Loader<'_>, orgs: &Orgs<'_>) -> anyhow::Result<()> {
+    for (org, title, description, kind, skills, languages, months, start, remote, cross, target) in NEEDS {
+        let (org_id, owner) = &orgs[org];
+        let municipality = super::ORGANISATIONS.iter().find(|o| o.0 == *org).map(|o| o.3).unwrap_or_default();
+        let languages: Vec<_> = languages.iter().map(|(c, lvl)| json!({"code": c, "min_level": lvl})).collect();
+        l.add::<Need>(owner, json!({
+            "organisation_id": org_id, "title": title, "description": description, "kind": kind,
+            "skills": skills, "languages": languages, "duration_months": months, "start_date": start,
+            "municipality": municipality, "remote_ok": remote, "cross_border_ok": cross, "ktp_target": target,
+        }))?;
+    }
+    Ok(())
+}
+
+/// (name, locale, headline, summary, degree/field/institution/year, skills, languages, municipality, km, cross-border, from, seeking, business, gender, foreign background)
+type CandidateRow = (&'static str, &'static str, &'static str, &'static str, Option<(&'static str, &'static str, &'static str, i64)>,
+    &'static [&'static str], &'static [(&'static str, &'static str)], &'static str, i64, bool, &'static str, &'static [&'static str],
+    Option<(&'static str, &'static str, &'static [&'static str])>, &'static str, bool);
+
+const CANDIDATES: &[CandidateRow] = &[
+    ("Rania Haddad", "sv", "Civilingenjör maskinteknik med CAD och arabiska",
+     "Maskiningenjör från Aleppo med fem års erfarenhet av konstruktion av kraftkomponenter. Nu i Ludvika, söker arbete där min arabiska och mina CAD-kunskaper behövs.",
+     Some(("MSc", "Maskinteknik", "Högskolan Dalarna", 2025)), &["CAD", "SolidWorks", "konstruktion", "produktutveckling", "hållfasthetslära"],
+     &[("ar", "native"), ("sv", "B2"), ("en", "C1")], "SE-2085", 150, false, "2027-01-10", &["ktp", "job"], None, "woman", true),
+    ("Erik Lindqvist", "sv", "Dataingenjör med inriktning på dataanalys och automation",
+     "Nyexaminerad från Högskolan Dalarna. Examensarbete om sensordata i träindustrin.",
+     Some(("BSc", "Datateknik", "Högskolan Dalarna", 2026)), &["dataanalys", "Python", "automation", "SQL"],
+     &[("sv", "native"), ("en", "C1")], "SE-2080", 120, true, "2027-02-01", &["ktp"], None, "man", false),
+    ("Kari Nygård", "nb", "Dataingeniør med erfaring fra IoT og maskinlæring",
+     "Master fra NTNU, prosjekt om prediktivt vedlikehold i industrien. Vil gjerne jobbe i Sverige.",
+     Some(("MSc", "Kybernetikk og robotikk", "NTNU", 2026)), &["maskinlæring", "IoT", "Python", "vedlikehold"],
+     &[("nb", "native"), ("sv", "B2"), ("en", "C1")], "NO-5001", 400, true, "2027-03-01", &["ktp"], None, "woman", false),
+    ("Jonas Berg", "nb", "Master i markedsføring og reiseliv",
+     "Har jobbet med digital markedsføring for hoteller i Lillehammer og Trysil.",
+     Some(("MSc", "Reiselivsledelse", "Høgskolen i Innlandet", 2025)), &["digital markedsføring", "SEO", "reiseliv", "markedsanalyse"],
+     &[("nb", "native"), ("sv", "B2"), ("de", "B2"), ("en", "C1")], "NO-3405", 250, true, "2027-01-20", &["ktp", "job"], None, "man", false),
+    ("Amira Yusuf", "en", "MSc Data Science, machine learning and forestry data",
+     "Data scientist from Sudan, master's thesis on remote sensing of forests. Based in Karlstad.",
+     Some(("MSc", "Data Science", "Karlstads universitet", 2026)), &["machine learning", "Python", "GIS", "data analysis"],
+     &[("ar", "native"), ("en", "C2"), ("sv", "B1")], "SE-1780", 200, true, "2027-04-01", &["ktp"], None, "woman", true),
+    ("Sofia Andersson", "sv", "Byggingenjör med intresse för trähusbyggande och LCA",
+     "Examensarbete om klimatpåverkan från flerbostadshus i KL-trä.",
+     Some(("BSc", "Byggteknik", "Karlstads universitet", 2026)), &["konstruktion", "livscykelanalys", "CAD", "trähusbyggande"],
+     &[("sv", "native"), ("nb", "B2"), ("en", "C1")], "SE-1737", 300, true, "2027-08-01", &["ktp"], None, "woman", false),
+    ("Ahmad Rahimi", "sv", "Restaurang med afghanska och syriska rätter i Borlänge",
+     "Jag driver en liten restaurang sedan ett år och vill växa med catering till företag.",
+     None, &["matlagning", "catering", "restaurang"], &[("prs", "native"), ("fa", "native"), ("sv", "A2")], "SE-2081", 50, false,
+     "2027-01-01", &["mentoring"], Some(("started", "Restaurang och catering", &["tax", "rules", "financing"])), "man", true),
+    ("Semhar Tesfay", "nb", "Skredder og redesign av klær på Røros",
+     "Jeg vil starte en liten butikk med søm, reparasjon og redesign av klær.",
+     None, &["søm", "tekstil", "redesign"], &[("ti", "native"), ("nb", "A2"), ("en", "B1")], "NO-5025", 40, false,
+     "2027-01-01", &["mentoring"], Some(("idea", "Tekstil og klær", &["financing", "market", "language"])), "woman", true),
+    ("Olena Kovalenko", "en", "IT consultant from Kyiv starting a web agency in Mora",
+     "Ten years as a front-end developer. I want to build websites and online shops for small companies in Dalarna.",
+     Some(("MSc", "Computer Science", "Kyiv Polytechnic Institute", 2014)), &["web development", "e-commerce", "JavaScript", "UX"],
+     &[("uk", "native"), ("ru", "C2"), ("en", "C1"), ("sv", "A2")], "SE-2062", 80, true,
+     "2027-01-01", &["mentoring", "ktp"], Some(("started", "IT services", &["rules", "market", "network"])), "woman", true),
+    ("Mohamed Abdi", "sv", "Städföretag i Karlstad",
+     "Jag har startat ett städföretag med två anställda och vill ta kommunala uppdrag.",
+     None, &["lokalvård", "fastighetsskötsel"], &[("so", "native"), ("sv", "B1"), ("en", "B1")], "SE-1780", 30, false,
+     "2027-01-01", &["mentoring"], Some(("established", "Städ och fastighetsservice", &["tax", "rules", "market"])), "man", true),
+];
+
+/// (name, locale, headline, expertise, sectors, languages, municipality, capacity, cross-border, remote)
+type MentorRow = (&'static str, &'static str, &'static str, &'static [&'static str], &'static [&'static str], &'static [(&'static str, &'static str)], &'static str, i64, bool, bool);
+
+const MENTORS: &[MentorRow] = &[
+    ("Anders Olsson", "sv", "Tidigare vd för sågverk, styrelseledamot", &["företagsledning", "finansiering", "styrelsearbete"], &["trä", "tillverkning"], &[("sv", "native"), ("en", "C1")], "SE-2062", 2, true, false),
+    ("Randi Moen", "nb", "Regnskapsfører og rådgiver for småbedrifter", &["regnskap", "skatt", "regelverk"], &["handel", "servering"], &[("nb", "native"), ("sv", "B2"), ("en", "B2")], "NO-5025", 3, true, true),
+    ("Peter Karlsson", "sv", "Bankman med erfarenhet av företagsfinansiering", &["finansiering", "affärsplan", "budget"], &["handel", "tjänster"], &[("sv", "native"), ("en", "C1")], "SE-1780", 2, false, true),
+    ("Hanne Sørli", "nb", "Restauratør med tjue år i bransjen", &["servering", "drift", "mattrygghet"], &["restaurant", "reiseliv"], &[("nb", "native"), ("en", "B2")], "NO-5001", 1, true, false),
+    ("Yasmin Al-Khatib", "sv", "Arabisktalande företagsrådgivare", &["skatt", "regelverk", "affärsplan", "nätverk"], &["handel", "restaurang", "tjänster"], &[("ar", "native"), ("sv", "C2"), ("en", "C1")], "SE-2081", 4, true, true),
+    ("Tor Eriksen", "nb", "Eksportrådgiver Norge–Sverige", &["eksport", "markedsføring", "nettverk"], &["næringsmiddel", "handel"], &[("nb", "native"), ("sv", "C1"), ("de", "B2")], "NO-3403", 2, true, true),
+];
+
+pub(super) fn people(l: &mut Loader<'_>) -> anyhow::Result<()> {
+    for (n, (name, locale, headline, summary, edu, skills, langs, m, km, cross, from, seeking, business, gender, foreign)) in CANDIDATES.iter().enumerate() {
+        let purposes: &[&str] = if business.is_some() { &["matching_mentoring", "contact"] } else { &["matching_ktp", "contact"] };
+        let v = l.person(n + 1, name, "candidate", locale, purposes)?;
+        let education: Vec<_> = edu.iter().map(|(d, f, i, y)| json!({"degree": d, "field": f, "institution": i, "year": y})).collect();
+        let languages: Vec<_> = langs.iter().map(|(c, lvl)| json!({"code": c, "level": lvl})).collect();
+        let business = business.map(|(stage, sector, needs)| json!({"stage": stage, "sector": sector, "support_needs": needs}));
+        l.add::<Candidate>(&v, json!({
+            "headline": headline, "summary": summary, "education": education, "skills": skills,
+            "languages": languages, "municipality": m, "max_distance_km": km, "cross_border_ok": cross,
+            "available_from": from, "seeking": seeking, "business": business, "gender": gender,
+            "foreign_background": foreign,
+        }))?;
+    }
+    for (n, (name, locale, headline, expertise, sectors, langs, m, capacity, cross, remote)) in MENTORS.iter().enumerate() {
+        let v = l.person(n + 1, name, "mentor", locale, &["matching_mentoring", "contact"])?;
+        let languages: Vec<_> = langs.iter().map(|(c, lvl)| json!({"code": c, "level": lvl})).collect();
+        l.add::<Mentor>(&v, json!({
+            "headline": headline, "expertise": expertise, "sectors": sectors, "languages": languages,
+            "municipality": m, "capacity": capacity, "cross_border_ok": cross, "remote_ok": remote,
+        }))?;
+    }
+    Ok(())
+}
+
+/// (municipality organisation, title, description, CPV codes, value, currency, dialogue deadline, tender planned)
+const PROCUREMENTS: &[(&str, &str, &str, &[&str], f64, &str, &str, &str)] = &[
+    ("mora-kommun", "Måltider till förskolor och skolor i Mora", "Livsmedel och måltidstjänster till 14 förskolor och skolor. Vi vill höra leverantörer om lokalproducerat, specialkost och leveranser till byarna.", &["55300000-3", "15000000-8"], 18_000_000.0, "SEK", "2027-02-15", "2027-04-01"),
+    ("mora-kommun", "Städtjänster för kommunens lokaler", "Lokalvård av skolor, äldreboenden och kontor, cirka 60 000 kvadratmeter.", &["90910000-9"], 9_500_000.0, "SEK", "2027-03-01", "2027-05-15"),
+    ("roros-kommune", "Fagsystem for hjemmetjenesten", "Digitalt fagsystem med mobil løsning for hjemmetjenesten, integrasjon mot journal og velferdsteknologi.", &["48000000-8", "72000000-5"], 4_000_000.0, "NOK", "2027-01-31", "2027-03-15"),
+    ("karlstad-kommun", "Drift och skötsel av grönytor", "Skötsel av parker och grönytor i centrala Karlstad, 2027–2030.", &["77310000-6"], 12_000_000.0, "SEK", "2027-02-28", "2027-04-30"),
+    ("trysil-kommune", "Fjernvarmeanlegg for Trysil sentrum", "Nytt fjernvarmeanlegg basert på flis fra lokal skog, med rør og varmesentral.", &["45331000-6", "09300000-2"], 35_000_000.0, "NOK", "2027-03-15", "2027-06-01"),
+];
+
+/// (supplier, title, description, CPV codes, municipalities served, cross-border)
+const OFFERS: &[(&str, &str, &str, &[&str], &[&str], bool)] = &[
+    ("dalastad", "Lokalvård och fastighetsservice", "Städning av skolor, vårdlokaler och kontor med miljömärkta medel.", &["90910000-9"], &["SE-2081", "SE-2080", "SE-2062", "SE-2085"], false),
+    ("fjellkjokken", "Catering og måltider med lokale råvarer", "Måltider til skoler og institusjoner med råvarer fra fjellregionen.", &["55300000-3", "15000000-8"], &["NO-5025", "NO-3430", "SE-2062", "SE-2039"], true),
+    ("vardit", "Verksamhetssystem för hemtjänst och omsorg", "Mobilt verksamhetssystem för hemtjänst med planering och dokumentation.", &["48000000-8", "72200000-7"], &[], true),
+    ("osterdalvarme", "Bioenergi og fjernvarme", "Prosjektering og bygging av flisfyrte varmesentraler og fjernvarmenett.", &["45331000-6", "09300000-2"], &["NO-3420", "NO-3421", "NO-3427", "SE-2023"], true),
+];
+
+pub(super) fn procurement(l: &mut Loader<'_>, orgs: &Orgs<'_>) -> anyhow::Result<()> {
+    let admin = l.admin.clone();
+    for (org, title, description, cpv, amount, currency, deadline, tender) in PROCUREMENTS {
+        let (org_id, _) = &orgs[org];
+        let municipality = super::ORGANISATIONS.iter().find(|o| o.0 == *org).map(|o| o.3).unwrap_or_default();
+        l.add::<Procurement>(&admin, json!({
+            "organisation_id": org_id, "title": title, "description": description, "cpv_codes": cpv,
+            "estimated_value": {"amount": amount, "currency": currency}, "dialogue_deadline": deadline,
+            "tender_planned": tender, "municipality": municipality,
+        }))?;
+    }
+    for (org, title, description, cpv, serves, cross) in OFFERS {
+        let (org_id, owner) = &orgs[org];
+        l.add::<Offer>(owner, json!({
+            "organisation_id": org_id, "title": title, "description": description, "cpv_codes": cpv,
+            "serves": serves, "cross_border_ok": cross,
+        }))?;
+    }
+    Ok(())
+}

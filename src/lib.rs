@@ -1,0 +1,13 @@
+//! Heartland Match: the service. `main.rs` is thin; tests start the real [`Application`].
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod policy;
+pub mod records;
+pub mod web;
+
+pub use web::Application;

@@ -1,0 +1,191 @@
+//! The HTTP side: every route in one table ([`endpoints`]), which both registers the routes
+//! and generates the OpenAPI document, so the two cannot disagree.
+
+pub mod body;
+pub mod error;
+mod health;
+pub mod openapi;
+pub(crate) mod records;
+mod session;
+
+use crate::config::Settings;
+use crate::db::Db;
+use crate::records::RecordType;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{header, Method};
+use actix_web::middleware::{from_fn, Next};
+use actix_web::{body::MessageBody, web, App, HttpResponse, HttpServer};
+use error::{AppError, REQUEST_ID};
+use std::net::TcpListener;
+use std::sync::Arc;
+use tracing::Instrument;
+
+/// What every handler shares.
+pub struct AppState {
+    pub db: Db,
+    pub settings: Settings,
+    /// Limits how many password hashes are computed at once.
+    pub hash_permits: Arc<tokio::sync::Semaphore>,
+}
+
+/// One route: what it does (for the OpenAPI document) and its handler.
+pub struct Endpoint {
+    pub method: Method,
+    pub path: String,
+    pub summary: String,
+    pub tag: &'static str,
+    /// Whether a bearer token is required.
+    pub auth: bool,
+    /// The name and schema of the JSON body it takes.
+    pub body: Option<openapi::SchemaDef>,
+    /// The statuses it answers with, beside the errors every route may give.
+    pub responses: &'static [(u16, &'static str)],
+    pub route: actix_web::Route,
+}
+
+fn endpoint(method: Method, path: impl Into<String>, summary: impl Into<String>, tag: &'static str) -> Endpoint {
+    let route = web::method(method.clone()).to(|| async { HttpResponse::NotImplemented().finish() });
+    Endpoint { method, path: path.into(), summary: summary.into(), tag, auth: true, body: None, responses: &[(200, "OK")], route }
+}
+
+impl Endpoint {
+    fn to<F, Args>(mut self, handler: F) -> Self
+    where
+        F: actix_web::Handler<Args>,
+        Args: actix_web::FromRequest + 'static,
+        F::Output: actix_web::Responder + 'static,
+    {
+        self.route = web::method(self.method.clone()).to(handler);
+        self
+    }
+    fn public(mut self) -> Self {
+        self.auth = false;
+        self
+    }
+    fn body(mut self, schema: openapi::SchemaDef) -> Self {
+        self.body = Some(schema);
+        self
+    }
+    fn responses(mut self, r: &'static [(u16, &'static str)]) -> Self {
+        self.responses = r;
+        self
+    }
+}
+
+const CREATED: &[(u16, &str)] = &[(201, "Created")];
+const ACCEPTED: &[(u16, &str)] = &[(202, "Accepted")];
+const NO_CONTENT: &[(u16, &str)] = &[(204, "Deleted")];
+
+/// The five routes of one record type.
+fn record_endpoints<R: RecordType>(out: &mut Vec<Endpoint>) {
+    let (p, name) = (R::PATH, R::RECORD.name());
+    let collection = format!("/api/v1/{p}");
+    let item = format!("/api/v1/{p}/{{id}}");
+    let schema = || openapi::schema_of::<R::Input>();
+    out.push(endpoint(Method::GET, &collection, format!("List {p}"), p).to(records::list::<R>));
+    out.push(endpoint(Method::POST, &collection, format!("Create a {name}"), p).to(records::create::<R>).body(schema()).responses(CREATED));
+    out.push(endpoint(Method::GET, &item, format!("Read a {name}"), p).to(records::show::<R>));
+    out.push(endpoint(Method::PUT, &item, format!("Replace a {name}"), p).to(records::replace::<R>).body(schema()));
+    out.push(endpoint(Method::PATCH, &item, format!("Change some fields of a {name}"), p).to(records::update::<R>).body(schema()));
+    out.push(endpoint(Method::DELETE, &item, format!("Delete a {name}"), p).to(records::delete::<R>).responses(NO_CONTENT));
+}
+
+/// Every route the server has.
+pub fn endpoints() -> Vec<Endpoint> {
+    use crate::records::{candidate::Candidate, mentor::Mentor, need::Need, offer::Offer, organisation::Organisation, procurement::Procurement};
+    let mut e = vec![
+        endpoint(Method::GET, "/healthz", "Liveness", "operations").to(health::healthz).public(),
+        endpoint(Method::GET, "/readyz", "Readiness: database reachable, migrations applied", "operations").to(health::readyz).public(),
+        endpoint(Method::GET, "/api/v1/openapi.json", "This document", "operations").to(openapi::serve).public(),
+        endpoint(Method::POST, "/api/v1/auth/token", "Get an API token", "auth").to(session::create_token).public()
+            .body(openapi::schema_of::<session::TokenRequest>()).responses(CREATED),
+        endpoint(Method::POST, "/api/v1/auth/register", "Register an account", "auth").to(session::register).public()
+            .body(openapi::schema_of::<session::RegisterRequest>()).responses(ACCEPTED),
+        endpoint(Method::GET, "/api/v1/me", "Your own account", "auth").to(session::me),
+    ];
+    record_endpoints::<Organisation>(&mut e);
+    record_endpoints::<Need>(&mut e);
+    record_endpoints::<Candidate>(&mut e);
+    record_endpoints::<Mentor>(&mut e);
+    record_endpoints::<Procurement>(&mut e);
+    record_endpoints::<Offer>(&mut e);
+    e
+}
+
+/// Registers the table, one resource per path; a known path with another method gets 405.
+fn register(cfg: &mut web::ServiceConfig) {
+    let mut by_path: Vec<(String, Vec<actix_web::Route>)> = Vec::new();
+    for e in endpoints() {
+        match by_path.iter_mut().find(|(p, _)| *p == e.path) {
+            Some((_, routes)) => routes.push(e.route),
+            None => by_path.push((e.path, vec![e.route])),
+        }
+    }
+    for (path, routes) in by_path {
+        let resource = routes
+            .into_iter()
+            .fold(web::resource(path), |r, route| r.route(route))
+            .default_service(web::to(|| async { Err::<HttpResponse, _>(AppError::MethodNotAllowed) }));
+        cfg.service(resource);
+    }
+}
+
+/// Gives each request an id (in error bodies, logs and the `X-Request-Id` header) and the
+/// headers every response carries.
+async fn request_context(req: ServiceRequest, next: Next<impl MessageBody>) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    // The path only: query strings may hold what people typed.
+    let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.path());
+    let mut res = REQUEST_ID.scope(id.clone(), next.call(req)).instrument(span.clone()).await?;
+    span.in_scope(|| tracing::info!(status = res.status().as_u16(), "answered"));
+    let headers = res.headers_mut();
+    if let Ok(v) = header::HeaderValue::from_str(&id) {
+        headers.insert(header::HeaderName::from_static("x-request-id"), v);
+    }
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));
+    Ok(res)
+}
+
+/// The running service, for `main` and for the tests.
+pub struct Application {
+    port: u16,
+    server: actix_web::dev::Server,
+}
+
+impl Application {
+    /// Binds `settings.bind` (port 0 picks a free port) and builds the server.
+    pub fn build(settings: Settings, db: Db) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(&settings.bind)?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState {
+            hash_permits: Arc::new(tokio::sync::Semaphore::new(settings.password_hash_concurrency.max(1))),
+            db,
+            settings,
+        });
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .wrap(from_fn(request_context))
+                .configure(register)
+                .default_service(web::to(|| async { Err::<HttpResponse, _>(AppError::NoRoute) }))
+        })
+        .listen(listener)?
+        .run();
+        Ok(Application { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+pub fn rfc3339(t: time::PrimitiveDateTime) -> String {
+    t.assume_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}

@@ -1,0 +1,116 @@
+//! The OpenAPI 3 document, generated from the route table and the request types.
+
+use super::Endpoint;
+use actix_web::HttpResponse;
+use std::sync::OnceLock;
+use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{
+    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Paths, Ref, RefOr,
+    Required, ResponseBuilder, Schema,
+};
+use utoipa::ToSchema;
+
+/// A named schema and the schemas it refers to.
+pub struct SchemaDef {
+    pub name: String,
+    pub schema: RefOr<Schema>,
+    pub nested: Vec<(String, RefOr<Schema>)>,
+}
+
+pub fn schema_of<T: ToSchema>() -> SchemaDef {
+    let mut nested = Vec::new();
+    T::schemas(&mut nested);
+    SchemaDef { name: T::name().into_owned(), schema: T::schema(), nested }
+}
+
+fn http_method(m: &actix_web::http::Method) -> HttpMethod {
+    match m.as_str() {
+        "POST" => HttpMethod::Post,
+        "PUT" => HttpMethod::Put,
+        "PATCH" => HttpMethod::Patch,
+        "DELETE" => HttpMethod::Delete,
+        _ => HttpMethod::Get,
+    }
+}
+
+const ERRORS: &[(u16, &str)] = &[
+    (400, "Malformed request: names the field"),
+    (401, "Not signed in"),
+    (403, "Not allowed"),
+    (404, "Not found"),
+    (409, "Conflict"),
+    (413, "Body too large"),
+    (415, "Body is not application/json"),
+    (422, "Invalid values: each field named"),
+    (500, "Internal error (opaque, with a request id)"),
+];
+
+const LIST_PARAMETERS: &[(&str, &str)] = &[
+    ("limit", "Items per page, 1–200 (default 50)"),
+    ("cursor", "The next_cursor of the previous page"),
+    ("municipality", "Municipality, e.g. SE-2062"),
+    ("county", "County, e.g. SE-20 or NO-50"),
+    ("status", "Status"),
+    ("kind", "Kind"),
+    ("organisation_id", "Organisation"),
+];
+
+fn operation(e: &Endpoint) -> utoipa::openapi::path::Operation {
+    let mut op = OperationBuilder::new()
+        .summary(Some(e.summary.clone()))
+        .tag(e.tag)
+        .operation_id(Some(format!("{} {}", e.method, e.path)));
+    if e.path.contains("{id}") {
+        op = op.parameter(ParameterBuilder::new().name("id").parameter_in(ParameterIn::Path).required(Required::True));
+    }
+    if e.method == actix_web::http::Method::GET && e.path.starts_with("/api/v1/") && e.auth && !e.path.contains("{id}") && e.path != "/api/v1/me" {
+        for (name, doc) in LIST_PARAMETERS {
+            op = op.parameter(ParameterBuilder::new().name(*name).parameter_in(ParameterIn::Query).description(Some(*doc)));
+        }
+    }
+    if let Some(b) = &e.body {
+        let content = ContentBuilder::new().schema(Some(Ref::from_schema_name(&b.name))).build();
+        op = op.request_body(Some(RequestBodyBuilder::new().content("application/json", content).required(Some(Required::True)).build()));
+    }
+    for (status, text) in e.responses.iter().chain(ERRORS) {
+        op = op.response(status.to_string(), ResponseBuilder::new().description(*text));
+    }
+    if e.auth {
+        op = op.security(SecurityRequirement::new("bearer", Vec::<String>::new()));
+    }
+    op.build()
+}
+
+/// The document for a route table.
+pub fn document(endpoints: &[Endpoint]) -> OpenApi {
+    let mut paths = Paths::new();
+    let mut components = ComponentsBuilder::new()
+        .security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    for e in endpoints {
+        paths.add_path_operation(&e.path, vec![http_method(&e.method)], operation(e));
+        if let Some(b) = &e.body {
+            components = components.schema(b.name.clone(), b.schema.clone());
+            for (name, schema) in &b.nested {
+                components = components.schema(name.clone(), schema.clone());
+            }
+        }
+    }
+    OpenApiBuilder::new()
+        .info(
+            InfoBuilder::new()
+                .title("Heartland Match API")
+                .version("1")
+                .description(Some("Matches for KTP placements, mentoring and early procurement dialogue in Dalarna, Värmland, Innlandet and Trøndelag.")),
+        )
+        .paths(paths)
+        .components(Some(components.build()))
+        .build()
+}
+
+pub async fn serve() -> HttpResponse {
+    static DOC: OnceLock<String> = OnceLock::new();
+    let doc = DOC.get_or_init(|| document(&super::endpoints()).to_json().unwrap_or_default());
+    HttpResponse::Ok().content_type("application/json").body(doc.as_str())
+}
