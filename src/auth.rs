@@ -1,7 +1,9 @@
 //! Passwords (argon2id with the OWASP parameters) and API tokens (256 random bits, stored as
 //! SHA-256 so a copy of the database holds no usable token).
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 use base64::Engine;
 use rand::RngCore;
@@ -77,8 +79,14 @@ mod tests {
     fn a_password_verifies_against_its_own_hash_only() {
         let h = hash_password("korrekt häst batteri häftklammer").unwrap();
         assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
-        assert!(verify_password("korrekt häst batteri häftklammer", Some(&h)));
-        assert!(!verify_password("korrekt häst batteri häftklammeR", Some(&h)));
+        assert!(verify_password(
+            "korrekt häst batteri häftklammer",
+            Some(&h)
+        ));
+        assert!(!verify_password(
+            "korrekt häst batteri häftklammeR",
+            Some(&h)
+        ));
         assert!(!verify_password("no account has this password", None));
     }
 

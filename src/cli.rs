@@ -9,7 +9,11 @@ use std::io::BufRead;
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "heartland", version, about = "Heartland Match: matches for KTP placements, mentoring and early procurement dialogue")]
+#[command(
+    name = "heartland",
+    version,
+    about = "Heartland Match: matches for KTP placements, mentoring and early procurement dialogue"
+)]
 pub struct Cli {
     /// A settings file (default: heartland.toml in the working directory, if there).
     #[arg(long, global = true)]
@@ -103,7 +107,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let app = Application::build(settings.clone(), db)?;
             tracing::info!(port = app.port(), backend = %settings.bind, "listening");
-            println!("Heartland Match is listening on http://{}", settings.bind.replace(":0", &format!(":{}", app.port())));
+            println!(
+                "Heartland Match is listening on http://{}",
+                settings.bind.replace(":0", &format!(":{}", app.port()))
+            );
             app.run_until_stopped().await?;
         }
         Command::Migrate => {
@@ -115,10 +122,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = open(&settings)?;
             tokio::task::spawn_blocking(move || crate::demo::load(&db, &settings)).await??;
         }
-        Command::User { command: UserCommand::Create { email, role, municipality, name, locale } } => {
+        Command::User {
+            command:
+                UserCommand::Create {
+                    email,
+                    role,
+                    municipality,
+                    name,
+                    locale,
+                },
+        } => {
             let db = open(&settings)?;
             let password = read_password()?;
-            tokio::task::spawn_blocking(move || create_staff(&db, &email, role, &municipality, name, &locale, &password)).await??;
+            tokio::task::spawn_blocking(move || {
+                create_staff(&db, &email, role, &municipality, name, &locale, &password)
+            })
+            .await??;
         }
     }
     Ok(())
@@ -132,16 +151,41 @@ fn read_password() -> anyhow::Result<String> {
     Ok(password)
 }
 
-fn create_staff(db: &Db, email: &str, role: StaffRole, municipalities: &[String], name: Option<String>, locale: &str, password: &str) -> anyhow::Result<()> {
+fn create_staff(
+    db: &Db,
+    email: &str,
+    role: StaffRole,
+    municipalities: &[String],
+    name: Option<String>,
+    locale: &str,
+    password: &str,
+) -> anyhow::Result<()> {
     let email = Email::parse(email).map_err(|e| anyhow::anyhow!("--email {e}"))?;
-    anyhow::ensure!(crate::records::LOCALES.contains(&locale), "--locale must be sv, nb or en");
+    anyhow::ensure!(
+        crate::records::LOCALES.contains(&locale),
+        "--locale must be sv, nb or en"
+    );
     let scopes: Vec<String> = municipalities
         .iter()
-        .map(|m| Municipality::parse_key(m).map(|m| m.key()).map_err(|e| anyhow::anyhow!("--municipality {e}")))
+        .map(|m| {
+            Municipality::parse_key(m)
+                .map(|m| m.key())
+                .map_err(|e| anyhow::anyhow!("--municipality {e}"))
+        })
         .collect::<anyhow::Result<_>>()?;
-    anyhow::ensure!(matches!(role, StaffRole::Admin) || !scopes.is_empty(), "an officer needs at least one --municipality");
+    anyhow::ensure!(
+        matches!(role, StaffRole::Admin) || !scopes.is_empty(),
+        "an officer needs at least one --municipality"
+    );
     let hash = crate::auth::hash_password(password)?;
-    let name = name.unwrap_or_else(|| email.as_str().split('@').next().unwrap_or_default().to_string());
+    let name = name.unwrap_or_else(|| {
+        email
+            .as_str()
+            .split('@')
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    });
     let id = db.write_blocking(|c| -> anyhow::Result<String> {
         let id = match User::by_email(c, email.as_str())? {
             Some(u) => {
@@ -149,17 +193,34 @@ fn create_staff(db: &Db, email: &str, role: StaffRole, municipalities: &[String]
                 User::set_role(c, &u.id, role.as_str())?;
                 u.id
             }
-            None => User::insert(c, &db::NewUser {
-                email: email.as_str(), display_name: &name, phone: None, locale,
-                role: role.as_str(), password_hash: Some(&hash),
-            })?,
+            None => User::insert(
+                c,
+                &db::NewUser {
+                    email: email.as_str(),
+                    display_name: &name,
+                    phone: None,
+                    locale,
+                    role: role.as_str(),
+                    password_hash: Some(&hash),
+                },
+            )?,
         };
         for m in &scopes {
             User::add_scope(c, &id, m)?;
         }
-        db::audit(c, None, "role_granted", "user", Some(&id), serde_json::json!({"role": role.as_str(), "municipalities": scopes, "by": "cli"}))?;
+        db::audit(
+            c,
+            None,
+            "role_granted",
+            "user",
+            Some(&id),
+            serde_json::json!({"role": role.as_str(), "municipalities": scopes, "by": "cli"}),
+        )?;
         Ok(id)
     })?;
-    println!("{} {id} is ready; get a token with POST /api/v1/auth/token", role.as_str());
+    println!(
+        "{} {id} is ready; get a token with POST /api/v1/auth/token",
+        role.as_str()
+    );
     Ok(())
 }

@@ -38,7 +38,10 @@ impl Settings {
             .set_default("bind", "127.0.0.1:8080")?
             .set_default("data_dir", "data")?
             .set_default("base_url", "http://127.0.0.1:8080")?
-            .set_default("mail_from", "Heartland Match <noreply@heartland-match.example>")?
+            .set_default(
+                "mail_from",
+                "Heartland Match <noreply@heartland-match.example>",
+            )?
             .set_default("token_ttl_hours", 24 * 30)?
             .set_default("max_body_bytes", 1024 * 1024)?
             .set_default("db_pool_size", 16)?
@@ -55,7 +58,11 @@ impl Settings {
     pub fn database_url(&self) -> String {
         match &self.database_url {
             Some(url) if !url.expose_secret().is_empty() => url.expose_secret().to_string(),
-            _ => self.data_dir.join("heartland.db").to_string_lossy().into_owned(),
+            _ => self
+                .data_dir
+                .join("heartland.db")
+                .to_string_lossy()
+                .into_owned(),
         }
     }
 

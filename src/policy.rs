@@ -20,7 +20,8 @@ pub enum Role {
 }
 
 impl Role {
-    pub const SELF_SERVICE: &'static [&'static str] = &["company", "candidate", "mentor", "supplier"];
+    pub const SELF_SERVICE: &'static [&'static str] =
+        &["company", "candidate", "mentor", "supplier"];
 
     pub fn parse(s: &str) -> Option<Role> {
         Some(match s {
@@ -135,10 +136,22 @@ impl Viewer {
                 owner: own,
             },
             Record::Candidate if matches!(self.role, Role::Company | Role::Mentor) => {
-                Visible::Where { statuses: active(), organisations: Vec::new(), owner: own }
+                Visible::Where {
+                    statuses: active(),
+                    organisations: Vec::new(),
+                    owner: own,
+                }
             }
-            Record::Candidate => Visible::Where { statuses: Vec::new(), organisations: Vec::new(), owner: own },
-            Record::Mentor => Visible::Where { statuses: active(), organisations: Vec::new(), owner: own },
+            Record::Candidate => Visible::Where {
+                statuses: Vec::new(),
+                organisations: Vec::new(),
+                owner: own,
+            },
+            Record::Mentor => Visible::Where {
+                statuses: active(),
+                organisations: Vec::new(),
+                owner: own,
+            },
         }
     }
 

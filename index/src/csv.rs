@@ -39,7 +39,12 @@ mod tests {
     fn quoted_fields_keep_their_commas_and_quotes() {
         assert_eq!(
             split_line(r#"03000000-1,"Farming, fishing ""and"" forestry",1,false"#),
-            vec!["03000000-1", r#"Farming, fishing "and" forestry"#, "1", "false"]
+            vec![
+                "03000000-1",
+                r#"Farming, fishing "and" forestry"#,
+                "1",
+                "false"
+            ]
         );
     }
 }

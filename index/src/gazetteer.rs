@@ -128,8 +128,14 @@ mod tests {
     fn all_646_municipalities_are_shipped() {
         let g = Gazetteer::get();
         assert_eq!(g.all().len(), 646);
-        assert_eq!(g.all().iter().filter(|p| p.country == Country::Se).count(), 290);
-        assert_eq!(g.all().iter().filter(|p| p.country == Country::No).count(), 356);
+        assert_eq!(
+            g.all().iter().filter(|p| p.country == Country::Se).count(),
+            290
+        );
+        assert_eq!(
+            g.all().iter().filter(|p| p.country == Country::No).count(),
+            356
+        );
     }
 
     #[test]

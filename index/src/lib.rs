@@ -6,5 +6,5 @@ pub mod cpv;
 mod csv;
 pub mod gazetteer;
 
-pub use cpv::{CpvEntry, Cpv};
+pub use cpv::{Cpv, CpvEntry};
 pub use gazetteer::{Country, Gazetteer, Place};

@@ -28,7 +28,11 @@ pub struct NewEmail<'a> {
 
 /// Queues an email; the mailer renders and sends it. The Message-ID is fixed now so that every
 /// retry sends the same message.
-pub fn enqueue_email(conn: &mut DbConn, email: NewEmail<'_>, mail_domain: &str) -> QueryResult<String> {
+pub fn enqueue_email(
+    conn: &mut DbConn,
+    email: NewEmail<'_>,
+    mail_domain: &str,
+) -> QueryResult<String> {
     let id = new_id();
     let at = now();
     diesel::insert_into(outbox::table)

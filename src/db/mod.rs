@@ -45,8 +45,7 @@ impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqlitePragmas {
             // WAL lets readers run beside the one writer; the busy timeout makes a second
             // process (the CLI next to a running server) wait instead of failing.
             c.batch_execute(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
             )
             .map_err(diesel::r2d2::Error::QueryError)?;
         }
@@ -71,10 +70,17 @@ impl Db {
             // A MultiConnection hides why a connect failed; one direct attempt surfaces it.
             PgConnection::establish(&url)
                 .map_err(|e| anyhow::anyhow!("cannot connect to PostgreSQL: {e}"))?;
-        } else if let Some(dir) = std::path::Path::new(&url).parent() {
-            if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir)?;
+        } else {
+            if let Some(dir) = std::path::Path::new(&url).parent() {
+                if !dir.as_os_str().is_empty() {
+                    std::fs::create_dir_all(dir)?;
+                }
             }
+            // WAL is a property of the file: set it once, before the pool opens connections
+            // that would race for it.
+            let mut c = SqliteConnection::establish(&url)
+                .map_err(|e| anyhow::anyhow!("cannot open the SQLite database {url}: {e}"))?;
+            c.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;")?;
         }
         let pool = Pool::builder()
             .max_size(if is_pg { max_size } else { max_size.min(8) })
@@ -85,7 +91,11 @@ impl Db {
     }
 
     pub fn backend_name(&self) -> &'static str {
-        if self.write_lock.is_some() { "sqlite" } else { "postgres" }
+        if self.write_lock.is_some() {
+            "sqlite"
+        } else {
+            "postgres"
+        }
     }
 
     /// Applies the embedded migrations of this backend that are not yet applied.
@@ -121,7 +131,7 @@ impl Db {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = pool.get().map_err(DbError::from)?;
-            f(&mut *conn)
+            f(&mut conn)
         })
         .await
         .map_err(|e| DbError::Join(e.to_string()))?
@@ -155,7 +165,9 @@ impl Db {
         conn.transaction(f)
     }
 
-    pub fn conn(&self) -> Result<diesel::r2d2::PooledConnection<ConnectionManager<DbConn>>, DbError> {
+    pub fn conn(
+        &self,
+    ) -> Result<diesel::r2d2::PooledConnection<ConnectionManager<DbConn>>, DbError> {
         Ok(self.pool.get()?)
     }
 }

@@ -114,11 +114,30 @@ macro_rules! record_table {
     )*};
 }
 
-record_table!(organisations, needs, candidates, mentors, procurements, offers);
+record_table!(
+    organisations,
+    needs,
+    candidates,
+    mentors,
+    procurements,
+    offers
+);
 
 diesel::joinable!(api_tokens -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
-    users, officer_scopes, api_tokens, memberships, consents, index_events, outbox, audit_log,
-    organisations, needs, candidates, mentors, procurements, offers
+    users,
+    officer_scopes,
+    api_tokens,
+    memberships,
+    consents,
+    index_events,
+    outbox,
+    audit_log,
+    organisations,
+    needs,
+    candidates,
+    mentors,
+    procurements,
+    offers
 );

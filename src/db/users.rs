@@ -29,11 +29,25 @@ pub struct NewUser<'a> {
 }
 
 const USER_COLUMNS: (
-    users::id, users::email, users::display_name, users::phone, users::locale, users::role,
-    users::password_hash, users::created_at, users::updated_at,
+    users::id,
+    users::email,
+    users::display_name,
+    users::phone,
+    users::locale,
+    users::role,
+    users::password_hash,
+    users::created_at,
+    users::updated_at,
 ) = (
-    users::id, users::email, users::display_name, users::phone, users::locale, users::role,
-    users::password_hash, users::created_at, users::updated_at,
+    users::id,
+    users::email,
+    users::display_name,
+    users::phone,
+    users::locale,
+    users::role,
+    users::password_hash,
+    users::created_at,
+    users::updated_at,
 );
 
 impl User {
@@ -42,18 +56,26 @@ impl User {
         let now = super::now();
         diesel::insert_into(users::table)
             .values((
-                users::id.eq(&id), users::email.eq(new.email),
-                users::display_name.eq(new.display_name), users::phone.eq(new.phone),
-                users::locale.eq(new.locale), users::role.eq(new.role),
+                users::id.eq(&id),
+                users::email.eq(new.email),
+                users::display_name.eq(new.display_name),
+                users::phone.eq(new.phone),
+                users::locale.eq(new.locale),
+                users::role.eq(new.role),
                 users::password_hash.eq(new.password_hash),
-                users::created_at.eq(now), users::updated_at.eq(now),
+                users::created_at.eq(now),
+                users::updated_at.eq(now),
             ))
             .execute(conn)?;
         Ok(id)
     }
 
     pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<User>> {
-        users::table.find(id).select(USER_COLUMNS).first(conn).optional()
+        users::table
+            .find(id)
+            .select(USER_COLUMNS)
+            .first(conn)
+            .optional()
     }
 
     pub fn by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<User>> {
@@ -66,7 +88,10 @@ impl User {
 
     pub fn set_password(conn: &mut DbConn, id: &str, hash: &str) -> QueryResult<usize> {
         diesel::update(users::table.find(id))
-            .set((users::password_hash.eq(hash), users::updated_at.eq(super::now())))
+            .set((
+                users::password_hash.eq(hash),
+                users::updated_at.eq(super::now()),
+            ))
             .execute(conn)
     }
 
@@ -93,7 +118,10 @@ impl User {
         .get_result(conn)?;
         if !exists {
             diesel::insert_into(officer_scopes::table)
-                .values((officer_scopes::user_id.eq(id), officer_scopes::municipality.eq(municipality)))
+                .values((
+                    officer_scopes::user_id.eq(id),
+                    officer_scopes::municipality.eq(municipality),
+                ))
                 .execute(conn)?;
         }
         Ok(())
@@ -107,7 +135,12 @@ impl User {
             .load(conn)
     }
 
-    pub fn join_organisation(conn: &mut DbConn, id: &str, organisation: &str, role: &str) -> QueryResult<()> {
+    pub fn join_organisation(
+        conn: &mut DbConn,
+        id: &str,
+        organisation: &str,
+        role: &str,
+    ) -> QueryResult<()> {
         diesel::insert_into(memberships::table)
             .values((
                 memberships::user_id.eq(id),
@@ -119,7 +152,12 @@ impl User {
             .map(drop)
     }
 
-    pub fn insert_token(conn: &mut DbConn, id: &str, token_hash: &str, expires_at: PrimitiveDateTime) -> QueryResult<()> {
+    pub fn insert_token(
+        conn: &mut DbConn,
+        id: &str,
+        token_hash: &str,
+        expires_at: PrimitiveDateTime,
+    ) -> QueryResult<()> {
         diesel::insert_into(api_tokens::table)
             .values((
                 api_tokens::token_hash.eq(token_hash),

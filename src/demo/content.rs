@@ -10,7 +10,19 @@ use crate::records::procurement::Procurement;
 use serde_json::json;
 
 /// (organisation, title, description, kind, skills, languages, months, start, remote, cross-border, KTP-target)
-type NeedRow = (&'static str, &'static str, &'static str, &'static str, &'static [&'static str], &'static [(&'static str, &'static str)], i64, &'static str, bool, bool, bool);
+type NeedRow = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    &'static [(&'static str, &'static str)],
+    i64,
+    &'static str,
+    bool,
+    bool,
+    bool,
+);
 
 const NEEDS: &[NeedRow] = &[
     ("morasagen", "Digitalisering av sågverkets produktionsflöde",
@@ -40,10 +52,19 @@ const NEEDS: &[NeedRow] = &[
 ];
 
 pub(super) fn needs(l: &mut Loader<'_>, orgs: &Orgs<'_>) -> anyhow::Result<()> {
-    for (org, title, description, kind, skills, languages, months, start, remote, cross, target) in NEEDS {
+    for (org, title, description, kind, skills, languages, months, start, remote, cross, target) in
+        NEEDS
+    {
         let (org_id, owner) = &orgs[org];
-        let municipality = super::ORGANISATIONS.iter().find(|o| o.0 == *org).map(|o| o.3).unwrap_or_default();
-        let languages: Vec<_> = languages.iter().map(|(c, lvl)| json!({"code": c, "min_level": lvl})).collect();
+        let municipality = super::ORGANISATIONS
+            .iter()
+            .find(|o| o.0 == *org)
+            .map(|o| o.3)
+            .unwrap_or_default();
+        let languages: Vec<_> = languages
+            .iter()
+            .map(|(c, lvl)| json!({"code": c, "min_level": lvl}))
+            .collect();
         l.add::<Need>(owner, json!({
             "organisation_id": org_id, "title": title, "description": description, "kind": kind,
             "skills": skills, "languages": languages, "duration_months": months, "start_date": start,
@@ -54,9 +75,23 @@ pub(super) fn needs(l: &mut Loader<'_>, orgs: &Orgs<'_>) -> anyhow::Result<()> {
 }
 
 /// (name, locale, headline, summary, degree/field/institution/year, skills, languages, municipality, km, cross-border, from, seeking, business, gender, foreign background)
-type CandidateRow = (&'static str, &'static str, &'static str, &'static str, Option<(&'static str, &'static str, &'static str, i64)>,
-    &'static [&'static str], &'static [(&'static str, &'static str)], &'static str, i64, bool, &'static str, &'static [&'static str],
-    Option<(&'static str, &'static str, &'static [&'static str])>, &'static str, bool);
+type CandidateRow = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<(&'static str, &'static str, &'static str, i64)>,
+    &'static [&'static str],
+    &'static [(&'static str, &'static str)],
+    &'static str,
+    i64,
+    bool,
+    &'static str,
+    &'static [&'static str],
+    Option<(&'static str, &'static str, &'static [&'static str])>,
+    &'static str,
+    bool,
+);
 
 const CANDIDATES: &[CandidateRow] = &[
     ("Rania Haddad", "sv", "Civilingenjör maskinteknik med CAD och arabiska",
@@ -103,23 +138,130 @@ const CANDIDATES: &[CandidateRow] = &[
 ];
 
 /// (name, locale, headline, expertise, sectors, languages, municipality, capacity, cross-border, remote)
-type MentorRow = (&'static str, &'static str, &'static str, &'static [&'static str], &'static [&'static str], &'static [(&'static str, &'static str)], &'static str, i64, bool, bool);
+type MentorRow = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+    &'static [(&'static str, &'static str)],
+    &'static str,
+    i64,
+    bool,
+    bool,
+);
 
 const MENTORS: &[MentorRow] = &[
-    ("Anders Olsson", "sv", "Tidigare vd för sågverk, styrelseledamot", &["företagsledning", "finansiering", "styrelsearbete"], &["trä", "tillverkning"], &[("sv", "native"), ("en", "C1")], "SE-2062", 2, true, false),
-    ("Randi Moen", "nb", "Regnskapsfører og rådgiver for småbedrifter", &["regnskap", "skatt", "regelverk"], &["handel", "servering"], &[("nb", "native"), ("sv", "B2"), ("en", "B2")], "NO-5025", 3, true, true),
-    ("Peter Karlsson", "sv", "Bankman med erfarenhet av företagsfinansiering", &["finansiering", "affärsplan", "budget"], &["handel", "tjänster"], &[("sv", "native"), ("en", "C1")], "SE-1780", 2, false, true),
-    ("Hanne Sørli", "nb", "Restauratør med tjue år i bransjen", &["servering", "drift", "mattrygghet"], &["restaurant", "reiseliv"], &[("nb", "native"), ("en", "B2")], "NO-5001", 1, true, false),
-    ("Yasmin Al-Khatib", "sv", "Arabisktalande företagsrådgivare", &["skatt", "regelverk", "affärsplan", "nätverk"], &["handel", "restaurang", "tjänster"], &[("ar", "native"), ("sv", "C2"), ("en", "C1")], "SE-2081", 4, true, true),
-    ("Tor Eriksen", "nb", "Eksportrådgiver Norge–Sverige", &["eksport", "markedsføring", "nettverk"], &["næringsmiddel", "handel"], &[("nb", "native"), ("sv", "C1"), ("de", "B2")], "NO-3403", 2, true, true),
+    (
+        "Anders Olsson",
+        "sv",
+        "Tidigare vd för sågverk, styrelseledamot",
+        &["företagsledning", "finansiering", "styrelsearbete"],
+        &["trä", "tillverkning"],
+        &[("sv", "native"), ("en", "C1")],
+        "SE-2062",
+        2,
+        true,
+        false,
+    ),
+    (
+        "Randi Moen",
+        "nb",
+        "Regnskapsfører og rådgiver for småbedrifter",
+        &["regnskap", "skatt", "regelverk"],
+        &["handel", "servering"],
+        &[("nb", "native"), ("sv", "B2"), ("en", "B2")],
+        "NO-5025",
+        3,
+        true,
+        true,
+    ),
+    (
+        "Peter Karlsson",
+        "sv",
+        "Bankman med erfarenhet av företagsfinansiering",
+        &["finansiering", "affärsplan", "budget"],
+        &["handel", "tjänster"],
+        &[("sv", "native"), ("en", "C1")],
+        "SE-1780",
+        2,
+        false,
+        true,
+    ),
+    (
+        "Hanne Sørli",
+        "nb",
+        "Restauratør med tjue år i bransjen",
+        &["servering", "drift", "mattrygghet"],
+        &["restaurant", "reiseliv"],
+        &[("nb", "native"), ("en", "B2")],
+        "NO-5001",
+        1,
+        true,
+        false,
+    ),
+    (
+        "Yasmin Al-Khatib",
+        "sv",
+        "Arabisktalande företagsrådgivare",
+        &["skatt", "regelverk", "affärsplan", "nätverk"],
+        &["handel", "restaurang", "tjänster"],
+        &[("ar", "native"), ("sv", "C2"), ("en", "C1")],
+        "SE-2081",
+        4,
+        true,
+        true,
+    ),
+    (
+        "Tor Eriksen",
+        "nb",
+        "Eksportrådgiver Norge–Sverige",
+        &["eksport", "markedsføring", "nettverk"],
+        &["næringsmiddel", "handel"],
+        &[("nb", "native"), ("sv", "C1"), ("de", "B2")],
+        "NO-3403",
+        2,
+        true,
+        true,
+    ),
 ];
 
 pub(super) fn people(l: &mut Loader<'_>) -> anyhow::Result<()> {
-    for (n, (name, locale, headline, summary, edu, skills, langs, m, km, cross, from, seeking, business, gender, foreign)) in CANDIDATES.iter().enumerate() {
-        let purposes: &[&str] = if business.is_some() { &["matching_mentoring", "contact"] } else { &["matching_ktp", "contact"] };
+    for (
+        n,
+        (
+            name,
+            locale,
+            headline,
+            summary,
+            edu,
+            skills,
+            langs,
+            m,
+            km,
+            cross,
+            from,
+            seeking,
+            business,
+            gender,
+            foreign,
+        ),
+    ) in CANDIDATES.iter().enumerate()
+    {
+        let purposes: &[&str] = if business.is_some() {
+            &["matching_mentoring", "contact"]
+        } else {
+            &["matching_ktp", "contact"]
+        };
         let v = l.person(n + 1, name, "candidate", locale, purposes)?;
-        let education: Vec<_> = edu.iter().map(|(d, f, i, y)| json!({"degree": d, "field": f, "institution": i, "year": y})).collect();
-        let languages: Vec<_> = langs.iter().map(|(c, lvl)| json!({"code": c, "level": lvl})).collect();
+        let education: Vec<_> = edu
+            .iter()
+            .map(|(d, f, i, y)| json!({"degree": d, "field": f, "institution": i, "year": y}))
+            .collect();
+        let languages: Vec<_> = langs
+            .iter()
+            .map(|(c, lvl)| json!({"code": c, "level": lvl}))
+            .collect();
         let business = business.map(|(stage, sector, needs)| json!({"stage": stage, "sector": sector, "support_needs": needs}));
         l.add::<Candidate>(&v, json!({
             "headline": headline, "summary": summary, "education": education, "skills": skills,
@@ -128,9 +270,20 @@ pub(super) fn people(l: &mut Loader<'_>) -> anyhow::Result<()> {
             "foreign_background": foreign,
         }))?;
     }
-    for (n, (name, locale, headline, expertise, sectors, langs, m, capacity, cross, remote)) in MENTORS.iter().enumerate() {
-        let v = l.person(n + 1, name, "mentor", locale, &["matching_mentoring", "contact"])?;
-        let languages: Vec<_> = langs.iter().map(|(c, lvl)| json!({"code": c, "level": lvl})).collect();
+    for (n, (name, locale, headline, expertise, sectors, langs, m, capacity, cross, remote)) in
+        MENTORS.iter().enumerate()
+    {
+        let v = l.person(
+            n + 1,
+            name,
+            "mentor",
+            locale,
+            &["matching_mentoring", "contact"],
+        )?;
+        let languages: Vec<_> = langs
+            .iter()
+            .map(|(c, lvl)| json!({"code": c, "level": lvl}))
+            .collect();
         l.add::<Mentor>(&v, json!({
             "headline": headline, "expertise": expertise, "sectors": sectors, "languages": languages,
             "municipality": m, "capacity": capacity, "cross_border_ok": cross, "remote_ok": remote,
@@ -140,7 +293,18 @@ pub(super) fn people(l: &mut Loader<'_>) -> anyhow::Result<()> {
 }
 
 /// (municipality organisation, title, description, CPV codes, value, currency, dialogue deadline, tender planned)
-const PROCUREMENTS: &[(&str, &str, &str, &[&str], f64, &str, &str, &str)] = &[
+type ProcurementRow = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    f64,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+const PROCUREMENTS: &[ProcurementRow] = &[
     ("mora-kommun", "Måltider till förskolor och skolor i Mora", "Livsmedel och måltidstjänster till 14 förskolor och skolor. Vi vill höra leverantörer om lokalproducerat, specialkost och leveranser till byarna.", &["55300000-3", "15000000-8"], 18_000_000.0, "SEK", "2027-02-15", "2027-04-01"),
     ("mora-kommun", "Städtjänster för kommunens lokaler", "Lokalvård av skolor, äldreboenden och kontor, cirka 60 000 kvadratmeter.", &["90910000-9"], 9_500_000.0, "SEK", "2027-03-01", "2027-05-15"),
     ("roros-kommune", "Fagsystem for hjemmetjenesten", "Digitalt fagsystem med mobil løsning for hjemmetjenesten, integrasjon mot journal og velferdsteknologi.", &["48000000-8", "72000000-5"], 4_000_000.0, "NOK", "2027-01-31", "2027-03-15"),
@@ -149,18 +313,59 @@ const PROCUREMENTS: &[(&str, &str, &str, &[&str], f64, &str, &str, &str)] = &[
 ];
 
 /// (supplier, title, description, CPV codes, municipalities served, cross-border)
-const OFFERS: &[(&str, &str, &str, &[&str], &[&str], bool)] = &[
-    ("dalastad", "Lokalvård och fastighetsservice", "Städning av skolor, vårdlokaler och kontor med miljömärkta medel.", &["90910000-9"], &["SE-2081", "SE-2080", "SE-2062", "SE-2085"], false),
-    ("fjellkjokken", "Catering og måltider med lokale råvarer", "Måltider til skoler og institusjoner med råvarer fra fjellregionen.", &["55300000-3", "15000000-8"], &["NO-5025", "NO-3430", "SE-2062", "SE-2039"], true),
-    ("vardit", "Verksamhetssystem för hemtjänst och omsorg", "Mobilt verksamhetssystem för hemtjänst med planering och dokumentation.", &["48000000-8", "72200000-7"], &[], true),
-    ("osterdalvarme", "Bioenergi og fjernvarme", "Prosjektering og bygging av flisfyrte varmesentraler og fjernvarmenett.", &["45331000-6", "09300000-2"], &["NO-3420", "NO-3421", "NO-3427", "SE-2023"], true),
+type OfferRow = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+    bool,
+);
+
+const OFFERS: &[OfferRow] = &[
+    (
+        "dalastad",
+        "Lokalvård och fastighetsservice",
+        "Städning av skolor, vårdlokaler och kontor med miljömärkta medel.",
+        &["90910000-9"],
+        &["SE-2081", "SE-2080", "SE-2062", "SE-2085"],
+        false,
+    ),
+    (
+        "fjellkjokken",
+        "Catering og måltider med lokale råvarer",
+        "Måltider til skoler og institusjoner med råvarer fra fjellregionen.",
+        &["55300000-3", "15000000-8"],
+        &["NO-5025", "NO-3430", "SE-2062", "SE-2039"],
+        true,
+    ),
+    (
+        "vardit",
+        "Verksamhetssystem för hemtjänst och omsorg",
+        "Mobilt verksamhetssystem för hemtjänst med planering och dokumentation.",
+        &["48000000-8", "72200000-7"],
+        &[],
+        true,
+    ),
+    (
+        "osterdalvarme",
+        "Bioenergi og fjernvarme",
+        "Prosjektering og bygging av flisfyrte varmesentraler og fjernvarmenett.",
+        &["45331000-6", "09300000-2"],
+        &["NO-3420", "NO-3421", "NO-3427", "SE-2023"],
+        true,
+    ),
 ];
 
 pub(super) fn procurement(l: &mut Loader<'_>, orgs: &Orgs<'_>) -> anyhow::Result<()> {
     let admin = l.admin.clone();
     for (org, title, description, cpv, amount, currency, deadline, tender) in PROCUREMENTS {
         let (org_id, _) = &orgs[org];
-        let municipality = super::ORGANISATIONS.iter().find(|o| o.0 == *org).map(|o| o.3).unwrap_or_default();
+        let municipality = super::ORGANISATIONS
+            .iter()
+            .find(|o| o.0 == *org)
+            .map(|o| o.3)
+            .unwrap_or_default();
         l.add::<Procurement>(&admin, json!({
             "organisation_id": org_id, "title": title, "description": description, "cpv_codes": cpv,
             "estimated_value": {"amount": amount, "currency": currency}, "dialogue_deadline": deadline,

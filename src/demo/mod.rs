@@ -20,45 +20,221 @@ pub const DEMO_DOMAIN: &str = "demo.heartland-match.example";
 /// (local part, name, role, locale, officer municipalities)
 const STAFF: &[(&str, &str, &str, &str, &[&str])] = &[
     ("admin", "Programkontoret", "admin", "en", &[]),
-    ("officer.mora", "Karin Ersson", "officer", "sv", &["SE-2062", "SE-2034", "SE-2039", "SE-2085"]),
-    ("officer.roros", "Ola Haugen", "officer", "nb", &["NO-5025", "NO-5026", "NO-3430", "NO-3426"]),
-    ("officer.karlstad", "Lena Nilsson", "officer", "sv", &["SE-1780", "SE-1737", "SE-1784"]),
-    ("officer.hamar", "Ingrid Bakken", "officer", "nb", &["NO-3403", "NO-3421", "NO-3427", "NO-3405"]),
+    (
+        "officer.mora",
+        "Karin Ersson",
+        "officer",
+        "sv",
+        &["SE-2062", "SE-2034", "SE-2039", "SE-2085"],
+    ),
+    (
+        "officer.roros",
+        "Ola Haugen",
+        "officer",
+        "nb",
+        &["NO-5025", "NO-5026", "NO-3430", "NO-3426"],
+    ),
+    (
+        "officer.karlstad",
+        "Lena Nilsson",
+        "officer",
+        "sv",
+        &["SE-1780", "SE-1737", "SE-1784"],
+    ),
+    (
+        "officer.hamar",
+        "Ingrid Bakken",
+        "officer",
+        "nb",
+        &["NO-3403", "NO-3421", "NO-3427", "NO-3405"],
+    ),
 ];
 
 /// (slug, name, kind, municipality, nace, size, leadership)
-const ORGANISATIONS: &[(&str, &str, &str, &str, &str, &str, Option<&str>)] = &[
-    ("morasagen", "Morasågen AB", "company", "SE-2062", "16.10", "small", Some("men")),
-    ("fjellmeieriet", "Fjellmeieriet Røros AS", "company", "NO-5025", "10.51", "small", Some("women")),
-    ("ludvikatrafo", "Ludvika Transformatorservice AB", "company", "SE-2085", "27.11", "medium", Some("mixed")),
-    ("trysilfjell", "Trysil Fjellopplevelser AS", "company", "NO-3421", "55.10", "small", Some("women")),
-    ("skogsteknik", "Värmlands Skogsteknik AB", "company", "SE-1737", "28.30", "small", Some("men")),
-    ("tynsetbygg", "Tynset Massivtre AS", "company", "NO-3427", "16.23", "medium", Some("mixed")),
-    ("fjallgard", "Älvdalens Fjällgård AB", "company", "SE-2039", "01.41", "micro", Some("women")),
-    ("dalastad", "Dala Städ & Fastighetsservice AB", "supplier", "SE-2081", "81.21", "small", Some("women")),
-    ("fjellkjokken", "Fjellkjøkken Catering AS", "supplier", "NO-5025", "56.21", "micro", Some("mixed")),
-    ("vardit", "Nordisk Vård-IT AB", "supplier", "SE-1780", "62.01", "medium", Some("mixed")),
-    ("osterdalvarme", "Østerdalen Varme og Energi AS", "supplier", "NO-3420", "35.30", "small", Some("men")),
-    ("mora-kommun", "Mora kommun", "municipality", "SE-2062", "84.11", "large", None),
-    ("roros-kommune", "Røros kommune", "municipality", "NO-5025", "84.11", "large", None),
-    ("karlstad-kommun", "Karlstads kommun", "municipality", "SE-1780", "84.11", "large", None),
-    ("trysil-kommune", "Trysil kommune", "municipality", "NO-3421", "84.11", "large", None),
+type OrganisationRow = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+);
+
+const ORGANISATIONS: &[OrganisationRow] = &[
+    (
+        "morasagen",
+        "Morasågen AB",
+        "company",
+        "SE-2062",
+        "16.10",
+        "small",
+        Some("men"),
+    ),
+    (
+        "fjellmeieriet",
+        "Fjellmeieriet Røros AS",
+        "company",
+        "NO-5025",
+        "10.51",
+        "small",
+        Some("women"),
+    ),
+    (
+        "ludvikatrafo",
+        "Ludvika Transformatorservice AB",
+        "company",
+        "SE-2085",
+        "27.11",
+        "medium",
+        Some("mixed"),
+    ),
+    (
+        "trysilfjell",
+        "Trysil Fjellopplevelser AS",
+        "company",
+        "NO-3421",
+        "55.10",
+        "small",
+        Some("women"),
+    ),
+    (
+        "skogsteknik",
+        "Värmlands Skogsteknik AB",
+        "company",
+        "SE-1737",
+        "28.30",
+        "small",
+        Some("men"),
+    ),
+    (
+        "tynsetbygg",
+        "Tynset Massivtre AS",
+        "company",
+        "NO-3427",
+        "16.23",
+        "medium",
+        Some("mixed"),
+    ),
+    (
+        "fjallgard",
+        "Älvdalens Fjällgård AB",
+        "company",
+        "SE-2039",
+        "01.41",
+        "micro",
+        Some("women"),
+    ),
+    (
+        "dalastad",
+        "Dala Städ & Fastighetsservice AB",
+        "supplier",
+        "SE-2081",
+        "81.21",
+        "small",
+        Some("women"),
+    ),
+    (
+        "fjellkjokken",
+        "Fjellkjøkken Catering AS",
+        "supplier",
+        "NO-5025",
+        "56.21",
+        "micro",
+        Some("mixed"),
+    ),
+    (
+        "vardit",
+        "Nordisk Vård-IT AB",
+        "supplier",
+        "SE-1780",
+        "62.01",
+        "medium",
+        Some("mixed"),
+    ),
+    (
+        "osterdalvarme",
+        "Østerdalen Varme og Energi AS",
+        "supplier",
+        "NO-3420",
+        "35.30",
+        "small",
+        Some("men"),
+    ),
+    (
+        "mora-kommun",
+        "Mora kommun",
+        "municipality",
+        "SE-2062",
+        "84.11",
+        "large",
+        None,
+    ),
+    (
+        "roros-kommune",
+        "Røros kommune",
+        "municipality",
+        "NO-5025",
+        "84.11",
+        "large",
+        None,
+    ),
+    (
+        "karlstad-kommun",
+        "Karlstads kommun",
+        "municipality",
+        "SE-1780",
+        "84.11",
+        "large",
+        None,
+    ),
+    (
+        "trysil-kommune",
+        "Trysil kommune",
+        "municipality",
+        "NO-3421",
+        "84.11",
+        "large",
+        None,
+    ),
 ];
 
 /// A fictional organisation number with a correct check digit.
 fn org_number(country: &str, seed: usize) -> String {
     let mut n = seed * 7919 + 104_729;
     loop {
-        let body = if country == "SE" { format!("559{:06}", n % 1_000_000) } else { format!("9{:07}", n % 10_000_000) };
+        let body = if country == "SE" {
+            format!("559{:06}", n % 1_000_000)
+        } else {
+            format!("9{:07}", n % 10_000_000)
+        };
         let digits: Vec<u32> = body.chars().filter_map(|c| c.to_digit(10)).collect();
         let check = if country == "SE" {
-            let sum: u32 = digits.iter().rev().enumerate()
-                .map(|(i, &d)| if i % 2 == 0 { let x = d * 2; x / 10 + x % 10 } else { d })
+            let sum: u32 = digits
+                .iter()
+                .rev()
+                .enumerate()
+                .map(|(i, &d)| {
+                    if i % 2 == 0 {
+                        let x = d * 2;
+                        x / 10 + x % 10
+                    } else {
+                        d
+                    }
+                })
                 .sum();
             Some((10 - sum % 10) % 10)
         } else {
-            let sum: u32 = digits.iter().zip([3, 2, 7, 6, 5, 4, 3, 2]).map(|(a, w)| a * w).sum();
-            match 11 - sum % 11 { 11 => Some(0), 10 => None, c => Some(c) }
+            let sum: u32 = digits
+                .iter()
+                .zip([3, 2, 7, 6, 5, 4, 3, 2])
+                .map(|(a, w)| a * w)
+                .sum();
+            match 11 - sum % 11 {
+                11 => Some(0),
+                10 => None,
+                c => Some(c),
+            }
         };
         if let Some(c) = check {
             return format!("{body}{c}");
@@ -75,17 +251,38 @@ struct Loader<'a> {
 }
 
 impl Loader<'_> {
-    fn user(&mut self, local: &str, name: &str, role: &str, locale: &str) -> anyhow::Result<Viewer> {
+    fn user(
+        &mut self,
+        local: &str,
+        name: &str,
+        role: &str,
+        locale: &str,
+    ) -> anyhow::Result<Viewer> {
         let email = format!("{local}@{DEMO_DOMAIN}");
-        let id = User::insert(self.conn, &db::NewUser {
-            email: &email, display_name: name, phone: None, locale, role, password_hash: Some(&self.hash),
-        })?;
+        let id = User::insert(
+            self.conn,
+            &db::NewUser {
+                email: &email,
+                display_name: name,
+                phone: None,
+                locale,
+                role,
+                password_hash: Some(&self.hash),
+            },
+        )?;
         let role = Role::parse(role).context("demo role")?;
-        Ok(Viewer { user_id: id, role, scopes: Vec::new(), organisations: Vec::new(), locale: locale.into() })
+        Ok(Viewer {
+            user_id: id,
+            role,
+            scopes: Vec::new(),
+            organisations: Vec::new(),
+            locale: locale.into(),
+        })
     }
 
     fn add<R: RecordType>(&mut self, viewer: &Viewer, body: Value) -> anyhow::Result<String> {
-        let input: R::Input = serde_json::from_value(body.clone()).with_context(|| format!("demo {body}"))?;
+        let input: R::Input =
+            serde_json::from_value(body.clone()).with_context(|| format!("demo {body}"))?;
         let valid = R::validate(input).map_err(|e| anyhow::anyhow!("demo {}: {e:?}", R::PATH))?;
         let row = crate::web::records::insert::<R>(self.conn, viewer, valid, self.settings)
             .map_err(|e| anyhow::anyhow!("demo {}: {e}", R::PATH))?;
@@ -93,7 +290,14 @@ impl Loader<'_> {
     }
 
     /// A candidate or mentor account that has consented to `purposes`.
-    fn person(&mut self, n: usize, name: &str, role: &str, locale: &str, purposes: &[&str]) -> anyhow::Result<Viewer> {
+    fn person(
+        &mut self,
+        n: usize,
+        name: &str,
+        role: &str,
+        locale: &str,
+        purposes: &[&str],
+    ) -> anyhow::Result<Viewer> {
         let v = self.user(&format!("{role}.{n}"), name, role, locale)?;
         db::record_consents(self.conn, &v.user_id, purposes, CONSENT_TEXT_VERSION, None)?;
         Ok(v)
@@ -107,8 +311,19 @@ pub fn load(db: &Db, settings: &Settings) -> anyhow::Result<bool> {
         if User::by_email(conn, &format!("admin@{DEMO_DOMAIN}"))?.is_some() {
             return Ok(false);
         }
-        let admin = Viewer { user_id: String::new(), role: Role::Admin, scopes: Vec::new(), organisations: Vec::new(), locale: "en".into() };
-        let mut l = Loader { conn, settings, hash, admin };
+        let admin = Viewer {
+            user_id: String::new(),
+            role: Role::Admin,
+            scopes: Vec::new(),
+            organisations: Vec::new(),
+            locale: "en".into(),
+        };
+        let mut l = Loader {
+            conn,
+            settings,
+            hash,
+            admin,
+        };
         populate(&mut l)?;
         Ok(true)
     })?;
@@ -131,7 +346,9 @@ fn populate(l: &mut Loader<'_>) -> anyhow::Result<()> {
         }
     }
     let mut orgs = std::collections::HashMap::new();
-    for (i, (slug, name, kind, municipality, nace, size, leadership)) in ORGANISATIONS.iter().enumerate() {
+    for (i, (slug, name, kind, municipality, nace, size, leadership)) in
+        ORGANISATIONS.iter().enumerate()
+    {
         let country = &municipality[..2];
         let body = json!({"name": name, "kind": kind, "org_number": org_number(country, i), "country": country,
             "municipality": municipality, "nace": nace, "size": size, "leadership": leadership});

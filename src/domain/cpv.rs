@@ -12,7 +12,9 @@ impl CpvCode {
             && s.as_bytes()[8] == b'-'
             && s.char_indices().all(|(i, c)| i == 8 || c.is_ascii_digit());
         if !shape_ok {
-            return Err(format!("{s:?} is not a CPV code of the form NNNNNNNN-N, e.g. 45000000-7"));
+            return Err(format!(
+                "{s:?} is not a CPV code of the form NNNNNNNN-N, e.g. 45000000-7"
+            ));
         }
         match Cpv::get().lookup(s) {
             Some(e) => Ok(CpvCode(e.code.clone())),
@@ -34,8 +36,12 @@ mod tests {
     fn real_codes_pass_and_near_misses_do_not() {
         assert!(CpvCode::parse("45000000-7").is_ok());
         assert!(CpvCode::parse("72000000-5").is_ok());
-        assert!(CpvCode::parse("45000000-8").unwrap_err().contains("not in the CPV"));
-        assert!(CpvCode::parse("45000000").unwrap_err().contains("NNNNNNNN-N"));
+        assert!(CpvCode::parse("45000000-8")
+            .unwrap_err()
+            .contains("not in the CPV"));
+        assert!(CpvCode::parse("45000000")
+            .unwrap_err()
+            .contains("NNNNNNNN-N"));
     }
 
     #[test]

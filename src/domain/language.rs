@@ -44,7 +44,11 @@ impl CefrLevel {
             "C1" | "c1" => CefrLevel::C1,
             "C2" | "c2" => CefrLevel::C2,
             "native" | "Native" => CefrLevel::Native,
-            _ => return Err(format!("{input:?} is not a CEFR level: use A1, A2, B1, B2, C1, C2 or native")),
+            _ => {
+                return Err(format!(
+                    "{input:?} is not a CEFR level: use A1, A2, B1, B2, C1, C2 or native"
+                ))
+            }
         })
     }
 
@@ -68,7 +72,9 @@ mod tests {
 
     #[test]
     fn regional_and_newcomer_languages_are_known() {
-        for code in ["sv", "nb", "nn", "en", "ar", "ti", "so", "fa", "uk", "sma", "prs", "SV"] {
+        for code in [
+            "sv", "nb", "nn", "en", "ar", "ti", "so", "fa", "uk", "sma", "prs", "SV",
+        ] {
             assert!(LanguageCode::parse(code).is_ok(), "{code}");
         }
         assert!(LanguageCode::parse("xx").is_err());

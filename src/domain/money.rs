@@ -47,7 +47,10 @@ impl Money {
         if (minor - amount * 100.0).abs() > 1e-6 * amount.max(1.0) {
             return Err("the amount may have at most two decimals".into());
         }
-        Ok(Money { minor: minor as i64, currency })
+        Ok(Money {
+            minor: minor as i64,
+            currency,
+        })
     }
 
     pub fn amount(&self) -> f64 {
@@ -74,7 +77,9 @@ mod tests {
     #[test]
     fn negative_fractional_and_foreign_amounts_are_refused() {
         assert!(Money::parse(-1.0, "SEK").is_err());
-        assert!(Money::parse(1.005, "NOK").unwrap_err().contains("two decimals"));
+        assert!(Money::parse(1.005, "NOK")
+            .unwrap_err()
+            .contains("two decimals"));
         assert!(Money::parse(1.0, "USD").unwrap_err().contains("currency"));
         assert!(Money::parse(f64::NAN, "EUR").is_err());
         assert!(Money::parse(2e12, "EUR").is_err());

@@ -63,8 +63,12 @@ mod tests {
 
     #[test]
     fn unknown_codes_and_countries_are_refused() {
-        assert!(Municipality::parse_key("SE-0000").unwrap_err().contains("no municipality"));
-        assert!(Municipality::parse_key("DK-0101").unwrap_err().contains("unknown country"));
+        assert!(Municipality::parse_key("SE-0000")
+            .unwrap_err()
+            .contains("no municipality"));
+        assert!(Municipality::parse_key("DK-0101")
+            .unwrap_err()
+            .contains("unknown country"));
         assert!(Municipality::parse_key("2062").is_err());
     }
 

@@ -6,10 +6,27 @@ pub struct NaceCode(String);
 
 /// (first division, last division, section) for the 21 sections of NACE Rev. 2.
 const SECTIONS: &[(u8, u8, char)] = &[
-    (1, 3, 'A'), (5, 9, 'B'), (10, 33, 'C'), (35, 35, 'D'), (36, 39, 'E'), (41, 43, 'F'),
-    (45, 47, 'G'), (49, 53, 'H'), (55, 56, 'I'), (58, 63, 'J'), (64, 66, 'K'), (68, 68, 'L'),
-    (69, 75, 'M'), (77, 82, 'N'), (84, 84, 'O'), (85, 85, 'P'), (86, 88, 'Q'), (90, 93, 'R'),
-    (94, 96, 'S'), (97, 98, 'T'), (99, 99, 'U'),
+    (1, 3, 'A'),
+    (5, 9, 'B'),
+    (10, 33, 'C'),
+    (35, 35, 'D'),
+    (36, 39, 'E'),
+    (41, 43, 'F'),
+    (45, 47, 'G'),
+    (49, 53, 'H'),
+    (55, 56, 'I'),
+    (58, 63, 'J'),
+    (64, 66, 'K'),
+    (68, 68, 'L'),
+    (69, 75, 'M'),
+    (77, 82, 'N'),
+    (84, 84, 'O'),
+    (85, 85, 'P'),
+    (86, 88, 'Q'),
+    (90, 93, 'R'),
+    (94, 96, 'S'),
+    (97, 98, 'T'),
+    (99, 99, 'U'),
 ];
 
 /// Numbers inside the section ranges that NACE Rev. 2 leaves unused.
@@ -46,8 +63,8 @@ impl NaceCode {
             }
         }
         let division: u8 = div.parse().map_err(|_| err())?;
-        let section = section_of(division)
-            .ok_or_else(|| format!("NACE Rev. 2 has no division {div}"))?;
+        let section =
+            section_of(division).ok_or_else(|| format!("NACE Rev. 2 has no division {div}"))?;
         if letter.is_some_and(|l| l != section) {
             return Err(format!("division {div} belongs to section {section}"));
         }
@@ -77,7 +94,9 @@ mod tests {
 
     #[test]
     fn unknown_divisions_and_wrong_sections_are_named() {
-        assert!(NaceCode::parse("04.10").unwrap_err().contains("no division"));
+        assert!(NaceCode::parse("04.10")
+            .unwrap_err()
+            .contains("no division"));
         assert!(NaceCode::parse("A16.10").unwrap_err().contains("section C"));
         assert!(NaceCode::parse("16.100").is_err());
         assert!(NaceCode::parse("").is_err());

@@ -10,10 +10,7 @@ pub struct OrgNumber {
 
 impl OrgNumber {
     pub fn parse(country: Country, input: &str) -> Result<OrgNumber, String> {
-        let digits: String = input
-            .chars()
-            .filter(|c| !matches!(c, ' ' | '-'))
-            .collect();
+        let digits: String = input.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
         if !digits.chars().all(|c| c.is_ascii_digit()) {
             return Err("may hold only digits, spaces and a hyphen".into());
         }
@@ -21,15 +18,16 @@ impl OrgNumber {
             Country::Se if digits.len() != 10 => {
                 Err("a Swedish organisation number has 10 digits (NNNNNN-NNNN)".into())
             }
-            Country::Se if !luhn_ok(&digits) => {
-                Err("the check digit is wrong (Swedish organisation numbers use the Luhn check)".into())
-            }
+            Country::Se if !luhn_ok(&digits) => Err(
+                "the check digit is wrong (Swedish organisation numbers use the Luhn check)".into(),
+            ),
             Country::No if digits.len() != 9 => {
                 Err("a Norwegian organisasjonsnummer has 9 digits".into())
             }
-            Country::No if !mod11_ok(&digits) => {
-                Err("the check digit is wrong (Norwegian organisasjonsnummer use a mod-11 check)".into())
-            }
+            Country::No if !mod11_ok(&digits) => Err(
+                "the check digit is wrong (Norwegian organisasjonsnummer use a mod-11 check)"
+                    .into(),
+            ),
             _ => Ok(OrgNumber { country, digits }),
         }
     }
@@ -56,7 +54,18 @@ fn luhn_ok(digits: &str) -> bool {
         .iter()
         .rev()
         .enumerate()
-        .map(|(i, &d)| if i % 2 == 1 { let x = d * 2; if x > 9 { x - 9 } else { x } } else { d })
+        .map(|(i, &d)| {
+            if i % 2 == 1 {
+                let x = d * 2;
+                if x > 9 {
+                    x - 9
+                } else {
+                    x
+                }
+            } else {
+                d
+            }
+        })
         .sum();
     sum % 10 == 0
 }
@@ -81,7 +90,12 @@ mod tests {
     #[test]
     fn real_numbers_pass() {
         // Volvo AB, IKEA of Sweden, Equinor ASA, Røros kommune.
-        assert_eq!(OrgNumber::parse(Country::Se, "556012-5790").unwrap().formatted(), "556012-5790");
+        assert_eq!(
+            OrgNumber::parse(Country::Se, "556012-5790")
+                .unwrap()
+                .formatted(),
+            "556012-5790"
+        );
         assert!(OrgNumber::parse(Country::Se, "5560360793").is_ok());
         assert!(OrgNumber::parse(Country::No, "923 609 016").is_ok());
         assert!(OrgNumber::parse(Country::No, "940083672").is_ok());
@@ -89,10 +103,18 @@ mod tests {
 
     #[test]
     fn a_wrong_check_digit_or_length_is_named() {
-        assert!(OrgNumber::parse(Country::Se, "556012-5791").unwrap_err().contains("check digit"));
-        assert!(OrgNumber::parse(Country::No, "923609017").unwrap_err().contains("check digit"));
-        assert!(OrgNumber::parse(Country::Se, "923609016").unwrap_err().contains("10 digits"));
-        assert!(OrgNumber::parse(Country::No, "5560125790").unwrap_err().contains("9 digits"));
+        assert!(OrgNumber::parse(Country::Se, "556012-5791")
+            .unwrap_err()
+            .contains("check digit"));
+        assert!(OrgNumber::parse(Country::No, "923609017")
+            .unwrap_err()
+            .contains("check digit"));
+        assert!(OrgNumber::parse(Country::Se, "923609016")
+            .unwrap_err()
+            .contains("10 digits"));
+        assert!(OrgNumber::parse(Country::No, "5560125790")
+            .unwrap_err()
+            .contains("9 digits"));
         assert!(OrgNumber::parse(Country::No, "92360901x").is_err());
     }
 

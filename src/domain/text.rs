@@ -4,11 +4,20 @@
 pub struct BoundedText(String);
 
 impl BoundedText {
-    pub fn parse(input: &str, min: usize, max: usize, single_line: bool) -> Result<BoundedText, String> {
+    pub fn parse(
+        input: &str,
+        min: usize,
+        max: usize,
+        single_line: bool,
+    ) -> Result<BoundedText, String> {
         let s = input.trim();
         let n = s.chars().count();
         if n < min {
-            return Err(if min == 1 { "must not be empty".into() } else { format!("must be at least {min} characters") });
+            return Err(if min == 1 {
+                "must not be empty".into()
+            } else {
+                format!("must be at least {min} characters")
+            });
         }
         if n > max {
             return Err(format!("must be at most {max} characters (it has {n})"));
@@ -51,7 +60,9 @@ mod tests {
     #[test]
     fn limits_count_characters_not_bytes() {
         assert!(BoundedText::line("Sågverk på Røros", 16).is_ok());
-        assert!(BoundedText::line("åäöåäöåäöå", 9).unwrap_err().contains("at most 9"));
+        assert!(BoundedText::line("åäöåäöåäöå", 9)
+            .unwrap_err()
+            .contains("at most 9"));
         assert!(BoundedText::line("   ", 10).unwrap_err().contains("empty"));
         assert!(BoundedText::line("a\r\nBcc: x", 100).is_err());
         assert!(BoundedText::paragraphs("rad ett\nrad två", 100).is_ok());

@@ -116,13 +116,24 @@ impl RecordType for Candidate {
         let available = c.date("available_from", &i.available_from);
         let seeking = c.each_one_of("seeking", &i.seeking, &["ktp", "mentoring", "job"]);
         let business = business(&mut c, &i.business);
-        let gender = i.gender.as_deref().map(|g| c.one_of("gender", g, &["woman", "man", "non_binary", "undisclosed"]));
+        let gender = i
+            .gender
+            .as_deref()
+            .map(|g| c.one_of("gender", g, &["woman", "man", "non_binary", "undisclosed"]));
         let status = status(&mut c, &i.status, Self::STATUSES);
         let person = person(&mut c, &i.person);
-        let consents = c.each_one_of("consents", i.consents.as_deref().unwrap_or_default(), PURPOSES);
+        let consents = c.each_one_of(
+            "consents",
+            i.consents.as_deref().unwrap_or_default(),
+            PURPOSES,
+        );
         c.finish()?;
         let (municipality, available) = municipality.zip(available).ok_or_else(FieldErrors::new)?;
-        let kind = if business.is_null() { "graduate" } else { "newcomer" };
+        let kind = if business.is_null() {
+            "graduate"
+        } else {
+            "newcomer"
+        };
         Ok(Valid {
             data: json!({
                 "headline": headline, "summary": summary, "education": education,

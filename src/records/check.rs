@@ -69,7 +69,8 @@ impl Check {
     /// A list of short labels (skills, sectors): each one line, no duplicates, at most 50.
     pub fn tags(&mut self, field: &str, values: &[String]) -> Vec<String> {
         if values.len() > LIST_MAX {
-            self.errors.add(field, format!("may hold at most {LIST_MAX} entries"));
+            self.errors
+                .add(field, format!("may hold at most {LIST_MAX} entries"));
         }
         let mut out: Vec<String> = Vec::new();
         for (i, v) in values.iter().enumerate() {
@@ -83,7 +84,8 @@ impl Check {
 
     pub fn one_of(&mut self, field: &str, value: &str, allowed: &[&str]) -> String {
         if !allowed.contains(&value) {
-            self.errors.add(field, format!("must be one of: {}", allowed.join(", ")));
+            self.errors
+                .add(field, format!("must be one of: {}", allowed.join(", ")));
         }
         value.to_string()
     }
@@ -124,7 +126,8 @@ impl Check {
             .iter()
             .enumerate()
             .map(|(i, l)| {
-                let (code, level) = self.language(&format!("{field}[{i}]"), &l.code, &l.level, "level");
+                let (code, level) =
+                    self.language(&format!("{field}[{i}]"), &l.code, &l.level, "level");
                 json!({ "code": code, "level": level })
             })
             .collect();
@@ -144,7 +147,13 @@ impl Check {
         Value::Array(items)
     }
 
-    fn language(&mut self, field: &str, code: &str, level: &str, level_name: &str) -> (String, String) {
+    fn language(
+        &mut self,
+        field: &str,
+        code: &str,
+        level: &str,
+        level_name: &str,
+    ) -> (String, String) {
         let code = self
             .errors
             .take(&format!("{field}.code"), LanguageCode::parse(code))
@@ -164,7 +173,10 @@ impl Check {
         }
         let mut out: Vec<String> = Vec::new();
         for (i, v) in values.iter().enumerate() {
-            if let Some(c) = self.errors.take(&format!("{field}[{i}]"), CpvCode::parse(v)) {
+            if let Some(c) = self
+                .errors
+                .take(&format!("{field}[{i}]"), CpvCode::parse(v))
+            {
                 if !out.iter().any(|o| o == c.as_str()) {
                     out.push(c.as_str().to_string());
                 }
@@ -184,7 +196,8 @@ impl Check {
 
     pub fn range(&mut self, field: &str, value: i64, min: i64, max: i64) -> i64 {
         if !(min..=max).contains(&value) {
-            self.errors.add(field, format!("must be between {min} and {max}"));
+            self.errors
+                .add(field, format!("must be between {min} and {max}"));
         }
         value
     }

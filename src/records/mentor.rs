@@ -51,7 +51,11 @@ impl RecordType for Mentor {
         let capacity = c.range("capacity", i.capacity, 0, 20);
         let status = status(&mut c, &i.status, Self::STATUSES);
         let person = person(&mut c, &i.person);
-        let consents = c.each_one_of("consents", i.consents.as_deref().unwrap_or_default(), PURPOSES);
+        let consents = c.each_one_of(
+            "consents",
+            i.consents.as_deref().unwrap_or_default(),
+            PURPOSES,
+        );
         c.finish()?;
         let municipality = municipality.ok_or_else(FieldErrors::new)?;
         Ok(Valid {

@@ -1,8 +1,8 @@
 //! The six kinds of record the API keeps, each with its request body and its validation into
 //! the normalised form that is stored (`data`) and the columns the service filters on.
 
-pub mod check;
 pub mod candidate;
+pub mod check;
 pub mod mentor;
 pub mod need;
 pub mod offer;
@@ -23,7 +23,12 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub const LOCALES: &[&str] = &["sv", "nb", "en"];
-pub const PURPOSES: &[&str] = &["matching_ktp", "matching_mentoring", "matching_procurement", "contact"];
+pub const PURPOSES: &[&str] = &[
+    "matching_ktp",
+    "matching_mentoring",
+    "matching_procurement",
+    "contact",
+];
 /// The version of the consent texts people agree to; stored with each consent.
 pub const CONSENT_TEXT_VERSION: &str = "2026-11-v1";
 

@@ -50,7 +50,11 @@ impl RecordType for Need {
         let organisation_id = c.line("organisation_id", &i.organisation_id, 64);
         let title = c.line("title", &i.title, TITLE_MAX);
         let description = c.text("description", &i.description);
-        let kind = c.one_of("kind", &i.kind, &["product", "process", "market", "digitalisation", "other"]);
+        let kind = c.one_of(
+            "kind",
+            &i.kind,
+            &["product", "process", "market", "digitalisation", "other"],
+        );
         let skills = c.tags("skills", &i.skills);
         let languages = c.language_requirements("languages", &i.languages);
         let duration = c.range("duration_months", i.duration_months, 6, 24);

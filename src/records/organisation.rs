@@ -8,7 +8,13 @@ use utoipa::ToSchema;
 
 pub struct Organisation;
 
-const KINDS: &[&str] = &["company", "municipality", "university", "supplier", "support"];
+const KINDS: &[&str] = &[
+    "company",
+    "municipality",
+    "university",
+    "supplier",
+    "support",
+];
 
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -48,7 +54,10 @@ impl RecordType for Organisation {
             c.errors.add("country", "must be SE or NO");
         }
         let org_number = country
-            .and_then(|ctry| c.errors.take("org_number", OrgNumber::parse(ctry, &i.org_number)))
+            .and_then(|ctry| {
+                c.errors
+                    .take("org_number", OrgNumber::parse(ctry, &i.org_number))
+            })
             .map(|n| n.formatted());
         let municipality = c.municipality("municipality", &i.municipality);
         let nace = i
@@ -56,8 +65,14 @@ impl RecordType for Organisation {
             .as_deref()
             .and_then(|n| c.errors.take("nace", NaceCode::parse(n)))
             .map(|n| n.as_str().to_string());
-        let size = i.size.as_deref().map(|s| c.one_of("size", s, &["micro", "small", "medium", "large"]));
-        let leadership = i.leadership.as_deref().map(|s| c.one_of("leadership", s, &["women", "men", "mixed"]));
+        let size = i
+            .size
+            .as_deref()
+            .map(|s| c.one_of("size", s, &["micro", "small", "medium", "large"]));
+        let leadership = i
+            .leadership
+            .as_deref()
+            .map(|s| c.one_of("leadership", s, &["women", "men", "mixed"]));
         let status = status(&mut c, &i.status, Self::STATUSES);
         c.finish()?;
         let municipality = municipality.ok_or_else(FieldErrors::new)?;

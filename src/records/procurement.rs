@@ -50,13 +50,15 @@ impl RecordType for Procurement {
         let description = c.text("description", &i.description);
         let cpv = c.cpv_codes("cpv_codes", &i.cpv_codes);
         let value = i.estimated_value.as_ref().and_then(|v| {
-            c.errors.take("estimated_value", Money::parse(v.amount, &v.currency))
+            c.errors
+                .take("estimated_value", Money::parse(v.amount, &v.currency))
         });
         let deadline = c.date("dialogue_deadline", &i.dialogue_deadline);
         let tender = c.date("tender_planned", &i.tender_planned);
         if let (Some(d), Some(t)) = (deadline, tender) {
             if t < d {
-                c.errors.add("tender_planned", "must not be before the dialogue deadline");
+                c.errors
+                    .add("tender_planned", "must not be before the dialogue deadline");
             }
         }
         let municipality = c.municipality("municipality", &i.municipality);

@@ -32,13 +32,15 @@ pub async fn json_value(
     }
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| AppError::malformed(format!("the body could not be read: {e}"), None))?;
+        let chunk = chunk
+            .map_err(|e| AppError::malformed(format!("the body could not be read: {e}"), None))?;
         if body.len() + chunk.len() > limit {
             return Err(AppError::TooLarge(limit));
         }
         body.extend_from_slice(&chunk);
     }
-    serde_json::from_slice(&body).map_err(|e| AppError::malformed(format!("the body is not valid JSON: {e}"), None))
+    serde_json::from_slice(&body)
+        .map_err(|e| AppError::malformed(format!("the body is not valid JSON: {e}"), None))
 }
 
 /// Reads a JSON value into `T`, naming the field that does not fit.
@@ -51,13 +53,18 @@ pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Ap
 }
 
 /// The body read straight into `T`.
-pub async fn json<T: DeserializeOwned>(req: &HttpRequest, payload: web::Payload, limit: usize) -> Result<T, AppError> {
+pub async fn json<T: DeserializeOwned>(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+) -> Result<T, AppError> {
     from_value(json_value(req, payload, limit).await?)
 }
 
 /// The query string read into `T` (which should deny unknown fields).
 pub fn query<T: DeserializeOwned>(req: &HttpRequest) -> Result<T, AppError> {
-    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(req.query_string().as_bytes()));
+    let de =
+        serde_urlencoded::Deserializer::new(form_urlencoded::parse(req.query_string().as_bytes()));
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         AppError::malformed(e.inner().to_string(), (path != ".").then_some(path))

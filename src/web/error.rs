@@ -14,7 +14,10 @@ tokio::task_local! {
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("{message}")]
-    Malformed { message: String, field: Option<String> },
+    Malformed {
+        message: String,
+        field: Option<String>,
+    },
     #[error("sign in first: send Authorization: Bearer <token>")]
     Unauthenticated,
     #[error("the email address or password is wrong")]
@@ -43,7 +46,10 @@ pub enum AppError {
 
 impl AppError {
     pub fn malformed(message: impl Into<String>, field: Option<String>) -> Self {
-        AppError::Malformed { message: message.into(), field }
+        AppError::Malformed {
+            message: message.into(),
+            field,
+        }
     }
 
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
@@ -90,7 +96,9 @@ impl From<diesel::result::Error> for AppError {
             E::DatabaseError(K::ForeignKeyViolation, _) => {
                 AppError::Conflict("other records still refer to this one".into())
             }
-            E::DatabaseError(K::UniqueViolation, _) => AppError::Conflict("it already exists".into()),
+            E::DatabaseError(K::UniqueViolation, _) => {
+                AppError::Conflict("it already exists".into())
+            }
             other => AppError::Internal(other.into()),
         }
     }
@@ -130,7 +138,10 @@ impl ResponseError for AppError {
         }
         let fields = match self {
             AppError::Validation(f) => serde_json::to_value(f).unwrap_or_default(),
-            AppError::Malformed { field: Some(f), message } => serde_json::json!({ f: [message] }),
+            AppError::Malformed {
+                field: Some(f),
+                message,
+            } => serde_json::json!({ f: [message] }),
             _ => serde_json::json!({}),
         };
         let mut res = HttpResponse::build(self.status_code());

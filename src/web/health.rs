@@ -14,7 +14,10 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
     Ok(match ready {
-        Ok(()) => HttpResponse::Ok().json(json!({"status": "ready", "database": state.db.backend_name()})),
-        Err(e) => HttpResponse::ServiceUnavailable().json(json!({"status": "not_ready", "reason": e.to_string()})),
+        Ok(()) => {
+            HttpResponse::Ok().json(json!({"status": "ready", "database": state.db.backend_name()}))
+        }
+        Err(e) => HttpResponse::ServiceUnavailable()
+            .json(json!({"status": "not_ready", "reason": e.to_string()})),
     })
 }

@@ -43,9 +43,24 @@ pub struct Endpoint {
     pub route: actix_web::Route,
 }
 
-fn endpoint(method: Method, path: impl Into<String>, summary: impl Into<String>, tag: &'static str) -> Endpoint {
-    let route = web::method(method.clone()).to(|| async { HttpResponse::NotImplemented().finish() });
-    Endpoint { method, path: path.into(), summary: summary.into(), tag, auth: true, body: None, responses: &[(200, "OK")], route }
+fn endpoint(
+    method: Method,
+    path: impl Into<String>,
+    summary: impl Into<String>,
+    tag: &'static str,
+) -> Endpoint {
+    let route =
+        web::method(method.clone()).to(|| async { HttpResponse::NotImplemented().finish() });
+    Endpoint {
+        method,
+        path: path.into(),
+        summary: summary.into(),
+        tag,
+        auth: true,
+        body: None,
+        responses: &[(200, "OK")],
+        route,
+    }
 }
 
 impl Endpoint {
@@ -83,24 +98,81 @@ fn record_endpoints<R: RecordType>(out: &mut Vec<Endpoint>) {
     let item = format!("/api/v1/{p}/{{id}}");
     let schema = || openapi::schema_of::<R::Input>();
     out.push(endpoint(Method::GET, &collection, format!("List {p}"), p).to(records::list::<R>));
-    out.push(endpoint(Method::POST, &collection, format!("Create a {name}"), p).to(records::create::<R>).body(schema()).responses(CREATED));
+    out.push(
+        endpoint(Method::POST, &collection, format!("Create a {name}"), p)
+            .to(records::create::<R>)
+            .body(schema())
+            .responses(CREATED),
+    );
     out.push(endpoint(Method::GET, &item, format!("Read a {name}"), p).to(records::show::<R>));
-    out.push(endpoint(Method::PUT, &item, format!("Replace a {name}"), p).to(records::replace::<R>).body(schema()));
-    out.push(endpoint(Method::PATCH, &item, format!("Change some fields of a {name}"), p).to(records::update::<R>).body(schema()));
-    out.push(endpoint(Method::DELETE, &item, format!("Delete a {name}"), p).to(records::delete::<R>).responses(NO_CONTENT));
+    out.push(
+        endpoint(Method::PUT, &item, format!("Replace a {name}"), p)
+            .to(records::replace::<R>)
+            .body(schema()),
+    );
+    out.push(
+        endpoint(
+            Method::PATCH,
+            &item,
+            format!("Change some fields of a {name}"),
+            p,
+        )
+        .to(records::update::<R>)
+        .body(schema()),
+    );
+    out.push(
+        endpoint(Method::DELETE, &item, format!("Delete a {name}"), p)
+            .to(records::delete::<R>)
+            .responses(NO_CONTENT),
+    );
 }
 
 /// Every route the server has.
 pub fn endpoints() -> Vec<Endpoint> {
-    use crate::records::{candidate::Candidate, mentor::Mentor, need::Need, offer::Offer, organisation::Organisation, procurement::Procurement};
+    use crate::records::{
+        candidate::Candidate, mentor::Mentor, need::Need, offer::Offer, organisation::Organisation,
+        procurement::Procurement,
+    };
     let mut e = vec![
-        endpoint(Method::GET, "/healthz", "Liveness", "operations").to(health::healthz).public(),
-        endpoint(Method::GET, "/readyz", "Readiness: database reachable, migrations applied", "operations").to(health::readyz).public(),
-        endpoint(Method::GET, "/api/v1/openapi.json", "This document", "operations").to(openapi::serve).public(),
-        endpoint(Method::POST, "/api/v1/auth/token", "Get an API token", "auth").to(session::create_token).public()
-            .body(openapi::schema_of::<session::TokenRequest>()).responses(CREATED),
-        endpoint(Method::POST, "/api/v1/auth/register", "Register an account", "auth").to(session::register).public()
-            .body(openapi::schema_of::<session::RegisterRequest>()).responses(ACCEPTED),
+        endpoint(Method::GET, "/healthz", "Liveness", "operations")
+            .to(health::healthz)
+            .public(),
+        endpoint(
+            Method::GET,
+            "/readyz",
+            "Readiness: database reachable, migrations applied",
+            "operations",
+        )
+        .to(health::readyz)
+        .public(),
+        endpoint(
+            Method::GET,
+            "/api/v1/openapi.json",
+            "This document",
+            "operations",
+        )
+        .to(openapi::serve)
+        .public(),
+        endpoint(
+            Method::POST,
+            "/api/v1/auth/token",
+            "Get an API token",
+            "auth",
+        )
+        .to(session::create_token)
+        .public()
+        .body(openapi::schema_of::<session::TokenRequest>())
+        .responses(CREATED),
+        endpoint(
+            Method::POST,
+            "/api/v1/auth/register",
+            "Register an account",
+            "auth",
+        )
+        .to(session::register)
+        .public()
+        .body(openapi::schema_of::<session::RegisterRequest>())
+        .responses(ACCEPTED),
         endpoint(Method::GET, "/api/v1/me", "Your own account", "auth").to(session::me),
     ];
     record_endpoints::<Organisation>(&mut e);
@@ -125,25 +197,39 @@ fn register(cfg: &mut web::ServiceConfig) {
         let resource = routes
             .into_iter()
             .fold(web::resource(path), |r, route| r.route(route))
-            .default_service(web::to(|| async { Err::<HttpResponse, _>(AppError::MethodNotAllowed) }));
+            .default_service(web::to(|| async {
+                Err::<HttpResponse, _>(AppError::MethodNotAllowed)
+            }));
         cfg.service(resource);
     }
 }
 
 /// Gives each request an id (in error bodies, logs and the `X-Request-Id` header) and the
 /// headers every response carries.
-async fn request_context(req: ServiceRequest, next: Next<impl MessageBody>) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+async fn request_context(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let id = uuid::Uuid::new_v4().simple().to_string();
     // The path only: query strings may hold what people typed.
     let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.path());
-    let mut res = REQUEST_ID.scope(id.clone(), next.call(req)).instrument(span.clone()).await?;
+    let mut res = REQUEST_ID
+        .scope(id.clone(), next.call(req))
+        .instrument(span.clone())
+        .await?;
     span.in_scope(|| tracing::info!(status = res.status().as_u16(), "answered"));
     let headers = res.headers_mut();
     if let Ok(v) = header::HeaderValue::from_str(&id) {
         headers.insert(header::HeaderName::from_static("x-request-id"), v);
     }
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff"));
-    headers.insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        header::HeaderValue::from_static("no-referrer"),
+    );
     Ok(res)
 }
 
@@ -159,7 +245,9 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState {
-            hash_permits: Arc::new(tokio::sync::Semaphore::new(settings.password_hash_concurrency.max(1))),
+            hash_permits: Arc::new(tokio::sync::Semaphore::new(
+                settings.password_hash_concurrency.max(1),
+            )),
             db,
             settings,
         });
@@ -168,7 +256,9 @@ impl Application {
                 .app_data(state.clone())
                 .wrap(from_fn(request_context))
                 .configure(register)
-                .default_service(web::to(|| async { Err::<HttpResponse, _>(AppError::NoRoute) }))
+                .default_service(web::to(|| async {
+                    Err::<HttpResponse, _>(AppError::NoRoute)
+                }))
         })
         .listen(listener)?
         .run();

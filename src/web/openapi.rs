@@ -22,7 +22,11 @@ pub struct SchemaDef {
 pub fn schema_of<T: ToSchema>() -> SchemaDef {
     let mut nested = Vec::new();
     T::schemas(&mut nested);
-    SchemaDef { name: T::name().into_owned(), schema: T::schema(), nested }
+    SchemaDef {
+        name: T::name().into_owned(),
+        schema: T::schema(),
+        nested,
+    }
 }
 
 fn http_method(m: &actix_web::http::Method) -> HttpMethod {
@@ -63,19 +67,44 @@ fn operation(e: &Endpoint) -> utoipa::openapi::path::Operation {
         .tag(e.tag)
         .operation_id(Some(format!("{} {}", e.method, e.path)));
     if e.path.contains("{id}") {
-        op = op.parameter(ParameterBuilder::new().name("id").parameter_in(ParameterIn::Path).required(Required::True));
+        op = op.parameter(
+            ParameterBuilder::new()
+                .name("id")
+                .parameter_in(ParameterIn::Path)
+                .required(Required::True),
+        );
     }
-    if e.method == actix_web::http::Method::GET && e.path.starts_with("/api/v1/") && e.auth && !e.path.contains("{id}") && e.path != "/api/v1/me" {
+    if e.method == actix_web::http::Method::GET
+        && e.path.starts_with("/api/v1/")
+        && e.auth
+        && !e.path.contains("{id}")
+        && e.path != "/api/v1/me"
+    {
         for (name, doc) in LIST_PARAMETERS {
-            op = op.parameter(ParameterBuilder::new().name(*name).parameter_in(ParameterIn::Query).description(Some(*doc)));
+            op = op.parameter(
+                ParameterBuilder::new()
+                    .name(*name)
+                    .parameter_in(ParameterIn::Query)
+                    .description(Some(*doc)),
+            );
         }
     }
     if let Some(b) = &e.body {
-        let content = ContentBuilder::new().schema(Some(Ref::from_schema_name(&b.name))).build();
-        op = op.request_body(Some(RequestBodyBuilder::new().content("application/json", content).required(Some(Required::True)).build()));
+        let content = ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name(&b.name)))
+            .build();
+        op = op.request_body(Some(
+            RequestBodyBuilder::new()
+                .content("application/json", content)
+                .required(Some(Required::True))
+                .build(),
+        ));
     }
     for (status, text) in e.responses.iter().chain(ERRORS) {
-        op = op.response(status.to_string(), ResponseBuilder::new().description(*text));
+        op = op.response(
+            status.to_string(),
+            ResponseBuilder::new().description(*text),
+        );
     }
     if e.auth {
         op = op.security(SecurityRequirement::new("bearer", Vec::<String>::new()));
@@ -86,8 +115,10 @@ fn operation(e: &Endpoint) -> utoipa::openapi::path::Operation {
 /// The document for a route table.
 pub fn document(endpoints: &[Endpoint]) -> OpenApi {
     let mut paths = Paths::new();
-    let mut components = ComponentsBuilder::new()
-        .security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    let mut components = ComponentsBuilder::new().security_scheme(
+        "bearer",
+        SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+    );
     for e in endpoints {
         paths.add_path_operation(&e.path, vec![http_method(&e.method)], operation(e));
         if let Some(b) = &e.body {
@@ -112,5 +143,7 @@ pub fn document(endpoints: &[Endpoint]) -> OpenApi {
 pub async fn serve() -> HttpResponse {
     static DOC: OnceLock<String> = OnceLock::new();
     let doc = DOC.get_or_init(|| document(&super::endpoints()).to_json().unwrap_or_default());
-    HttpResponse::Ok().content_type("application/json").body(doc.as_str())
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(doc.as_str())
 }

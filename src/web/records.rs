@@ -26,7 +26,10 @@ fn render<R: RecordType>(row: &RecordRow, view: View, person: Option<&User>) -> 
     let place = Gazetteer::get().lookup_key(&row.municipality);
     data.insert("id".into(), json!(row.id));
     data.insert("county".into(), json!(row.county));
-    data.insert("municipality_name".into(), json!(place.map(|p| p.name.as_str())));
+    data.insert(
+        "municipality_name".into(),
+        json!(place.map(|p| p.name.as_str())),
+    );
     data.insert("created_at".into(), json!(rfc3339(row.created_at)));
     data.insert("updated_at".into(), json!(rfc3339(row.updated_at)));
     if let Some(u) = person {
@@ -43,23 +46,38 @@ fn private(res: &mut actix_web::HttpResponseBuilder) -> &mut actix_web::HttpResp
 }
 
 /// The organisation a record belongs to, which must exist and be of a kind the record allows.
-fn organisation_of<R: RecordType>(conn: &mut DbConn, valid: &Valid) -> Result<Option<RecordRow>, AppError> {
-    let Some(id) = &valid.organisation_id else { return Ok(None) };
+fn organisation_of<R: RecordType>(
+    conn: &mut DbConn,
+    valid: &Valid,
+) -> Result<Option<RecordRow>, AppError> {
+    let Some(id) = &valid.organisation_id else {
+        return Ok(None);
+    };
     let org = Record::Organisation
         .find(conn, id)?
         .ok_or_else(|| AppError::invalid("organisation_id", "no organisation has this id"))?;
     if !R::ORGANISATION_KINDS.contains(&org.kind.as_str()) {
         let kinds = R::ORGANISATION_KINDS.join(" or ");
-        return Err(AppError::invalid("organisation_id", format!("must be an organisation of kind {kinds}")));
+        return Err(AppError::invalid(
+            "organisation_id",
+            format!("must be an organisation of kind {kinds}"),
+        ));
     }
     Ok(Some(org))
 }
 
 /// The row a validated body describes.
-fn row_from(valid: &Valid, org: Option<&RecordRow>, id: String, owner: String) -> Result<RecordRow, AppError> {
+fn row_from(
+    valid: &Valid,
+    org: Option<&RecordRow>,
+    id: String,
+    owner: String,
+) -> Result<RecordRow, AppError> {
     let municipality = match (valid.municipality, org) {
         (Some(m), _) => m,
-        (None, Some(o)) => Municipality::parse_key(&o.municipality).map_err(|e| anyhow::anyhow!(e))?,
+        (None, Some(o)) => {
+            Municipality::parse_key(&o.municipality).map_err(|e| anyhow::anyhow!(e))?
+        }
         (None, None) => return Err(AppError::invalid("municipality", "is required")),
     };
     let now = db::now();
@@ -78,19 +96,33 @@ fn row_from(valid: &Valid, org: Option<&RecordRow>, id: String, owner: String) -
 }
 
 /// The owner of a new record: the viewer, or for a profile an officer records, the person.
-fn owner_of<R: RecordType>(conn: &mut DbConn, viewer: &Viewer, valid: &Valid) -> Result<(String, Option<Person>), AppError> {
+fn owner_of<R: RecordType>(
+    conn: &mut DbConn,
+    viewer: &Viewer,
+    valid: &Valid,
+) -> Result<(String, Option<Person>), AppError> {
     let profile = matches!(R::RECORD, Record::Candidate | Record::Mentor);
     match (&valid.person, profile && viewer.is_officer()) {
-        (Some(_), false) => Err(AppError::invalid("person", "only an officer records a profile for someone else")),
-        (None, true) => Err(AppError::invalid("person", "is required when an officer records a profile for a person")),
+        (Some(_), false) => Err(AppError::invalid(
+            "person",
+            "only an officer records a profile for someone else",
+        )),
+        (None, true) => Err(AppError::invalid(
+            "person",
+            "is required when an officer records a profile for a person",
+        )),
         (None, false) => Ok((viewer.user_id.clone(), None)),
         (Some(p), true) => {
             if let Some(u) = User::by_email(conn, p.email.as_str())? {
                 return Ok((u.id, None));
             }
             let new = db::NewUser {
-                email: p.email.as_str(), display_name: &p.name, phone: p.phone.as_deref(),
-                locale: &p.locale, role: R::RECORD.name(), password_hash: None,
+                email: p.email.as_str(),
+                display_name: &p.name,
+                phone: p.phone.as_deref(),
+                locale: &p.locale,
+                role: R::RECORD.name(),
+                password_hash: None,
             };
             Ok((User::insert(conn, &new)?, Some(p.clone())))
         }
@@ -99,9 +131,22 @@ fn owner_of<R: RecordType>(conn: &mut DbConn, viewer: &Viewer, valid: &Valid) ->
 
 /// Writes what recording a profile for a new person calls for: the attested consents, the
 /// email telling them, and an audit entry (ids only).
-fn recorded_for_person(conn: &mut DbConn, viewer: &Viewer, row: &RecordRow, valid: &Valid, person: &Person, settings: &Settings) -> Result<(), AppError> {
+fn recorded_for_person(
+    conn: &mut DbConn,
+    viewer: &Viewer,
+    row: &RecordRow,
+    valid: &Valid,
+    person: &Person,
+    settings: &Settings,
+) -> Result<(), AppError> {
     let purposes: Vec<&str> = valid.consents.iter().map(String::as_str).collect();
-    db::record_consents(conn, &row.owner_id, &purposes, CONSENT_TEXT_VERSION, Some(&viewer.user_id))?;
+    db::record_consents(
+        conn,
+        &row.owner_id,
+        &purposes,
+        CONSENT_TEXT_VERSION,
+        Some(&viewer.user_id),
+    )?;
     let link = format!("{}/me", settings.base_url.trim_end_matches('/'));
     let email = db::NewEmail {
         recipient_user_id: Some(&row.owner_id),
@@ -111,21 +156,40 @@ fn recorded_for_person(conn: &mut DbConn, viewer: &Viewer, row: &RecordRow, vali
         params: json!({"record_kind": row.kind, "record_id": row.id, "link": link, "consents": valid.consents}),
     };
     db::enqueue_email(conn, email, &settings.mail_domain())?;
-    db::audit(conn, Some(&viewer.user_id), "profile_recorded_for_person", &row.kind, Some(&row.id),
-        json!({"person_id": row.owner_id, "consents": valid.consents}))?;
+    db::audit(
+        conn,
+        Some(&viewer.user_id),
+        "profile_recorded_for_person",
+        &row.kind,
+        Some(&row.id),
+        json!({"person_id": row.owner_id, "consents": valid.consents}),
+    )?;
     Ok(())
 }
 
 /// Validated record → row, with everything the creation writes beside it.
-pub(crate) fn insert<R: RecordType>(conn: &mut DbConn, viewer: &Viewer, valid: Valid, settings: &Settings) -> Result<RecordRow, AppError> {
+pub(crate) fn insert<R: RecordType>(
+    conn: &mut DbConn,
+    viewer: &Viewer,
+    valid: Valid,
+    settings: &Settings,
+) -> Result<RecordRow, AppError> {
     let org = organisation_of::<R>(conn, &valid)?;
     let (owner, new_person) = owner_of::<R>(conn, viewer, &valid)?;
     let row = row_from(&valid, org.as_ref(), db::new_id(), owner)?;
     if !viewer.may_create(R::RECORD, &row) {
-        return Err(AppError::forbidden(format!("you may not create this {}", R::RECORD.name())));
+        return Err(AppError::forbidden(format!(
+            "you may not create this {}",
+            R::RECORD.name()
+        )));
     }
-    if matches!(R::RECORD, Record::Candidate | Record::Mentor) && R::RECORD.exists_for_owner(conn, &row.owner_id)? {
-        return Err(AppError::Conflict(format!("this person already has a {} profile", R::RECORD.name())));
+    if matches!(R::RECORD, Record::Candidate | Record::Mentor)
+        && R::RECORD.exists_for_owner(conn, &row.owner_id)?
+    {
+        return Err(AppError::Conflict(format!(
+            "this person already has a {} profile",
+            R::RECORD.name()
+        )));
     }
     R::RECORD.insert(conn, &row)?;
     db::index_event(conn, R::RECORD.name(), &row.id, "upsert")?;
@@ -135,18 +199,32 @@ pub(crate) fn insert<R: RecordType>(conn: &mut DbConn, viewer: &Viewer, valid: V
     if let Some(person) = &new_person {
         recorded_for_person(conn, viewer, &row, &valid, person, settings)?;
     } else if valid.person.is_some() {
-        db::audit(conn, Some(&viewer.user_id), "profile_recorded_for_person", &row.kind, Some(&row.id),
-            json!({"person_id": row.owner_id, "existing_account": true}))?;
+        db::audit(
+            conn,
+            Some(&viewer.user_id),
+            "profile_recorded_for_person",
+            &row.kind,
+            Some(&row.id),
+            json!({"person_id": row.owner_id, "existing_account": true}),
+        )?;
     }
     Ok(row)
 }
 
-pub async fn create<R: RecordType>(state: web::Data<AppState>, viewer: Viewer, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
+pub async fn create<R: RecordType>(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
     let input: R::Input = body::json(&req, payload, state.settings.max_body_bytes).await?;
     let valid = R::validate(input).map_err(AppError::Validation)?;
     let st = state.clone();
     let v = viewer.clone();
-    let row = state.db.write(move |c| insert::<R>(c, &v, valid, &st.settings)).await?;
+    let row = state
+        .db
+        .write(move |c| insert::<R>(c, &v, valid, &st.settings))
+        .await?;
     let location = format!("/api/v1/{}/{}", R::PATH, row.id);
     Ok(private(&mut HttpResponse::Created())
         .insert_header((header::LOCATION, location))
@@ -154,20 +232,30 @@ pub async fn create<R: RecordType>(state: web::Data<AppState>, viewer: Viewer, r
 }
 
 /// The row, if the viewer may see it; else 404, whether or not it exists.
-fn visible_row<R: RecordType>(conn: &mut DbConn, viewer: &Viewer, id: &str) -> Result<(RecordRow, View), AppError> {
+fn visible_row<R: RecordType>(
+    conn: &mut DbConn,
+    viewer: &Viewer,
+    id: &str,
+) -> Result<(RecordRow, View), AppError> {
     let row = R::RECORD.find(conn, id)?.ok_or(AppError::NotFound)?;
     let view = viewer.view_of(R::RECORD, &row).ok_or(AppError::NotFound)?;
     Ok((row, view))
 }
 
-pub async fn show<R: RecordType>(state: web::Data<AppState>, viewer: Viewer, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn show<R: RecordType>(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let body = state
         .db
         .read(move |c| -> Result<Value, AppError> {
             let (row, view) = visible_row::<R>(c, &viewer, &id)?;
             let person = match R::RECORD {
-                Record::Candidate | Record::Mentor if viewer.sees_person(&row) => User::by_id(c, &row.owner_id)?,
+                Record::Candidate | Record::Mentor if viewer.sees_person(&row) => {
+                    User::by_id(c, &row.owner_id)?
+                }
                 _ => None,
             };
             Ok(render::<R>(&row, view, person.as_ref()))
@@ -184,54 +272,98 @@ fn merged(stored: &str, patch: Value, replace: bool) -> Result<Value, AppError> 
     if replace {
         return Ok(Value::Object(patch));
     }
-    let mut base: Map<String, Value> = serde_json::from_str(stored).map_err(|e| anyhow::anyhow!(e))?;
+    let mut base: Map<String, Value> =
+        serde_json::from_str(stored).map_err(|e| anyhow::anyhow!(e))?;
     base.extend(patch);
     Ok(Value::Object(base))
 }
 
-fn change<R: RecordType>(conn: &mut DbConn, viewer: &Viewer, id: &str, patch: Value, replace: bool) -> Result<RecordRow, AppError> {
+fn change<R: RecordType>(
+    conn: &mut DbConn,
+    viewer: &Viewer,
+    id: &str,
+    patch: Value,
+    replace: bool,
+) -> Result<RecordRow, AppError> {
     let (old, _) = visible_row::<R>(conn, viewer, id)?;
     if !viewer.may_change(R::RECORD, &old) {
-        return Err(AppError::forbidden(format!("you may not change this {}", R::RECORD.name())));
+        return Err(AppError::forbidden(format!(
+            "you may not change this {}",
+            R::RECORD.name()
+        )));
     }
     let input: R::Input = body::from_value(merged(&old.data, patch, replace)?)?;
     let valid = R::validate(input).map_err(AppError::Validation)?;
     if valid.person.is_some() || !valid.consents.is_empty() {
-        return Err(AppError::Validation(FieldErrors::single("person", "is given only when the profile is created")));
+        return Err(AppError::Validation(FieldErrors::single(
+            "person",
+            "is given only when the profile is created",
+        )));
     }
     let org = organisation_of::<R>(conn, &valid)?;
     let mut row = row_from(&valid, org.as_ref(), old.id.clone(), old.owner_id.clone())?;
     row.created_at = old.created_at;
     if !viewer.may_change(R::RECORD, &row) {
-        return Err(AppError::forbidden("the change would move the record out of what you may change"));
+        return Err(AppError::forbidden(
+            "the change would move the record out of what you may change",
+        ));
     }
     R::RECORD.update(conn, &row)?;
     db::index_event(conn, R::RECORD.name(), &row.id, "upsert")?;
     Ok(row)
 }
 
-async fn update_with<R: RecordType>(state: web::Data<AppState>, viewer: Viewer, id: String, req: HttpRequest, payload: web::Payload, replace: bool) -> Result<HttpResponse, AppError> {
+async fn update_with<R: RecordType>(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    id: String,
+    req: HttpRequest,
+    payload: web::Payload,
+    replace: bool,
+) -> Result<HttpResponse, AppError> {
     let patch = body::json_value(&req, payload, state.settings.max_body_bytes).await?;
-    let row = state.db.write(move |c| change::<R>(c, &viewer, &id, patch, replace)).await?;
+    let row = state
+        .db
+        .write(move |c| change::<R>(c, &viewer, &id, patch, replace))
+        .await?;
     Ok(private(&mut HttpResponse::Ok()).json(render::<R>(&row, View::Full, None)))
 }
 
-pub async fn replace<R: RecordType>(state: web::Data<AppState>, viewer: Viewer, id: web::Path<String>, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
+pub async fn replace<R: RecordType>(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    id: web::Path<String>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
     update_with::<R>(state, viewer, id.into_inner(), req, payload, true).await
 }
 
-pub async fn update<R: RecordType>(state: web::Data<AppState>, viewer: Viewer, id: web::Path<String>, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
+pub async fn update<R: RecordType>(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    id: web::Path<String>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
     update_with::<R>(state, viewer, id.into_inner(), req, payload, false).await
 }
 
-pub async fn delete<R: RecordType>(state: web::Data<AppState>, viewer: Viewer, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn delete<R: RecordType>(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     state
         .db
         .write(move |c| -> Result<(), AppError> {
             let (row, _) = visible_row::<R>(c, &viewer, &id)?;
             if !viewer.may_change(R::RECORD, &row) {
-                return Err(AppError::forbidden(format!("you may not delete this {}", R::RECORD.name())));
+                return Err(AppError::forbidden(format!(
+                    "you may not delete this {}",
+                    R::RECORD.name()
+                )));
             }
             R::RECORD.delete(c, &row.id)?;
             db::index_event(c, R::RECORD.name(), &row.id, "delete")?;
@@ -263,26 +395,54 @@ fn list_filter<R: RecordType>(q: ListQuery) -> Result<ListFilter, AppError> {
         errors.add("limit", format!("must be between 1 and {LIST_MAX}"));
     }
     let after = q.cursor.as_deref().and_then(|c| {
-        let decoded = URL_SAFE_NO_PAD.decode(c).ok().and_then(|b| String::from_utf8(b).ok());
-        errors.take("cursor", decoded.ok_or_else(|| "is not a cursor this service gave".to_string()))
+        let decoded = URL_SAFE_NO_PAD
+            .decode(c)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok());
+        errors.take(
+            "cursor",
+            decoded.ok_or_else(|| "is not a cursor this service gave".to_string()),
+        )
     });
-    let municipality = q.municipality.as_deref().and_then(|m| errors.take("municipality", Municipality::parse_key(m))).map(|m| m.key());
+    let municipality = q
+        .municipality
+        .as_deref()
+        .and_then(|m| errors.take("municipality", Municipality::parse_key(m)))
+        .map(|m| m.key());
     let county = q.county.map(|c| c.to_ascii_uppercase());
     if let Some(c) = &county {
         if !Gazetteer::get().has_county(c) {
-            errors.add("county", "is not a county code such as SE-20 (Dalarna) or NO-50 (Trøndelag)");
+            errors.add(
+                "county",
+                "is not a county code such as SE-20 (Dalarna) or NO-50 (Trøndelag)",
+            );
         }
     }
     if let Some(s) = &q.status {
         if !R::STATUSES.contains(&s.as_str()) {
-            errors.add("status", format!("must be one of: {}", R::STATUSES.join(", ")));
+            errors.add(
+                "status",
+                format!("must be one of: {}", R::STATUSES.join(", ")),
+            );
         }
     }
     errors.into_result().map_err(AppError::Validation)?;
-    Ok(ListFilter { municipality, county, status: q.status, kind: q.kind, organisation_id: q.organisation_id, after, limit })
+    Ok(ListFilter {
+        municipality,
+        county,
+        status: q.status,
+        kind: q.kind,
+        organisation_id: q.organisation_id,
+        after,
+        limit,
+    })
 }
 
-pub async fn list<R: RecordType>(state: web::Data<AppState>, viewer: Viewer, req: HttpRequest) -> Result<HttpResponse, AppError> {
+pub async fn list<R: RecordType>(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
     let mut filter = list_filter::<R>(body::query(&req)?)?;
     let page = filter.limit;
     filter.limit = page + 1;
@@ -293,10 +453,16 @@ pub async fn list<R: RecordType>(state: web::Data<AppState>, viewer: Viewer, req
             let mut rows = R::RECORD.list(c, &visible, &filter)?;
             let more = rows.len() as i64 > page;
             rows.truncate(page as usize);
-            let next = more.then(|| rows.last().map(|r| URL_SAFE_NO_PAD.encode(&r.id))).flatten();
+            let next = more
+                .then(|| rows.last().map(|r| URL_SAFE_NO_PAD.encode(&r.id)))
+                .flatten();
             let items: Vec<Value> = rows
                 .iter()
-                .filter_map(|r| viewer.view_of(R::RECORD, r).map(|v| render::<R>(r, v, None)))
+                .filter_map(|r| {
+                    viewer
+                        .view_of(R::RECORD, r)
+                        .map(|v| render::<R>(r, v, None))
+                })
                 .collect();
             Ok(json!({"items": items, "next_cursor": next}))
         })

@@ -33,8 +33,11 @@ impl FromRequest for Viewer {
             state
                 .db
                 .read(move |conn| -> Result<Option<Viewer>, AppError> {
-                    let Some(user) = User::by_token(conn, &hash)? else { return Ok(None) };
-                    let role = Role::parse(&user.role).ok_or_else(|| anyhow::anyhow!("unknown role"))?;
+                    let Some(user) = User::by_token(conn, &hash)? else {
+                        return Ok(None);
+                    };
+                    let role =
+                        Role::parse(&user.role).ok_or_else(|| anyhow::anyhow!("unknown role"))?;
                     Ok(Some(Viewer {
                         scopes: User::scopes(conn, &user.id)?,
                         organisations: User::organisations(conn, &user.id)?,
@@ -64,7 +67,11 @@ pub struct TokenResponse {
 }
 
 /// Verifies a password on the blocking pool, a few at a time.
-async fn verify(state: &AppState, password: String, hash: Option<String>) -> Result<bool, AppError> {
+async fn verify(
+    state: &AppState,
+    password: String,
+    hash: Option<String>,
+) -> Result<bool, AppError> {
     let _permit = state
         .hash_permits
         .acquire()
@@ -75,10 +82,19 @@ async fn verify(state: &AppState, password: String, hash: Option<String>) -> Res
         .map_err(|e| AppError::Internal(e.into()))
 }
 
-pub async fn create_token(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
+pub async fn create_token(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
     let body: TokenRequest = body::json(&req, payload, state.settings.max_body_bytes).await?;
-    let email = Email::parse(&body.email).map(|e| e.to_string()).unwrap_or_default();
-    let user = state.db.read(move |c| User::by_email(c, &email).map_err(AppError::from)).await?;
+    let email = Email::parse(&body.email)
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    let user = state
+        .db
+        .read(move |c| User::by_email(c, &email).map_err(AppError::from))
+        .await?;
     let hash = user.as_ref().and_then(|u| u.password_hash.clone());
     if !verify(&state, body.password, hash).await? {
         return Err(AppError::InvalidCredentials);
@@ -88,9 +104,14 @@ pub async fn create_token(state: web::Data<AppState>, req: HttpRequest, payload:
     let expires = crate::db::now() + time::Duration::hours(state.settings.token_ttl_hours);
     state
         .db
-        .write(move |c| User::insert_token(c, &user.id, &token_hash, expires).map_err(AppError::from))
+        .write(move |c| {
+            User::insert_token(c, &user.id, &token_hash, expires).map_err(AppError::from)
+        })
         .await?;
-    Ok(HttpResponse::Created().json(TokenResponse { token, expires_at: super::rfc3339(expires) }))
+    Ok(HttpResponse::Created().json(TokenResponse {
+        token,
+        expires_at: super::rfc3339(expires),
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -111,7 +132,11 @@ pub struct RegisterRequest {
 
 /// Registers an account. The answer is the same whether or not the address was already
 /// registered (no account enumeration); the owner of a taken address is told by email instead.
-pub async fn register(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
+pub async fn register(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
     let body: RegisterRequest = body::json(&req, payload, state.settings.max_body_bytes).await?;
     let mut errors = FieldErrors::new();
     let email = errors.take("email", Email::parse(&body.email));
@@ -125,7 +150,11 @@ pub async fn register(state: web::Data<AppState>, req: HttpRequest, payload: web
     let email = email.ok_or_else(|| AppError::invalid("email", "is invalid"))?;
     let password = body.password;
     let hash = {
-        let _permit = state.hash_permits.acquire().await.map_err(|e| AppError::Internal(e.into()))?;
+        let _permit = state
+            .hash_permits
+            .acquire()
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?;
         tokio::task::spawn_blocking(move || auth::hash_password(&password))
             .await
             .map_err(|e| AppError::Internal(e.into()))??
@@ -147,8 +176,12 @@ pub async fn register(state: web::Data<AppState>, req: HttpRequest, payload: web
                 return Ok(());
             }
             let new = crate::db::NewUser {
-                email: email.as_str(), display_name: &name, phone: None, locale: &locale,
-                role: &role, password_hash: Some(&hash),
+                email: email.as_str(),
+                display_name: &name,
+                phone: None,
+                locale: &locale,
+                role: &role,
+                password_hash: Some(&hash),
             };
             let id = User::insert(c, &new)?;
             let purposes: Vec<&str> = consents.iter().map(String::as_str).collect();

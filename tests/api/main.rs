@@ -1,1 +1,12 @@
+//! The integration suite: one binary, the real application over HTTP, on SQLite and (when
+//! `HEARTLAND_TEST_POSTGRES_URL` is set) on PostgreSQL.
 
+mod access;
+mod cli;
+mod errors;
+mod health;
+mod helpers;
+mod lists;
+mod openapi;
+mod records;
+mod storage;

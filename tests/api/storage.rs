@@ -1,0 +1,144 @@
+//! What the storage promises beside the API: the change feed and outbox written with the
+//! change, an append-only audit log, concurrent writes on SQLite, the demo region.
+
+use crate::helpers::{bodies, TestApp};
+use diesel::RunQueryDsl;
+use reqwest::StatusCode;
+use serde_json::json;
+
+async fn changes_feed_the_index_and_outbox_in_the_same_transaction(app: &TestApp) {
+    let officer = app.staff("officer@mora.se", "officer", &["SE-2062"]).await;
+    let events = app.count("index_events").await;
+    let mut body = bodies::candidate("SE-2062");
+    body["person"] = json!({"name": "Rania Haddad", "email": "rania@example.se", "locale": "sv"});
+    body["consents"] = json!(["matching_ktp", "contact"]);
+    let id = app.create("candidates", &officer, body).await;
+    assert_eq!(app.count("index_events").await, events + 1);
+    assert_eq!(
+        app.count("outbox").await,
+        1,
+        "the person is told an officer recorded their profile"
+    );
+    assert_eq!(app.count("consents").await, 2);
+    assert_eq!(app.count("audit_log").await, 1);
+    app.patch(
+        &format!("/api/v1/candidates/{id}"),
+        &officer,
+        json!({"status": "inactive"}),
+    )
+    .await;
+    app.delete(&format!("/api/v1/candidates/{id}"), &officer)
+        .await;
+    assert_eq!(app.count("index_events").await, events + 3);
+}
+
+async fn the_audit_log_refuses_update_and_delete(app: &TestApp) {
+    app.staff("officer@mora.se", "officer", &["SE-2062"]).await;
+    let db = app.db.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut c = db.conn().expect("conn");
+        diesel::sql_query("INSERT INTO audit_log (at, action, subject_kind, detail) VALUES (CURRENT_TIMESTAMP, 'test', 'user', '{}')")
+            .execute(&mut *c)
+            .expect("append");
+        assert!(diesel::sql_query("UPDATE audit_log SET action = 'changed'").execute(&mut *c).is_err());
+        assert!(diesel::sql_query("DELETE FROM audit_log").execute(&mut *c).is_err());
+    })
+    .await
+    .expect("audit");
+    assert_eq!(app.count("audit_log").await, 1);
+}
+
+async fn an_organisation_with_needs_cannot_be_deleted(app: &TestApp) {
+    let officer = app.staff("officer@mora.se", "officer", &["SE-2062"]).await;
+    let org = app
+        .create(
+            "organisations",
+            &officer,
+            bodies::company("Sågen AB", "SE-2062"),
+        )
+        .await;
+    app.create("needs", &officer, bodies::need(&org, "SE-2062"))
+        .await;
+    let a = app
+        .delete(&format!("/api/v1/organisations/{org}"), &officer)
+        .await;
+    assert_eq!(a.status, StatusCode::CONFLICT, "{}", a.body);
+    assert_eq!(
+        app.get(&format!("/api/v1/organisations/{org}"), &officer)
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
+async fn concurrent_writes_all_succeed(app: &TestApp) {
+    let officer = app.staff("officer@mora.se", "officer", &["SE-2062"]).await;
+    let org = app
+        .create(
+            "organisations",
+            &officer,
+            bodies::company("Sågen AB", "SE-2062"),
+        )
+        .await;
+    let writes = (0..40).map(|i| {
+        let mut body = bodies::need(&org, "SE-2062");
+        body["title"] = json!(format!("Behov {i}"));
+        let (officer, app) = (officer.clone(), app);
+        async move { app.post("/api/v1/needs", &officer, body).await.status }
+    });
+    let statuses = futures_util::future::join_all(writes).await;
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::CREATED),
+        "{statuses:?}"
+    );
+    assert_eq!(app.count("needs").await, 40);
+}
+
+async fn the_demo_region_loads_once_and_its_officers_see_matches_to_work_on(app: &TestApp) {
+    let (db, mut settings) = (
+        app.db.clone(),
+        heartland::config::Settings::load(None).expect("settings"),
+    );
+    settings.data_dir = app.data_dir.clone();
+    let loaded = tokio::task::spawn_blocking(move || {
+        let first = heartland::demo::load(&db, &settings).expect("demo");
+        let second = heartland::demo::load(&db, &settings).expect("demo again");
+        (first, second)
+    })
+    .await
+    .expect("demo");
+    assert_eq!(loaded, (true, false));
+    let officer = app
+        .token(
+            &format!("officer.mora@{}", heartland::demo::DEMO_DOMAIN),
+            heartland::demo::DEMO_PASSWORD,
+        )
+        .await;
+    for (collection, at_least) in [
+        ("organisations", 10),
+        ("needs", 6),
+        ("candidates", 8),
+        ("mentors", 5),
+        ("procurements", 4),
+        ("offers", 4),
+    ] {
+        let a = app
+            .get(&format!("/api/v1/{collection}?limit=200"), &officer)
+            .await;
+        let n = a.body["items"].as_array().map(Vec::len).unwrap_or_default();
+        assert!(n >= at_least, "{collection}: {n}");
+    }
+    let counties = app.get("/api/v1/needs?county=NO-50", &officer).await;
+    assert!(
+        !counties.body["items"].as_array().expect("items").is_empty(),
+        "Trøndelag has needs"
+    );
+}
+
+crate::on_both_backends!(
+    changes_feed_the_index_and_outbox_in_the_same_transaction,
+    the_audit_log_refuses_update_and_delete,
+    an_organisation_with_needs_cannot_be_deleted,
+    concurrent_writes_all_succeed,
+    the_demo_region_loads_once_and_its_officers_see_matches_to_work_on,
+);
