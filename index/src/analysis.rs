@@ -1,0 +1,248 @@
+//! Text analysis for Swedish, Norwegian (bokmål) and English: split on what is not a letter or
+//! digit, drop very long tokens, lower-case (keeping å, ä, ö, æ, ø), drop stop words, stem with
+//! Snowball. Texts are not labelled with their language, so each is analysed three times and
+//! each analysis goes to its own field.
+
+use tantivy::tokenizer::{
+    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
+    Token, TokenFilter, TokenStream, Tokenizer,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Lang {
+    Sv,
+    Nb,
+    En,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 3] = [Lang::Sv, Lang::Nb, Lang::En];
+
+    /// The name the analyser is registered under in the index.
+    pub fn tokenizer_name(self) -> &'static str {
+        match self {
+            Lang::Sv => "hm_sv",
+            Lang::Nb => "hm_nb",
+            Lang::En => "hm_en",
+        }
+    }
+
+    fn snowball(self) -> Language {
+        match self {
+            Lang::Sv => Language::Swedish,
+            Lang::Nb => Language::Norwegian,
+            Lang::En => Language::English,
+        }
+    }
+
+    /// Column of the language in the skill vocabulary.
+    pub fn index(self) -> usize {
+        match self {
+            Lang::Sv => 0,
+            Lang::Nb => 1,
+            Lang::En => 2,
+        }
+    }
+}
+
+/// The analyser of a language, stop words included.
+pub fn analyzer(lang: Lang) -> TextAnalyzer {
+    let builder = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(48))
+        .filter(LowerCaser)
+        .dynamic();
+    let builder = match StopWordFilter::new(lang.snowball()) {
+        Some(stop) => builder.filter_dynamic(stop),
+        None => builder,
+    };
+    let builder = builder.filter_dynamic(Stemmer::new(lang.snowball()));
+    match lang {
+        Lang::Sv | Lang::Nb => builder.filter_dynamic(Nominalisation).build(),
+        Lang::En => builder.build(),
+    }
+}
+
+/// Snowball alone, without stop words or [`Nominalisation`]: checked against Snowball's own
+/// vocabularies.
+pub fn snowball_only(lang: Lang) -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(LowerCaser)
+        .filter(Stemmer::new(lang.snowball()))
+        .build()
+}
+
+/// The shortest stem [`Nominalisation`] leaves, in characters.
+const NOMINAL_MIN: usize = 4;
+
+/// Snowball's Swedish and Norwegian stemmers leave the verbal noun whole (`utveckling`,
+/// `sveising`) while they take `utvecklare` to `utveckl` and `sveiser` to `sveis`: the job and
+/// the activity would never meet. This filter, after Snowball, takes `-ning` and `-ing` off a
+/// stem when at least four letters remain (so `tidning` and `ring` stay whole).
+#[derive(Clone, Copy)]
+pub struct Nominalisation;
+
+impl TokenFilter for Nominalisation {
+    type Tokenizer<T: Tokenizer> = NominalisationFilter<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> NominalisationFilter<T> {
+        NominalisationFilter(tokenizer)
+    }
+}
+
+#[derive(Clone)]
+pub struct NominalisationFilter<T>(T);
+
+impl<T: Tokenizer> Tokenizer for NominalisationFilter<T> {
+    type TokenStream<'a> = NominalisationStream<T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        NominalisationStream(self.0.token_stream(text))
+    }
+}
+
+pub struct NominalisationStream<T>(T);
+
+/// `stem` without its verbal-noun ending, if enough of it remains.
+pub fn strip_nominal(stem: &str) -> Option<usize> {
+    // A `-ning` too short to strip stays whole: `tidning` is not `tidn`.
+    let rest = stem
+        .strip_suffix("ning")
+        .or_else(|| stem.strip_suffix("ing"))?;
+    (rest.chars().count() >= NOMINAL_MIN).then_some(rest.len())
+}
+
+impl<T: TokenStream> TokenStream for NominalisationStream<T> {
+    fn advance(&mut self) -> bool {
+        if !self.0.advance() {
+            return false;
+        }
+        let token = self.0.token_mut();
+        if let Some(len) = strip_nominal(&token.text) {
+            token.text.truncate(len);
+        }
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.0.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.0.token_mut()
+    }
+}
+
+/// The tokens `analyzer` makes of `text`.
+pub fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stream = analyzer.token_stream(text);
+    while stream.advance() {
+        out.push(stream.token().text.clone());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stem(lang: Lang, word: &str) -> String {
+        tokens(&mut analyzer(lang), word).concat()
+    }
+
+    #[test]
+    fn word_forms_share_a_stem() {
+        assert_eq!(stem(Lang::Sv, "utvecklare"), stem(Lang::Sv, "utveckling"));
+        assert_eq!(stem(Lang::Nb, "sveiser"), stem(Lang::Nb, "sveising"));
+        assert_eq!(stem(Lang::En, "developer"), stem(Lang::En, "development"));
+        assert_eq!(stem(Lang::Sv, "svetsare"), stem(Lang::Sv, "svetsning"));
+        assert_eq!(
+            stem(Lang::Sv, "programmerare"),
+            stem(Lang::Sv, "programmering")
+        );
+        assert_eq!(
+            stem(Lang::Nb, "markedsfører"),
+            stem(Lang::Nb, "markedsføring")
+        );
+        assert_eq!(stem(Lang::Sv, "tidning"), "tidning");
+        assert_eq!(stem(Lang::Sv, "ring"), "ring");
+    }
+
+    #[test]
+    fn nordic_letters_survive_and_stop_words_go() {
+        assert_eq!(
+            tokens(&mut analyzer(Lang::Sv), "Sågverk och Trähus"),
+            ["sågverk", "trähus"]
+        );
+        assert_eq!(
+            tokens(&mut analyzer(Lang::Nb), "Sveising og Bærekraft"),
+            [stem(Lang::Nb, "sveising"), stem(Lang::Nb, "bærekraft")]
+        );
+    }
+
+    /// Snowball's own vocabularies (Debian `snowball-data`): every word must stem to the
+    /// published stem, except where the algorithm changed upstream after Debian's vocabulary
+    /// was made (tantivy's stemmer follows upstream): Swedish now also takes the definite
+    /// neuter `-et`/`-t` off (`aftonbladet` → `aftonblad`), Norwegian keeps a few `-ers`. Those
+    /// differences are checked to be exactly that, and few. Skipped, saying so, where the
+    /// package is not installed.
+    fn check_snowball(lang: Lang, dir: &str, allowed: fn(&str, &str) -> bool, max_drift: usize) {
+        let base = format!("/usr/share/snowball/data/{dir}");
+        let (Ok(voc), Ok(out)) = (
+            std::fs::read_to_string(format!("{base}/voc.txt")),
+            std::fs::read_to_string(format!("{base}/output.txt")),
+        ) else {
+            eprintln!("SKIPPED: install Debian's snowball-data for the {dir} golden test");
+            return;
+        };
+        let mut analyzer = snowball_only(lang);
+        let mut checked = 0;
+        let mut drift = 0;
+        let mut wrong = Vec::new();
+        for (word, expected) in voc.lines().zip(out.lines()) {
+            let got = tokens(&mut analyzer, word);
+            // The tokenizer splits on what is not alphanumeric; compare single-token words.
+            if got.len() == 1 {
+                checked += 1;
+                if got[0] != expected {
+                    drift += 1;
+                    if !allowed(&got[0], expected) {
+                        wrong.push(format!("{word} → {} (expected {expected})", got[0]));
+                    }
+                }
+            }
+        }
+        assert!(checked > 20_000, "{dir}: only {checked} words checked");
+        assert!(drift <= max_drift, "{dir}: {drift} words differ");
+        assert!(
+            wrong.is_empty(),
+            "{dir}: {} of {checked} differ, e.g. {:?}",
+            wrong.len(),
+            &wrong[..wrong.len().min(5)]
+        );
+    }
+
+    #[test]
+    fn the_swedish_analyser_matches_snowballs_vocabulary() {
+        check_snowball(
+            Lang::Sv,
+            "swedish",
+            |got, expected| {
+                ["et", "t", "liget"]
+                    .iter()
+                    .any(|s| expected == format!("{got}{s}"))
+            },
+            600,
+        );
+    }
+
+    #[test]
+    fn the_norwegian_analyser_matches_snowballs_vocabulary() {
+        check_snowball(
+            Lang::Nb,
+            "norwegian",
+            |got, expected| got.ends_with("ers") && got.starts_with(expected),
+            5,
+        );
+    }
+}

@@ -1,0 +1,540 @@
+//! The tantivy index of needs, candidates, mentors, procurements and offers, and the
+//! in-memory features that ranking reads beside it. One writer (the service's indexer) changes
+//! it; any number of searches read it. Each commit carries the sequence number of the last
+//! change applied, so a restart resumes where the last commit ended.
+
+use crate::analysis::{analyzer, tokens, Lang};
+use crate::entity::{Entity, Kind};
+use crate::rank::{self, Factor, Prepared};
+use crate::vocabulary::{Analyzers, Vocabulary};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashMap};
+use std::hash::{Hash, Hasher};
+use std::path::Path;
+use std::sync::{Arc, Mutex, RwLock};
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery};
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED,
+    STRING,
+};
+use tantivy::{
+    DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentOrdinal, SegmentReader,
+    TantivyDocument, Term,
+};
+
+/// Bumped whenever the schema or the analysis changes: an index of another version is rebuilt.
+pub const SCHEMA_VERSION: u32 = 1;
+const WRITER_HEAP: usize = 64 * 1024 * 1024;
+/// Distinct words per language taken from a query record's text.
+const QUERY_WORDS: usize = 48;
+
+#[derive(Clone, Copy)]
+struct Fields {
+    key: Field,
+    handle: Field,
+    kind: Field,
+    text: [Field; 3],
+    concept: Field,
+    entity: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let key = b.add_text_field("key", STRING | STORED);
+    let handle = b.add_u64_field("handle", INDEXED | FAST | STORED);
+    let kind = b.add_text_field("kind", STRING);
+    let text = Lang::ALL.map(|lang| {
+        let indexing = TextFieldIndexing::default()
+            .set_tokenizer(lang.tokenizer_name())
+            .set_index_option(IndexRecordOption::WithFreqs);
+        b.add_text_field(
+            &format!("text_{}", lang.tokenizer_name()),
+            TextOptions::default().set_indexing_options(indexing),
+        )
+    });
+    let concept = b.add_text_field("concept", STRING);
+    let entity = b.add_text_field("entity", STORED);
+    (
+        b.build(),
+        Fields {
+            key,
+            handle,
+            kind,
+            text,
+            concept,
+            entity,
+        },
+    )
+}
+
+#[derive(Serialize, Deserialize)]
+struct Payload {
+    schema: u32,
+    seq: i64,
+}
+
+/// The unique key of a record in the index.
+fn key_of(kind: Kind, id: &str) -> String {
+    format!("{}:{id}", kind.as_str())
+}
+
+/// A stable number for a key: the fast field that maps a hit to its features.
+fn handle_of(key: &str) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    key.hash(&mut h);
+    h.finish()
+}
+
+/// A ranked result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hit {
+    pub kind: Kind,
+    pub id: String,
+    pub score: f64,
+    pub title: String,
+    pub factors: Vec<Factor>,
+}
+
+pub struct SearchIndex {
+    reader: IndexReader,
+    fields: Fields,
+    writer: Mutex<IndexWriter>,
+    features: RwLock<HashMap<u64, Arc<Prepared>>>,
+    applied: RwLock<Option<i64>>,
+}
+
+/// What opening found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opened {
+    /// A usable index that has applied changes up to this sequence number.
+    Resumed(i64),
+    /// Missing, unreadable or of another schema version: it was emptied and must be rebuilt.
+    Rebuild,
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, or creates it there when it is missing, unreadable or of
+    /// another schema version (then [`Opened::Rebuild`]).
+    pub fn open(dir: &Path) -> tantivy::Result<(SearchIndex, Opened)> {
+        std::fs::create_dir_all(dir)?;
+        if let Ok(index) = Index::open_in_dir(dir) {
+            let payload = index
+                .load_metas()
+                .ok()
+                .and_then(|m| m.payload)
+                .and_then(|p| serde_json::from_str::<Payload>(&p).ok());
+            if let Some(p) = payload.filter(|p| p.schema == SCHEMA_VERSION) {
+                if let Ok(me) = SearchIndex::from_index(index) {
+                    if me.load_features().is_ok() {
+                        *me.applied.write().unwrap_or_else(|e| e.into_inner()) = Some(p.seq);
+                        return Ok((me, Opened::Resumed(p.seq)));
+                    }
+                }
+            }
+        }
+        for entry in std::fs::read_dir(dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                std::fs::remove_dir_all(&path)?;
+            } else {
+                std::fs::remove_file(&path)?;
+            }
+        }
+        let index = Index::create_in_dir(dir, schema().0)?;
+        Ok((SearchIndex::from_index(index)?, Opened::Rebuild))
+    }
+
+    /// An index in memory, for tests and benchmarks.
+    pub fn in_memory() -> tantivy::Result<SearchIndex> {
+        SearchIndex::from_index(Index::create_in_ram(schema().0))
+    }
+
+    fn from_index(index: Index) -> tantivy::Result<SearchIndex> {
+        let (expected, fields) = schema();
+        if index.schema() != expected {
+            return Err(tantivy::TantivyError::SchemaError(
+                "the index has another schema".into(),
+            ));
+        }
+        for lang in Lang::ALL {
+            index
+                .tokenizers()
+                .register(lang.tokenizer_name(), analyzer(lang));
+        }
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let writer = index.writer_with_num_threads(1, WRITER_HEAP)?;
+        Ok(SearchIndex {
+            reader,
+            fields,
+            writer: Mutex::new(writer),
+            features: RwLock::default(),
+            applied: RwLock::new(None),
+        })
+    }
+
+    /// Reads every stored record back into the features map.
+    fn load_features(&self) -> tantivy::Result<()> {
+        let searcher = self.reader.searcher();
+        let mut analyzers = Analyzers::default();
+        let mut map = HashMap::new();
+        for segment in searcher.segment_readers() {
+            let store = segment.get_store_reader(64)?;
+            for doc in segment.doc_ids_alive() {
+                let d: TantivyDocument = store.get(doc)?;
+                let json = d
+                    .get_first(self.fields.entity)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default();
+                let entity: Entity = serde_json::from_str(json)
+                    .map_err(|e| tantivy::TantivyError::InternalError(e.to_string()))?;
+                let key = key_of(entity.kind(), &entity.id);
+                map.insert(
+                    handle_of(&key),
+                    Arc::new(slim(Prepared::new(entity, &mut analyzers))),
+                );
+            }
+        }
+        *self.features.write().unwrap_or_else(|e| e.into_inner()) = map;
+        Ok(())
+    }
+
+    /// The sequence number of the last change committed.
+    pub fn applied_seq(&self) -> Option<i64> {
+        *self.applied.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Adds or replaces a record (not visible to searches until [`SearchIndex::commit`]).
+    pub fn upsert(&self, entity: Entity, analyzers: &mut Analyzers) -> tantivy::Result<()> {
+        let f = self.fields;
+        let key = key_of(entity.kind(), &entity.id);
+        let handle = handle_of(&key);
+        let prepared = Prepared::new(entity, analyzers);
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.key, &key);
+        doc.add_u64(f.handle, handle);
+        doc.add_text(f.kind, prepared.entity.kind().as_str());
+        let text = prepared.entity.full_text();
+        for field in f.text {
+            doc.add_text(field, &text);
+        }
+        let v = Vocabulary::get();
+        for c in &prepared.concepts {
+            doc.add_text(f.concept, &v.concept(*c).id);
+        }
+        let json = serde_json::to_string(&prepared.entity)
+            .map_err(|e| tantivy::TantivyError::InternalError(e.to_string()))?;
+        doc.add_text(f.entity, &json);
+        {
+            let writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+            writer.delete_term(Term::from_field_text(f.key, &key));
+            writer.add_document(doc)?;
+        }
+        self.features
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(handle, Arc::new(slim(prepared)));
+        Ok(())
+    }
+
+    pub fn delete(&self, kind: Kind, id: &str) {
+        let key = key_of(kind, id);
+        self.writer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .delete_term(Term::from_field_text(self.fields.key, &key));
+        self.features
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&handle_of(&key));
+    }
+
+    /// Removes everything (before a rebuild).
+    pub fn clear(&self) -> tantivy::Result<()> {
+        self.writer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .delete_all_documents()?;
+        self.features
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+        Ok(())
+    }
+
+    /// Makes the changes so far durable and visible, recording `seq` as applied.
+    pub fn commit(&self, seq: i64) -> tantivy::Result<()> {
+        let payload = serde_json::to_string(&Payload {
+            schema: SCHEMA_VERSION,
+            seq,
+        })
+        .unwrap_or_default();
+        {
+            let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+            let mut prepared = writer.prepare_commit()?;
+            prepared.set_payload(&payload);
+            prepared.commit()?;
+        }
+        self.reader.reload()?;
+        *self.applied.write().unwrap_or_else(|e| e.into_inner()) = Some(seq);
+        Ok(())
+    }
+
+    /// The ids of every committed record of a kind, sorted.
+    pub fn ids(&self, kind: Kind) -> Vec<String> {
+        let searcher = self.reader.searcher();
+        let query = TermQuery::new(
+            Term::from_field_text(self.fields.kind, kind.as_str()),
+            IndexRecordOption::Basic,
+        );
+        let handles = searcher.search(&query, &Handles).unwrap_or_default();
+        let features = self.features.read().unwrap_or_else(|e| e.into_inner());
+        let mut ids: Vec<String> = handles
+            .iter()
+            .filter_map(|(_, h)| features.get(h).map(|p| p.entity.id.clone()))
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    /// How many records are committed.
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The text query of a record against records of `target`: its words in each language and
+    /// its concepts (weighed double).
+    fn query_for(
+        &self,
+        text: &str,
+        concepts: &BTreeSet<usize>,
+        target: Option<Kind>,
+        analyzers: &mut Analyzers,
+    ) -> Box<dyn Query> {
+        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for lang in Lang::ALL {
+            let mut seen = BTreeSet::new();
+            for t in tokens(analyzers.get(lang), text) {
+                if seen.len() >= QUERY_WORDS {
+                    break;
+                }
+                if seen.insert(t.clone()) {
+                    let term = Term::from_field_text(self.fields.text[lang.index()], &t);
+                    should.push((
+                        Occur::Should,
+                        Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
+                    ));
+                }
+            }
+        }
+        let v = Vocabulary::get();
+        for c in concepts {
+            let term = Term::from_field_text(self.fields.concept, &v.concept(*c).id);
+            let q: Box<dyn Query> = Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
+            should.push((Occur::Should, Box::new(BoostQuery::new(q, 2.0))));
+        }
+        let text_query: Box<dyn Query> = Box::new(BooleanQuery::new(should));
+        match target {
+            Some(kind) => {
+                // A filter: it must not add to the relevance.
+                let k = TermQuery::new(
+                    Term::from_field_text(self.fields.kind, kind.as_str()),
+                    IndexRecordOption::Basic,
+                );
+                let filter = ConstScoreQuery::new(Box::new(k), 0.0);
+                Box::new(BooleanQuery::new(vec![
+                    (Occur::Must, text_query),
+                    (Occur::Must, Box::new(filter)),
+                ]))
+            }
+            None => text_query,
+        }
+    }
+
+    fn prepare(&self, query: &Entity, analyzers: &mut Analyzers) -> (Prepared, Box<dyn Query>) {
+        let prepared = Prepared::new(query.clone(), analyzers);
+        let q = self.query_for(&query.full_text(), &prepared.concepts, None, analyzers);
+        (prepared, q)
+    }
+
+    /// The best `k` records of `target` for `query`, exactly: every record sharing a word or
+    /// concept is considered, in order of text relevance, until no later one could enter the
+    /// top `k` (see [`rank::upper_bound`]). Ties are broken by id.
+    pub fn matches(
+        &self,
+        query: &Entity,
+        target: Kind,
+        k: usize,
+        today: i64,
+    ) -> tantivy::Result<Vec<Hit>> {
+        let mut analyzers = Analyzers::default();
+        let (prepared, _) = self.prepare(query, &mut analyzers);
+        let text_query = self.query_for(
+            &query.full_text(),
+            &prepared.concepts,
+            Some(target),
+            &mut analyzers,
+        );
+        let searcher = self.reader.searcher();
+        let mut scored = searcher.search(text_query.as_ref(), &Handles)?;
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let features = self.features.read().unwrap_or_else(|e| e.into_inner());
+        let mut best: Vec<Hit> = Vec::with_capacity(k + 1);
+        for (bm25, handle) in scored {
+            if best.len() >= k && rank::upper_bound(bm25) < best[k - 1].score {
+                break;
+            }
+            let Some(doc) = features.get(&handle) else {
+                continue;
+            };
+            if doc.entity.kind() != target || doc.entity.id == query.id {
+                continue;
+            }
+            if let Some((score, factors)) = rank::score(&prepared, doc, bm25, today) {
+                insert_ranked(&mut best, hit(doc, score, factors), k);
+            }
+        }
+        Ok(best)
+    }
+
+    /// The same result as [`SearchIndex::matches`], computed the slow way: every record of
+    /// `target` is scored (text relevance 0 where it shares nothing) and the best `k` kept. The
+    /// reference that the fast path, with its early stop, must equal.
+    pub fn matches_exhaustive(
+        &self,
+        query: &Entity,
+        target: Kind,
+        k: usize,
+        today: i64,
+    ) -> tantivy::Result<Vec<Hit>> {
+        let mut analyzers = Analyzers::default();
+        let (prepared, text_query) = self.prepare(query, &mut analyzers);
+        let relevance: HashMap<u64, Score> = self
+            .reader
+            .searcher()
+            .search(text_query.as_ref(), &Handles)?
+            .into_iter()
+            .map(|(s, h)| (h, s))
+            .collect();
+        let features = self.features.read().unwrap_or_else(|e| e.into_inner());
+        let mut best = Vec::new();
+        for (handle, doc) in features.iter() {
+            if doc.entity.kind() != target || doc.entity.id == query.id {
+                continue;
+            }
+            let bm25 = relevance.get(handle).copied().unwrap_or(0.0);
+            if let Some((score, factors)) = rank::score(&prepared, doc, bm25, today) {
+                insert_ranked(&mut best, hit(doc, score, factors), k);
+            }
+        }
+        Ok(best)
+    }
+
+    /// Free-text search over `kinds`, best first.
+    pub fn search(&self, text: &str, kinds: &[Kind], k: usize) -> tantivy::Result<Vec<Hit>> {
+        let mut analyzers = Analyzers::default();
+        let concepts = Vocabulary::get().concepts_in(text, &mut analyzers);
+        let query = self.query_for(text, &concepts, None, &mut analyzers);
+        let searcher = self.reader.searcher();
+        let mut scored = searcher.search(query.as_ref(), &Handles)?;
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let features = self.features.read().unwrap_or_else(|e| e.into_inner());
+        Ok(scored
+            .into_iter()
+            .filter_map(|(bm25, h)| features.get(&h).map(|d| (bm25, d)))
+            .filter(|(_, d)| kinds.contains(&d.entity.kind()))
+            .take(k)
+            .map(|(bm25, d)| {
+                let s = f64::from(bm25);
+                let text = Factor {
+                    name: "text",
+                    score: s / (s + rank::TEXT_HALF),
+                    detail: format!("relevance {s:.2}"),
+                };
+                hit(d, s / (s + rank::TEXT_HALF), vec![text])
+            })
+            .collect())
+    }
+}
+
+/// Features kept in memory need no free text: tantivy has it.
+fn slim(mut p: Prepared) -> Prepared {
+    p.entity.text = String::new();
+    p
+}
+
+fn hit(doc: &Prepared, score: f64, factors: Vec<Factor>) -> Hit {
+    Hit {
+        kind: doc.entity.kind(),
+        id: doc.entity.id.clone(),
+        score,
+        title: doc.entity.title.clone(),
+        factors,
+    }
+}
+
+/// Keeps `best` sorted (score descending, then id) and at most `k` long.
+fn insert_ranked(best: &mut Vec<Hit>, hit: Hit, k: usize) {
+    let pos =
+        best.partition_point(|h| h.score > hit.score || (h.score == hit.score && h.id < hit.id));
+    if pos < k {
+        best.insert(pos, hit);
+        best.truncate(k);
+    }
+}
+
+/// Collects every matching document's score and handle.
+struct Handles;
+
+struct SegmentHandles {
+    handles: tantivy::columnar::Column<u64>,
+    out: Vec<(Score, u64)>,
+}
+
+impl Collector for Handles {
+    type Fruit = Vec<(Score, u64)>;
+    type Child = SegmentHandles;
+
+    fn for_segment(
+        &self,
+        _: SegmentOrdinal,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<SegmentHandles> {
+        Ok(SegmentHandles {
+            handles: segment.fast_fields().u64("handle")?,
+            out: Vec::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        true
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<(Score, u64)>>) -> tantivy::Result<Self::Fruit> {
+        Ok(fruits.concat())
+    }
+}
+
+impl SegmentCollector for SegmentHandles {
+    type Fruit = Vec<(Score, u64)>;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        if let Some(h) = self.handles.first(doc) {
+            self.out.push((score, h));
+        }
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        self.out
+    }
+}
+
+#[cfg(test)]
+mod tests;

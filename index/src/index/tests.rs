@@ -1,0 +1,241 @@
+use super::*;
+use crate::rank::tests::{candidate, need, today};
+
+fn add(index: &SearchIndex, entities: Vec<Entity>) {
+    let mut a = Analyzers::default();
+    for e in entities {
+        index.upsert(e, &mut a).expect("upsert");
+    }
+}
+
+#[test]
+fn a_norwegian_need_finds_swedish_welders_first_and_explains_each() {
+    let index = SearchIndex::in_memory().expect("index");
+    add(
+        &index,
+        vec![
+            candidate(
+                "svetsare",
+                "SE-2062",
+                "Svetsare med lång erfarenhet av svetsning",
+                &[("sv", 7)],
+                300.0,
+            ),
+            candidate(
+                "kock",
+                "SE-2062",
+                "Kock och restaurangchef",
+                &[("sv", 7)],
+                300.0,
+            ),
+            candidate(
+                "sveiser",
+                "NO-5025",
+                "Sveiser, TIG-sveising",
+                &[("nb", 7)],
+                50.0,
+            ),
+            candidate("malmo", "SE-1280", "Svetsare i Malmö", &[("sv", 7)], 30.0),
+        ],
+    );
+    index.commit(4).expect("commit");
+    let n = need(
+        "n",
+        "NO-5025",
+        "Sveiser til verkstedet på Røros",
+        &["sveising"],
+        &[],
+    );
+    let hits = index
+        .matches(&n, Kind::Candidate, 20, today())
+        .expect("matches");
+    let ids: Vec<&str> = hits.iter().map(|h| h.id.as_str()).collect();
+    assert_eq!(ids, ["sveiser", "svetsare"], "{hits:#?}");
+    for h in &hits {
+        let names: Vec<&str> = h.factors.iter().map(|f| f.name).collect();
+        assert_eq!(
+            names,
+            ["text", "skills", "languages", "distance", "availability"]
+        );
+    }
+    assert!(hits[1].factors[3].detail.contains("crosses the border"));
+    assert_eq!(index.applied_seq(), Some(4));
+}
+
+/// A corpus with many near-ties: languages, places and skills drawn from small sets.
+fn corpus(n: usize) -> Vec<Entity> {
+    let places = [
+        "SE-2062", "SE-2080", "SE-2085", "SE-1780", "NO-5025", "NO-3403", "NO-5001", "SE-1280",
+    ];
+    let skills = [
+        "svetsning",
+        "sveising",
+        "CNC",
+        "CAD",
+        "dataanalys",
+        "maskinlæring",
+        "redovisning",
+        "regnskap",
+        "sågverk",
+        "turism",
+    ];
+    let langs = [
+        ("sv", 7u8),
+        ("nb", 7),
+        ("ar", 7),
+        ("en", 5),
+        ("sv", 3),
+        ("ar", 3),
+    ];
+    (0..n)
+        .map(|i| {
+            let mut c = candidate(
+                &format!("c{i:04}"),
+                places[i % places.len()],
+                "",
+                &[langs[i % 6], langs[(i / 6) % 6]],
+                [30.0, 150.0, 600.0][i % 3],
+            );
+            c.title = format!(
+                "{} och {}",
+                skills[i % skills.len()],
+                skills[(i * 7 + 3) % skills.len()]
+            );
+            c.skills = vec![skills[(i * 3) % skills.len()].to_string()];
+            c.cross_border_ok = i % 5 != 0;
+            c.date = Some(format!("2027-0{}-15", 1 + i % 8));
+            c
+        })
+        .collect()
+}
+
+#[test]
+fn the_fast_path_returns_exactly_what_scoring_every_record_returns() {
+    let index = SearchIndex::in_memory().expect("index");
+    add(&index, corpus(600));
+    index.commit(1).expect("commit");
+    let needs = [
+        need(
+            "n1",
+            "NO-5025",
+            "Sveiser",
+            &["sveising", "CNC"],
+            &[("nb", 4)],
+        ),
+        need("n2", "SE-2085", "CAD och arabiska", &["CAD"], &[("ar", 4)]),
+        need(
+            "n3",
+            "SE-1780",
+            "Redovisning och dataanalys",
+            &["redovisning", "dataanalys"],
+            &[],
+        ),
+        need("n4", "SE-2062", "Sågverk", &[], &[]),
+    ];
+    for mut n in needs {
+        for (remote, target) in [(false, false), (true, true)] {
+            n.remote_ok = remote;
+            n.ktp_target = target;
+            for k in [1, 5, 20] {
+                let fast = index
+                    .matches(&n, Kind::Candidate, k, today())
+                    .expect("fast");
+                let slow = index
+                    .matches_exhaustive(&n, Kind::Candidate, k, today())
+                    .expect("slow");
+                assert_eq!(fast, slow, "{} k={k}", n.id);
+                assert!(!fast.is_empty(), "{} has matches", n.id);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_deleted_record_is_gone_after_the_commit() {
+    let index = SearchIndex::in_memory().expect("index");
+    add(&index, corpus(10));
+    index.commit(1).expect("commit");
+    assert_eq!(index.ids(Kind::Candidate).len(), 10);
+    index.delete(Kind::Candidate, "c0003");
+    index.commit(2).expect("commit");
+    assert!(!index.ids(Kind::Candidate).contains(&"c0003".to_string()));
+    assert_eq!(index.len(), 9);
+}
+
+#[test]
+fn an_index_resumes_after_reopening_and_is_rebuilt_when_unreadable() {
+    let dir = tempdir();
+    {
+        let (index, opened) = SearchIndex::open(&dir).expect("open");
+        assert_eq!(opened, Opened::Rebuild);
+        add(&index, corpus(25));
+        index.commit(17).expect("commit");
+    }
+    let (index, opened) = SearchIndex::open(&dir).expect("reopen");
+    assert_eq!(opened, Opened::Resumed(17));
+    assert_eq!(index.ids(Kind::Candidate).len(), 25);
+    let n = need("n", "NO-5025", "Sveiser", &["sveising"], &[]);
+    assert!(!index
+        .matches(&n, Kind::Candidate, 5, today())
+        .expect("matches")
+        .is_empty());
+    drop(index);
+
+    std::fs::write(dir.join("meta.json"), b"{ not json").expect("corrupt");
+    let (index, opened) = SearchIndex::open(&dir).expect("open corrupt");
+    assert_eq!(opened, Opened::Rebuild);
+    assert!(index.is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_index_of_an_older_schema_version_is_rebuilt() {
+    let dir = tempdir();
+    {
+        let (index, _) = SearchIndex::open(&dir).expect("open");
+        add(&index, corpus(3));
+        let mut writer = index.writer.lock().expect("writer");
+        let mut prepared = writer.prepare_commit().expect("prepare");
+        prepared.set_payload(r#"{"schema": 0, "seq": 3}"#);
+        prepared.commit().expect("commit");
+    }
+    let (_, opened) = SearchIndex::open(&dir).expect("reopen");
+    assert_eq!(opened, Opened::Rebuild);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn search_finds_records_across_languages() {
+    let index = SearchIndex::in_memory().expect("index");
+    let mut e = candidate("c", "SE-2062", "Redovisningsekonom", &[("sv", 7)], 50.0);
+    e.skills = vec!["redovisning".into()];
+    add(
+        &index,
+        vec![e, candidate("d", "SE-2062", "Kock", &[("sv", 7)], 50.0)],
+    );
+    index.commit(1).expect("commit");
+    let hits = index
+        .search("regnskap", &[Kind::Candidate], 10)
+        .expect("search");
+    assert_eq!(
+        hits.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(),
+        ["c"]
+    );
+    assert!(index
+        .search("regnskap", &[Kind::Need], 10)
+        .expect("search")
+        .is_empty());
+}
+
+fn tempdir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "heartland-index-test-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+    ));
+    std::fs::create_dir_all(&dir).expect("dir");
+    dir
+}

@@ -1,0 +1,568 @@
+//! The ranking: hard rules that are never broken, then soft factors scored 0–1, each shown with
+//! a plain explanation, combined by fixed weights. A pure function of the two records, the text
+//! relevance and today's date, so the same data always gives the same order.
+
+use crate::entity::{Entity, Kind, Spoken, Track};
+use crate::gazetteer::{distance_km, Gazetteer, Place};
+use crate::vocabulary::Vocabulary;
+use crate::Cpv;
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// One factor of a match's explanation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Factor {
+    pub name: &'static str,
+    pub score: f64,
+    pub detail: String,
+}
+
+/// BM25 is unbounded; `s / (s + TEXT_HALF)` maps it to 0–1, reaching ½ at `TEXT_HALF`.
+pub const TEXT_HALF: f64 = 8.0;
+
+/// A record with what ranking needs precomputed: its concepts, place and date.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub entity: Entity,
+    /// Concepts of the whole text.
+    pub concepts: BTreeSet<usize>,
+    /// For each declared skill: its concepts (empty when the vocabulary does not know it).
+    pub skill_concepts: Vec<(String, BTreeSet<usize>)>,
+    pub place: Option<&'static Place>,
+    pub day: Option<i64>,
+}
+
+impl Prepared {
+    pub fn new(entity: Entity, analyzers: &mut crate::vocabulary::Analyzers) -> Prepared {
+        let v = Vocabulary::get();
+        let concepts = v.concepts_in(&entity.full_text(), analyzers);
+        let skill_concepts = entity
+            .skills
+            .iter()
+            .map(|s| (s.clone(), v.concepts_in(s, analyzers)))
+            .collect();
+        let place = Gazetteer::get().lookup_key(&entity.municipality);
+        let day = entity.date.as_deref().and_then(day_number);
+        Prepared {
+            entity,
+            concepts,
+            skill_concepts,
+            place,
+            day,
+        }
+    }
+}
+
+/// Days since 1970-01-01 of a `YYYY-MM-DD` date.
+pub fn day_number(date: &str) -> Option<i64> {
+    let mut parts = date.trim().splitn(3, '-');
+    let y: i64 = parts.next()?.parse().ok()?;
+    let m: i64 = parts.next()?.parse().ok()?;
+    let d: i64 = parts.next()?.get(..2)?.parse().ok()?;
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Howard Hinnant's days_from_civil.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
+/// Swedish and Norwegian (bokmål, nynorsk) speakers understand each other.
+fn same_language(a: &str, b: &str) -> bool {
+    const SCANDINAVIAN: [&str; 4] = ["sv", "nb", "nn", "no"];
+    a == b || (SCANDINAVIAN.contains(&a) && SCANDINAVIAN.contains(&b))
+}
+
+fn level_in(spoken: &[Spoken], code: &str) -> u8 {
+    spoken
+        .iter()
+        .filter(|s| same_language(&s.code, code))
+        .map(|s| s.level)
+        .max()
+        .unwrap_or(0)
+}
+
+fn spoken_list(spoken: &[Spoken]) -> String {
+    spoken
+        .iter()
+        .map(|s| format!("{} {}", s.code, Spoken::level_name(s.level)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Which side of a pair is which: the one with the need, and the one who can meet it.
+pub fn track_of(query: Kind, target: Kind) -> Option<Track> {
+    match (query, target) {
+        (Kind::Need, Kind::Candidate) | (Kind::Candidate, Kind::Need) => Some(Track::Ktp),
+        (Kind::Candidate, Kind::Mentor) | (Kind::Mentor, Kind::Candidate) => Some(Track::Mentoring),
+        (Kind::Procurement, Kind::Offer) | (Kind::Offer, Kind::Procurement) => {
+            Some(Track::Procurement)
+        }
+        _ => None,
+    }
+}
+
+struct Pair<'a> {
+    /// Need, mentee or procurement.
+    demand: &'a Prepared,
+    /// Candidate, mentor or offer.
+    supply: &'a Prepared,
+}
+
+fn distance(a: &Prepared, b: &Prepared) -> Option<(f64, String, bool)> {
+    let (p, q) = (a.place?, b.place?);
+    let d = distance_km(p, q);
+    let crosses = p.country != q.country;
+    let detail = format!(
+        "{} → {} {:.0} km{}",
+        p.name,
+        q.name,
+        d,
+        if crosses { ", crosses the border" } else { "" }
+    );
+    Some((d, detail, crosses))
+}
+
+fn distance_factor(km: f64, detail: String) -> Factor {
+    Factor {
+        name: "distance",
+        score: 1.0 / (1.0 + km / 100.0),
+        detail,
+    }
+}
+
+fn text_factor(bm25: f32, demand: &Prepared, supply: &Prepared) -> Factor {
+    let s = f64::from(bm25.max(0.0));
+    let v = Vocabulary::get();
+    let shared: Vec<&str> = demand
+        .concepts
+        .intersection(&supply.concepts)
+        .take(6)
+        .map(|&c| v.concept(c).terms[2][0].as_str())
+        .collect();
+    let detail = if shared.is_empty() {
+        "shared words only".to_string()
+    } else {
+        format!("matched: {}", shared.join(", "))
+    };
+    Factor {
+        name: "text",
+        score: s / (s + TEXT_HALF),
+        detail,
+    }
+}
+
+/// How many of the demand side's declared skills the other side covers.
+fn skills_factor(demand: &Prepared, supply: &Prepared, what: &str) -> Factor {
+    let wanted: Vec<&(String, BTreeSet<usize>)> = demand.skill_concepts.iter().collect();
+    if wanted.is_empty() {
+        let overlap = demand.concepts.intersection(&supply.concepts).count();
+        let score = if demand.concepts.is_empty() {
+            0.0
+        } else {
+            overlap as f64 / demand.concepts.len() as f64
+        };
+        return Factor {
+            name: "skills",
+            score,
+            detail: format!("{overlap} of {} topics in common", demand.concepts.len()),
+        };
+    }
+    let supply_labels: BTreeSet<String> = supply
+        .entity
+        .skills
+        .iter()
+        .map(|s| s.to_lowercase())
+        .collect();
+    let met: Vec<&str> = wanted
+        .iter()
+        .filter(|(label, concepts)| {
+            (!concepts.is_empty() && !concepts.is_disjoint(&supply.concepts))
+                || supply_labels.contains(&label.to_lowercase())
+        })
+        .map(|(label, _)| label.as_str())
+        .collect();
+    let score = met.len() as f64 / wanted.len() as f64;
+    let names = if met.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", met.join(", "))
+    };
+    Factor {
+        name: "skills",
+        score,
+        detail: format!("{} of {} {what}{names}", met.len(), wanted.len()),
+    }
+}
+
+fn fluency(level: u8) -> f64 {
+    match level {
+        7 | 6 | 5 => 1.0,
+        4 => 0.85,
+        3 => 0.7,
+        2 => 0.5,
+        1 => 0.3,
+        _ => 0.1,
+    }
+}
+
+fn ktp(pair: &Pair<'_>, bm25: f32, today: i64) -> Option<Vec<(f64, Factor)>> {
+    let (need, cand) = (&pair.demand.entity, &pair.supply.entity);
+    if !need.active || !cand.active || !cand.consented(Track::Ktp) || !cand.seeks_ktp {
+        return None;
+    }
+    // Every required language at its minimum level.
+    if need
+        .languages
+        .iter()
+        .any(|req| level_in(&cand.languages, &req.code) < req.level)
+    {
+        return None;
+    }
+    let (km, dist_detail, crosses) = distance(pair.demand, pair.supply)?;
+    if crosses && !(need.cross_border_ok && cand.cross_border_ok) {
+        return None;
+    }
+    if !need.remote_ok && cand.max_distance_km.is_some_and(|max| km > max) {
+        return None;
+    }
+    let mut factors = vec![
+        (0.30, text_factor(bm25, pair.demand, pair.supply)),
+        (
+            0.25,
+            skills_factor(pair.demand, pair.supply, "required skills"),
+        ),
+        (0.10, ktp_languages(need, cand)),
+        (0.15, distance_factor(km, dist_detail)),
+        (
+            0.10,
+            availability(
+                pair.demand.day,
+                pair.supply.day,
+                today,
+                &cand.date,
+                &need.date,
+            ),
+        ),
+    ];
+    if need.ktp_target {
+        factors.push((0.10, ktp_target(need, cand)));
+    }
+    Some(factors)
+}
+
+fn ktp_languages(need: &Entity, cand: &Entity) -> Factor {
+    if need.languages.is_empty() {
+        let local = if need.municipality.starts_with("NO") {
+            "nb"
+        } else {
+            "sv"
+        };
+        let level = level_in(&cand.languages, local);
+        return Factor {
+            name: "languages",
+            score: fluency(level),
+            detail: format!("{} (none required)", spoken_list(&cand.languages)),
+        };
+    }
+    let score = need
+        .languages
+        .iter()
+        .map(|req| {
+            (0.75
+                + 0.25 * f64::from(level_in(&cand.languages, &req.code).saturating_sub(req.level)))
+            .min(1.0)
+        })
+        .sum::<f64>()
+        / need.languages.len() as f64;
+    let needs = need
+        .languages
+        .iter()
+        .map(|s| format!("{} {}", s.code, Spoken::level_name(s.level)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Factor {
+        name: "languages",
+        score,
+        detail: format!("{} (needs {needs})", spoken_list(&cand.languages)),
+    }
+}
+
+fn availability(
+    start: Option<i64>,
+    available: Option<i64>,
+    today: i64,
+    available_text: &Option<String>,
+    start_text: &Option<String>,
+) -> Factor {
+    let start = start.unwrap_or(today);
+    let available = available.unwrap_or(today).max(today);
+    let late = (available - start).max(0) as f64;
+    let detail = match (available_text, start_text) {
+        (Some(a), Some(s)) => format!("available from {a}, start {s}"),
+        (Some(a), None) => format!("available from {a}"),
+        _ => "available now".to_string(),
+    };
+    Factor {
+        name: "availability",
+        score: (1.0 - late / 180.0).max(0.0),
+        detail,
+    }
+}
+
+/// The language or culture a KTP-target company asked for. The detail never names a person's
+/// background: it is private.
+fn ktp_target(need: &Entity, cand: &Entity) -> Factor {
+    const COMMON: [&str; 5] = ["sv", "nb", "nn", "no", "en"];
+    let asked: Vec<&Spoken> = need
+        .languages
+        .iter()
+        .filter(|l| !COMMON.contains(&l.code.as_str()))
+        .collect();
+    if let Some(best) = asked
+        .iter()
+        .map(|l| (l, level_in(&cand.languages, &l.code)))
+        .max_by_key(|(_, lvl)| *lvl)
+    {
+        let (lang, level) = best;
+        let score = if level >= 5 {
+            1.0
+        } else if level >= lang.level {
+            0.7
+        } else {
+            0.0
+        };
+        return Factor {
+            name: "ktp_target",
+            score,
+            detail: format!(
+                "{} {} as the company asked",
+                lang.code,
+                Spoken::level_name(level)
+            ),
+        };
+    }
+    let score = if cand.foreign_background { 1.0 } else { 0.0 };
+    Factor {
+        name: "ktp_target",
+        score,
+        detail: "fit with the KTP-target profile".into(),
+    }
+}
+
+fn mentoring(pair: &Pair<'_>, bm25: f32) -> Option<Vec<(f64, Factor)>> {
+    let (mentee, mentor) = (&pair.demand.entity, &pair.supply.entity);
+    if !mentee.active || !mentee.mentee || !mentee.consented(Track::Mentoring) {
+        return None;
+    }
+    if !mentor.active
+        || !mentor.consented(Track::Mentoring)
+        || mentor.capacity_left.unwrap_or(0) <= 0
+    {
+        return None;
+    }
+    // A language in common: the mentee at A2 or better, the mentor at B1 or better.
+    let shared = mentee
+        .languages
+        .iter()
+        .filter(|m| m.level >= 2)
+        .filter_map(|m| {
+            let r = level_in(&mentor.languages, &m.code);
+            (r >= 3).then_some((m.code.as_str(), m.level.min(r)))
+        })
+        .max_by_key(|(_, lvl)| *lvl)?;
+    let (km, dist_detail, crosses) = distance(pair.demand, pair.supply)?;
+    if crosses && !(mentee.cross_border_ok && mentor.cross_border_ok) {
+        return None;
+    }
+    if !mentor.remote_ok && mentee.max_distance_km.is_some_and(|max| km > max) {
+        return None;
+    }
+    let left = mentor.capacity_left.unwrap_or(0);
+    Some(vec![
+        (0.30, text_factor(bm25, pair.demand, pair.supply)),
+        (
+            0.30,
+            skills_factor(pair.demand, pair.supply, "support needs covered"),
+        ),
+        (
+            0.15,
+            Factor {
+                name: "languages",
+                score: fluency(shared.1),
+                detail: format!("in common: {} {}", shared.0, Spoken::level_name(shared.1)),
+            },
+        ),
+        (
+            0.15,
+            distance_factor(
+                km,
+                if mentor.remote_ok {
+                    format!("{dist_detail} (remote possible)")
+                } else {
+                    dist_detail
+                },
+            ),
+        ),
+        (
+            0.10,
+            Factor {
+                name: "capacity",
+                score: if left >= 2 { 1.0 } else { 0.7 },
+                detail: format!("{left} place{} free", if left == 1 { "" } else { "s" }),
+            },
+        ),
+    ])
+}
+
+fn procurement(pair: &Pair<'_>, bm25: f32, today: i64) -> Option<Vec<(f64, Factor)>> {
+    let (proc_, offer) = (&pair.demand.entity, &pair.supply.entity);
+    if !proc_.active || !offer.active {
+        return None;
+    }
+    let cpv = Cpv::get();
+    let covered: Vec<(&str, bool)> = proc_
+        .cpv
+        .iter()
+        .filter_map(|p| {
+            let exact = offer.cpv.iter().any(|o| o == p);
+            (exact || offer.cpv.iter().any(|o| cpv.overlaps(p, o))).then_some((p.as_str(), exact))
+        })
+        .collect();
+    if covered.is_empty() {
+        return None;
+    }
+    let (km, dist_detail, crosses) = nearest_served(pair.demand, pair.supply)?;
+    if crosses && !offer.cross_border_ok {
+        return None;
+    }
+    let cpv_score = covered
+        .iter()
+        .map(|(_, exact)| if *exact { 1.0 } else { 0.75 })
+        .sum::<f64>()
+        / proc_.cpv.len().max(1) as f64;
+    let codes = covered
+        .iter()
+        .map(|(c, _)| *c)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let open = pair.demand.day.is_none_or(|d| d >= today);
+    Some(vec![
+        (0.30, text_factor(bm25, pair.demand, pair.supply)),
+        (
+            0.35,
+            Factor {
+                name: "cpv",
+                score: cpv_score,
+                detail: format!("{} of {} codes: {codes}", covered.len(), proc_.cpv.len()),
+            },
+        ),
+        (0.20, distance_factor(km, dist_detail)),
+        (
+            0.15,
+            Factor {
+                name: "availability",
+                score: if open { 1.0 } else { 0.3 },
+                detail: match (&proc_.date, open) {
+                    (Some(d), true) => format!("dialogue open until {d}"),
+                    (Some(d), false) => format!("dialogue deadline {d} has passed"),
+                    (None, _) => "no dialogue deadline".into(),
+                },
+            },
+        ),
+    ])
+}
+
+/// The nearest place an offer serves (its own municipality when it names none).
+fn nearest_served(procurement: &Prepared, offer: &Prepared) -> Option<(f64, String, bool)> {
+    let p = procurement.place?;
+    let g = Gazetteer::get();
+    let places: Vec<&Place> = if offer.entity.serves.is_empty() {
+        offer.place.into_iter().collect()
+    } else {
+        offer
+            .entity
+            .serves
+            .iter()
+            .filter_map(|s| g.lookup_key(s))
+            .collect()
+    };
+    let nearest = places
+        .into_iter()
+        .min_by(|a, b| distance_km(p, a).total_cmp(&distance_km(p, b)))?;
+    let crosses = offer.place.is_some_and(|o| o.country != p.country);
+    let d = distance_km(p, nearest);
+    let detail = if d < 1.0 {
+        format!(
+            "serves {}{}",
+            p.name,
+            if crosses {
+                ", from across the border"
+            } else {
+                ""
+            }
+        )
+    } else {
+        format!(
+            "{} → {} {:.0} km{}",
+            nearest.name,
+            p.name,
+            d,
+            if crosses { ", crosses the border" } else { "" }
+        )
+    };
+    Some((d, detail, crosses))
+}
+
+/// Scores a pair, `query` being the record the officer asked matches for. `None`: a hard rule
+/// excludes it, or nothing in it is relevant (no shared word, skill or code).
+pub fn score(
+    query: &Prepared,
+    target: &Prepared,
+    bm25: f32,
+    today: i64,
+) -> Option<(f64, Vec<Factor>)> {
+    let track = track_of(query.entity.kind(), target.entity.kind())?;
+    let demand_first = matches!(query.entity.kind(), Kind::Need | Kind::Procurement)
+        || (query.entity.kind() == Kind::Candidate && track == Track::Mentoring);
+    let pair = if demand_first {
+        Pair {
+            demand: query,
+            supply: target,
+        }
+    } else {
+        Pair {
+            demand: target,
+            supply: query,
+        }
+    };
+    let weighted = match track {
+        Track::Ktp => ktp(&pair, bm25, today)?,
+        Track::Mentoring => mentoring(&pair, bm25)?,
+        Track::Procurement => procurement(&pair, bm25, today)?,
+    };
+    let relevant = weighted
+        .iter()
+        .any(|(_, f)| matches!(f.name, "text" | "skills" | "cpv") && f.score > 0.0);
+    if !relevant {
+        return None;
+    }
+    let total: f64 = weighted.iter().map(|(w, _)| w).sum();
+    let score = weighted.iter().map(|(w, f)| w * f.score).sum::<f64>() / total;
+    Some((score, weighted.into_iter().map(|(_, f)| f).collect()))
+}
+
+/// The most [`score`] can reach for a pair whose text relevance is `bm25`, whatever the
+/// other factors: text weighs 0.30 of every track's total, the rest at most 0.70. This bound
+/// lets the search stop early without changing the result.
+pub fn upper_bound(bm25: f32) -> f64 {
+    let s = f64::from(bm25.max(0.0));
+    0.30 * s / (s + TEXT_HALF) + 0.70
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

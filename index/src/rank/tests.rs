@@ -1,0 +1,309 @@
+use super::*;
+use crate::entity::{Entity, Kind, Spoken};
+use crate::vocabulary::Analyzers;
+
+pub(crate) fn today() -> i64 {
+    day_number("2026-12-01").expect("date")
+}
+
+pub(crate) fn need(
+    id: &str,
+    municipality: &str,
+    title: &str,
+    skills: &[&str],
+    languages: &[(&str, u8)],
+) -> Entity {
+    Entity {
+        kind: Some(Kind::Need),
+        id: id.into(),
+        title: title.into(),
+        text: String::new(),
+        skills: skills.iter().map(|s| s.to_string()).collect(),
+        languages: languages
+            .iter()
+            .map(|(c, l)| Spoken {
+                code: c.to_string(),
+                level: *l,
+            })
+            .collect(),
+        municipality: municipality.into(),
+        cross_border_ok: true,
+        date: Some("2027-03-01".into()),
+        active: true,
+        ..Entity::default()
+    }
+}
+
+pub(crate) fn candidate(
+    id: &str,
+    municipality: &str,
+    headline: &str,
+    languages: &[(&str, u8)],
+    max_km: f64,
+) -> Entity {
+    Entity {
+        kind: Some(Kind::Candidate),
+        id: id.into(),
+        title: headline.into(),
+        languages: languages
+            .iter()
+            .map(|(c, l)| Spoken {
+                code: c.to_string(),
+                level: *l,
+            })
+            .collect(),
+        municipality: municipality.into(),
+        max_distance_km: Some(max_km),
+        cross_border_ok: true,
+        date: Some("2027-01-15".into()),
+        active: true,
+        consents: vec!["matching_ktp".into(), "contact".into()],
+        seeks_ktp: true,
+        ..Entity::default()
+    }
+}
+
+fn prep(e: Entity) -> Prepared {
+    Prepared::new(e, &mut Analyzers::default())
+}
+
+fn factor<'a>(factors: &'a [Factor], name: &str) -> &'a Factor {
+    factors
+        .iter()
+        .find(|f| f.name == name)
+        .unwrap_or_else(|| panic!("no factor {name} in {factors:?}"))
+}
+
+#[test]
+fn a_norwegian_welding_need_finds_a_swedish_welder_and_says_why() {
+    let n = prep(need(
+        "n",
+        "NO-5025",
+        "Sveiser til verkstedet",
+        &["sveising"],
+        &[("nb", 4)],
+    ));
+    let c = prep(candidate(
+        "c",
+        "SE-2062",
+        "Erfaren svetsare, MIG-svetsning",
+        &[("sv", 7)],
+        300.0,
+    ));
+    let (score, factors) = score(&n, &c, 6.0, today()).expect("a match");
+    assert!(score > 0.5, "{score}");
+    assert_eq!(factor(&factors, "skills").score, 1.0);
+    assert!(factor(&factors, "skills").detail.contains("1 of 1"));
+    assert!(factor(&factors, "text").detail.contains("welding"));
+    let distance = &factor(&factors, "distance").detail;
+    assert!(
+        distance.contains("Røros")
+            && distance.contains("Mora")
+            && distance.contains("crosses the border"),
+        "{distance}"
+    );
+    assert!(factor(&factors, "languages").detail.contains("needs nb B2"));
+    assert!(factors.iter().all(|f| (0.0..=1.0).contains(&f.score)));
+}
+
+#[test]
+fn a_required_language_below_its_level_is_never_matched() {
+    let n = prep(need(
+        "n",
+        "SE-2085",
+        "CAD-konstruktör",
+        &["CAD"],
+        &[("ar", 4)],
+    ));
+    let without = prep(candidate(
+        "a",
+        "SE-2085",
+        "CAD-konstruktör",
+        &[("sv", 7), ("en", 6)],
+        100.0,
+    ));
+    let too_little = prep(candidate(
+        "b",
+        "SE-2085",
+        "CAD-konstruktör",
+        &[("ar", 3)],
+        100.0,
+    ));
+    let enough = prep(candidate(
+        "c",
+        "SE-2085",
+        "CAD-konstruktör",
+        &[("ar", 7)],
+        100.0,
+    ));
+    assert!(score(&n, &without, 20.0, today()).is_none());
+    assert!(score(&n, &too_little, 20.0, today()).is_none());
+    assert!(score(&n, &enough, 20.0, today()).is_some());
+}
+
+#[test]
+fn swedish_and_norwegian_count_as_one_language() {
+    let n = prep(need("n", "NO-5025", "Sveiser", &["sveising"], &[("nb", 4)]));
+    let c = prep(candidate("c", "NO-5025", "Svetsare", &[("sv", 4)], 50.0));
+    assert!(score(&n, &c, 5.0, today()).is_some());
+}
+
+#[test]
+fn a_candidate_is_never_matched_beyond_their_radius_unless_remote_work_is_allowed() {
+    let mut n = need("n", "NO-5025", "Sveiser", &["sveising"], &[]);
+    let malmo = prep(candidate("c", "SE-1280", "Svetsare", &[("sv", 7)], 30.0));
+    assert!(score(&prep(n.clone()), &malmo, 50.0, today()).is_none());
+    n.remote_ok = true;
+    assert!(score(&prep(n), &malmo, 50.0, today()).is_some());
+}
+
+#[test]
+fn the_border_is_crossed_only_when_both_sides_say_yes() {
+    let mut n = need("n", "NO-5025", "Sveiser", &["sveising"], &[]);
+    let mut c = candidate("c", "SE-2062", "Svetsare", &[("sv", 7)], 500.0);
+    c.cross_border_ok = false;
+    assert!(score(&prep(n.clone()), &prep(c.clone()), 5.0, today()).is_none());
+    c.cross_border_ok = true;
+    n.cross_border_ok = false;
+    assert!(score(&prep(n), &prep(c), 5.0, today()).is_none());
+}
+
+#[test]
+fn without_consent_or_when_withdrawn_there_is_no_match() {
+    let n = prep(need("n", "SE-2062", "Svetsare", &["svetsning"], &[]));
+    let mut c = candidate("c", "SE-2062", "Svetsare", &[("sv", 7)], 50.0);
+    c.consents = vec!["matching_mentoring".into()];
+    assert!(score(&n, &prep(c.clone()), 5.0, today()).is_none());
+    c.consents = vec!["matching_ktp".into()];
+    c.active = false;
+    assert!(score(&n, &prep(c), 5.0, today()).is_none());
+}
+
+#[test]
+fn both_directions_give_the_same_score() {
+    let n = prep(need(
+        "n",
+        "SE-2062",
+        "Svetsare",
+        &["svetsning", "CNC"],
+        &[("sv", 4)],
+    ));
+    let c = prep(candidate(
+        "c",
+        "SE-2080",
+        "Svetsare med CNC",
+        &[("sv", 7)],
+        100.0,
+    ));
+    let a = score(&n, &c, 7.5, today()).expect("need → candidate");
+    let b = score(&c, &n, 7.5, today()).expect("candidate → need");
+    assert_eq!(a, b);
+}
+
+fn mentee(id: &str, municipality: &str) -> Entity {
+    Entity {
+        kind: Some(Kind::Candidate),
+        id: id.into(),
+        title: "Restaurang i Borlänge".into(),
+        skills: vec!["tax".into(), "financing".into()],
+        languages: vec![
+            Spoken {
+                code: "ar".into(),
+                level: 7,
+            },
+            Spoken {
+                code: "sv".into(),
+                level: 2,
+            },
+        ],
+        municipality: municipality.into(),
+        max_distance_km: Some(80.0),
+        active: true,
+        consents: vec!["matching_mentoring".into()],
+        mentee: true,
+        ..Entity::default()
+    }
+}
+
+fn mentor(id: &str, capacity_left: i64) -> Entity {
+    Entity {
+        kind: Some(Kind::Mentor),
+        id: id.into(),
+        title: "Företagsrådgivare".into(),
+        skills: vec!["skatt".into(), "finansiering".into()],
+        languages: vec![Spoken {
+            code: "sv".into(),
+            level: 7,
+        }],
+        municipality: "SE-2081".into(),
+        active: true,
+        consents: vec!["matching_mentoring".into()],
+        capacity_left: Some(capacity_left),
+        ..Entity::default()
+    }
+}
+
+#[test]
+fn a_mentor_at_capacity_gets_no_new_mentees() {
+    let m = prep(mentee("m", "SE-2081"));
+    let (s, factors) = score(&m, &prep(mentor("r", 2)), 3.0, today()).expect("a match");
+    assert!(s > 0.0);
+    assert_eq!(factor(&factors, "skills").score, 1.0, "{factors:?}");
+    assert!(score(&m, &prep(mentor("r", 0)), 3.0, today()).is_none());
+}
+
+#[test]
+fn a_procurement_matches_offers_whose_cpv_codes_lie_under_or_over_its_own() {
+    let p = prep(Entity {
+        kind: Some(Kind::Procurement),
+        id: "p".into(),
+        title: "Byggentreprenad".into(),
+        cpv: vec!["45000000-7".into()],
+        municipality: "SE-2062".into(),
+        date: Some("2027-02-01".into()),
+        active: true,
+        ..Entity::default()
+    });
+    let offer = |code: &str, municipality: &str, cross: bool| {
+        prep(Entity {
+            kind: Some(Kind::Offer),
+            id: "o".into(),
+            title: "Bygg".into(),
+            cpv: vec![code.into()],
+            municipality: municipality.into(),
+            cross_border_ok: cross,
+            active: true,
+            ..Entity::default()
+        })
+    };
+    let (_, factors) = score(&p, &offer("45210000-2", "SE-2062", false), 0.0, today())
+        .expect("narrower code matches");
+    assert_eq!(factor(&factors, "cpv").score, 0.75);
+    assert!(score(&p, &offer("45000000-7", "SE-2062", false), 0.0, today()).is_some());
+    assert!(score(&p, &offer("03000000-1", "SE-2062", false), 10.0, today()).is_none());
+    assert!(
+        score(&p, &offer("45000000-7", "NO-5025", false), 0.0, today()).is_none(),
+        "a supplier across the border must say yes"
+    );
+    assert!(score(&p, &offer("45000000-7", "NO-5025", true), 0.0, today()).is_some());
+}
+
+#[test]
+fn nothing_in_common_is_no_match() {
+    let n = prep(need("n", "SE-2062", "Sjuksköterska", &["omvårdnad"], &[]));
+    let c = prep(candidate("c", "SE-2062", "Svetsare", &[("sv", 7)], 50.0));
+    assert!(score(&n, &c, 0.0, today()).is_none());
+}
+
+#[test]
+fn dates_count_days() {
+    assert_eq!(day_number("1970-01-01"), Some(0));
+    assert_eq!(day_number("2000-03-01"), Some(11_017));
+    assert_eq!(
+        day_number("2027-01-15")
+            .zip(day_number("2026-12-16"))
+            .map(|(a, b)| a - b),
+        Some(30)
+    );
+    assert_eq!(day_number("2027-13-01"), None);
+}
