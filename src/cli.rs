@@ -40,6 +40,8 @@ pub enum Command {
     Migrate,
     /// Load the demo region (organisations, needs, candidates, mentors, procurements, offers).
     Demo,
+    /// Rebuild the search index from the database (stop `serve` first).
+    Reindex,
     /// Manage accounts.
     User {
         #[command(subcommand)]
@@ -122,6 +124,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = open(&settings)?;
             tokio::task::spawn_blocking(move || crate::demo::load(&db, &settings)).await??;
         }
+        Command::Reindex => {
+            let db = open(&settings)?;
+            let dir = settings.data_dir.join("index");
+            tokio::task::spawn_blocking(move || reindex(&db, &dir)).await??;
+        }
         Command::User {
             command:
                 UserCommand::Create {
@@ -140,6 +147,32 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             .await??;
         }
     }
+    Ok(())
+}
+
+fn reindex(db: &Db, dir: &std::path::Path) -> anyhow::Result<()> {
+    let (index, _) = heartland_index::SearchIndex::open(dir).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot open the search index in {} (is `heartland serve` running? stop it first): {e}",
+            dir.display()
+        )
+    })?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} documents {per_sec} {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let started = std::time::Instant::now();
+    let n = crate::search::rebuild(db, &index, |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })?;
+    bar.finish();
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "indexed {n} documents in {secs:.2} s: {:.0} documents/s",
+        n as f64 / secs.max(1e-9)
+    );
     Ok(())
 }
 

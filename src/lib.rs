@@ -8,6 +8,7 @@ pub mod demo;
 pub mod domain;
 pub mod policy;
 pub mod records;
+pub mod search;
 pub mod web;
 
 pub use web::Application;

@@ -95,6 +95,8 @@ pub struct Entity {
     pub text: String,
     /// Declared skills, expertise, sectors or support needs.
     pub skills: Vec<String>,
+    /// Mentees: what they want help with (tax, financing, …), in words.
+    pub support_needs: Vec<String>,
     /// Spoken languages, or for a need the languages it requires at their minimum level.
     pub languages: Vec<Spoken>,
     /// `SE-2062`.
@@ -137,6 +139,8 @@ impl Entity {
         s.push_str(&self.title);
         s.push('\n');
         s.push_str(&self.skills.join(". "));
+        s.push('\n');
+        s.push_str(&self.support_needs.join(". "));
         s.push('\n');
         s.push_str(&self.text);
         s

@@ -28,6 +28,8 @@ pub struct Prepared {
     pub concepts: BTreeSet<usize>,
     /// For each declared skill: its concepts (empty when the vocabulary does not know it).
     pub skill_concepts: Vec<(String, BTreeSet<usize>)>,
+    /// The same for a mentee's support needs.
+    pub support_concepts: Vec<(String, BTreeSet<usize>)>,
     pub place: Option<&'static Place>,
     pub day: Option<i64>,
 }
@@ -36,17 +38,20 @@ impl Prepared {
     pub fn new(entity: Entity, analyzers: &mut crate::vocabulary::Analyzers) -> Prepared {
         let v = Vocabulary::get();
         let concepts = v.concepts_in(&entity.full_text(), analyzers);
-        let skill_concepts = entity
-            .skills
-            .iter()
-            .map(|s| (s.clone(), v.concepts_in(s, analyzers)))
-            .collect();
+        let mut labelled = |list: &[String]| {
+            list.iter()
+                .map(|s| (s.clone(), v.concepts_in(s, analyzers)))
+                .collect::<Vec<_>>()
+        };
+        let skill_concepts = labelled(&entity.skills);
+        let support_concepts = labelled(&entity.support_needs);
         let place = Gazetteer::get().lookup_key(&entity.municipality);
         let day = entity.date.as_deref().and_then(day_number);
         Prepared {
             entity,
             concepts,
             skill_concepts,
+            support_concepts,
             place,
             day,
         }
@@ -156,9 +161,13 @@ fn text_factor(bm25: f32, demand: &Prepared, supply: &Prepared) -> Factor {
     }
 }
 
-/// How many of the demand side's declared skills the other side covers.
-fn skills_factor(demand: &Prepared, supply: &Prepared, what: &str) -> Factor {
-    let wanted: Vec<&(String, BTreeSet<usize>)> = demand.skill_concepts.iter().collect();
+/// How many of the demand side's declared skills (or support needs) the other side covers.
+fn skills_factor(
+    wanted: &[(String, BTreeSet<usize>)],
+    demand: &Prepared,
+    supply: &Prepared,
+    what: &str,
+) -> Factor {
     if wanted.is_empty() {
         let overlap = demand.concepts.intersection(&supply.concepts).count();
         let score = if demand.concepts.is_empty() {
@@ -201,7 +210,7 @@ fn skills_factor(demand: &Prepared, supply: &Prepared, what: &str) -> Factor {
 
 fn fluency(level: u8) -> f64 {
     match level {
-        7 | 6 | 5 => 1.0,
+        5..=7 => 1.0,
         4 => 0.85,
         3 => 0.7,
         2 => 0.5,
@@ -234,7 +243,12 @@ fn ktp(pair: &Pair<'_>, bm25: f32, today: i64) -> Option<Vec<(f64, Factor)>> {
         (0.30, text_factor(bm25, pair.demand, pair.supply)),
         (
             0.25,
-            skills_factor(pair.demand, pair.supply, "required skills"),
+            skills_factor(
+                &pair.demand.skill_concepts,
+                pair.demand,
+                pair.supply,
+                "required skills",
+            ),
         ),
         (0.10, ktp_languages(need, cand)),
         (0.15, distance_factor(km, dist_detail)),
@@ -387,7 +401,12 @@ fn mentoring(pair: &Pair<'_>, bm25: f32) -> Option<Vec<(f64, Factor)>> {
         (0.30, text_factor(bm25, pair.demand, pair.supply)),
         (
             0.30,
-            skills_factor(pair.demand, pair.supply, "support needs covered"),
+            skills_factor(
+                &pair.demand.support_concepts,
+                pair.demand,
+                pair.supply,
+                "support needs covered",
+            ),
         ),
         (
             0.15,
@@ -545,9 +564,14 @@ pub fn score(
         Track::Mentoring => mentoring(&pair, bm25)?,
         Track::Procurement => procurement(&pair, bm25, today)?,
     };
-    let relevant = weighted
-        .iter()
-        .any(|(_, f)| matches!(f.name, "text" | "skills" | "cpv") && f.score > 0.0);
+    // Relevant: a skill, topic or code in common; plain shared words count only where the
+    // vocabulary knows nothing of what was asked.
+    let shared_concept = !pair.demand.concepts.is_disjoint(&pair.supply.concepts);
+    let relevant = weighted.iter().any(|(_, f)| match f.name {
+        "cpv" | "skills" => f.score > 0.0,
+        "text" => f.score > 0.0 && (shared_concept || pair.demand.concepts.is_empty()),
+        _ => false,
+    });
     if !relevant {
         return None;
     }

@@ -98,3 +98,63 @@ pub fn audit(
         .execute(conn)
         .map(drop)
 }
+
+/// One row of the change feed.
+#[derive(Debug, Clone, Queryable)]
+pub struct IndexEvent {
+    pub seq: i64,
+    pub entity_kind: String,
+    pub entity_id: String,
+    pub op: String,
+}
+
+/// Changes after `seq`, in order.
+pub fn events_after(conn: &mut DbConn, seq: i64, limit: i64) -> QueryResult<Vec<IndexEvent>> {
+    index_events::table
+        .filter(index_events::seq.gt(seq))
+        .order(index_events::seq.asc())
+        .limit(limit)
+        .select((
+            index_events::seq,
+            index_events::entity_kind,
+            index_events::entity_id,
+            index_events::op,
+        ))
+        .load(conn)
+}
+
+/// The newest change's sequence number (0 when there is none).
+pub fn last_event_seq(conn: &mut DbConn) -> QueryResult<i64> {
+    index_events::table
+        .select(diesel::dsl::max(index_events::seq))
+        .first::<Option<i64>>(conn)
+        .map(|s| s.unwrap_or(0))
+}
+
+/// The purposes a person has consented to and not withdrawn.
+pub fn active_consents(conn: &mut DbConn, user: &str) -> QueryResult<Vec<String>> {
+    consents::table
+        .filter(consents::user_id.eq(user))
+        .filter(consents::withdrawn_at.is_null())
+        .select(consents::purpose)
+        .distinct()
+        .load(conn)
+}
+
+/// Every person's active consents, for a rebuild.
+pub fn all_active_consents(
+    conn: &mut DbConn,
+) -> QueryResult<std::collections::HashMap<String, Vec<String>>> {
+    let rows: Vec<(String, String)> = consents::table
+        .filter(consents::withdrawn_at.is_null())
+        .select((consents::user_id, consents::purpose))
+        .load(conn)?;
+    let mut map: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+    for (user, purpose) in rows {
+        let slot = map.entry(user).or_default();
+        if !slot.contains(&purpose) {
+            slot.push(purpose);
+        }
+    }
+    Ok(map)
+}

@@ -6,7 +6,10 @@ mod records;
 pub mod schema;
 mod users;
 
-pub use journal::{audit, enqueue_email, index_event, record_consents, NewEmail};
+pub use journal::{
+    active_consents, all_active_consents, audit, enqueue_email, events_after, index_event,
+    last_event_seq, record_consents, IndexEvent, NewEmail,
+};
 pub use records::{ListFilter, Record, RecordRow, Visible};
 pub use users::{NewUser, User};
 

@@ -136,6 +136,12 @@ macro_rules! record_store {
                 )*}
             }
 
+            pub fn count(self, conn: &mut DbConn) -> QueryResult<i64> {
+                match self {$(
+                    Record::$variant => schema::$table::table.count().get_result(conn),
+                )*}
+            }
+
             /// Whether a person already has a record of this kind (one profile each).
             pub fn exists_for_owner(self, conn: &mut DbConn, owner: &str) -> QueryResult<bool> {
                 match self {$(

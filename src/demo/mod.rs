@@ -108,6 +108,15 @@ const ORGANISATIONS: &[OrganisationRow] = &[
         Some("men"),
     ),
     (
+        "rorosstal",
+        "Røros Stål og Sveis AS",
+        "company",
+        "NO-5025",
+        "25.11",
+        "small",
+        Some("men"),
+    ),
+    (
         "tynsetbygg",
         "Tynset Massivtre AS",
         "company",

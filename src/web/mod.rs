@@ -4,6 +4,7 @@
 pub mod body;
 pub mod error;
 mod health;
+mod matches;
 pub mod openapi;
 pub(crate) mod records;
 mod session;
@@ -26,6 +27,8 @@ pub struct AppState {
     pub settings: Settings,
     /// Limits how many password hashes are computed at once.
     pub hash_permits: Arc<tokio::sync::Semaphore>,
+    /// The search index and its indexer.
+    pub search: Arc<crate::search::Search>,
 }
 
 /// One route: what it does (for the OpenAPI document) and its handler.
@@ -181,6 +184,51 @@ pub fn endpoints() -> Vec<Endpoint> {
     record_endpoints::<Mentor>(&mut e);
     record_endpoints::<Procurement>(&mut e);
     record_endpoints::<Offer>(&mut e);
+    let m = "matches";
+    e.extend([
+        endpoint(
+            Method::GET,
+            "/api/v1/needs/{id}/matches",
+            "Candidates ranked for a KTP need",
+            m,
+        )
+        .to(matches::need),
+        endpoint(
+            Method::GET,
+            "/api/v1/candidates/{id}/matches",
+            "Needs (track=ktp) or mentors (track=mentoring) ranked for a candidate",
+            m,
+        )
+        .to(matches::candidate),
+        endpoint(
+            Method::GET,
+            "/api/v1/mentors/{id}/matches",
+            "Mentees ranked for a mentor",
+            m,
+        )
+        .to(matches::mentor),
+        endpoint(
+            Method::GET,
+            "/api/v1/procurements/{id}/matches",
+            "Supplier offers ranked for a planned procurement",
+            m,
+        )
+        .to(matches::procurement),
+        endpoint(
+            Method::GET,
+            "/api/v1/offers/{id}/matches",
+            "Planned procurements ranked for an offer",
+            m,
+        )
+        .to(matches::offer),
+        endpoint(
+            Method::GET,
+            "/api/v1/search",
+            "Full-text search over what you may see",
+            "search",
+        )
+        .to(matches::search),
+    ]);
     e
 }
 
@@ -237,6 +285,7 @@ async fn request_context(
 pub struct Application {
     port: u16,
     server: actix_web::dev::Server,
+    search: Arc<crate::search::Search>,
 }
 
 impl Application {
@@ -244,7 +293,9 @@ impl Application {
     pub fn build(settings: Settings, db: Db) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
+        let search = crate::search::Search::start(db.clone(), &settings.data_dir.join("index"))?;
         let state = web::Data::new(AppState {
+            search: search.clone(),
             hash_permits: Arc::new(tokio::sync::Semaphore::new(
                 settings.password_hash_concurrency.max(1),
             )),
@@ -262,15 +313,28 @@ impl Application {
         })
         .listen(listener)?
         .run();
-        Ok(Application { port, server })
+        Ok(Application {
+            port,
+            server,
+            search,
+        })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
+    /// The search index and its indexer.
+    pub fn search(&self) -> Arc<crate::search::Search> {
+        self.search.clone()
+    }
+
+    /// Serves until the server is stopped (SIGINT or SIGTERM), then stops the indexer.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        let search = self.search;
+        let _ = tokio::task::spawn_blocking(move || search.stop()).await;
+        result
     }
 }
 

@@ -51,6 +51,11 @@ const ERRORS: &[(u16, &str)] = &[
     (500, "Internal error (opaque, with a request id)"),
 ];
 
+const MATCH_PARAMETERS: &[(&str, &str)] = &[
+    ("limit", "Items per page, 1–100 (default 20)"),
+    ("cursor", "The next_cursor of the previous page"),
+];
+
 const LIST_PARAMETERS: &[(&str, &str)] = &[
     ("limit", "Items per page, 1–200 (default 50)"),
     ("cursor", "The next_cursor of the previous page"),
@@ -60,6 +65,32 @@ const LIST_PARAMETERS: &[(&str, &str)] = &[
     ("kind", "Kind"),
     ("organisation_id", "Organisation"),
 ];
+
+fn query_parameters(e: &Endpoint) -> Vec<&'static (&'static str, &'static str)> {
+    let p = e.path.as_str();
+    if e.method != actix_web::http::Method::GET || !e.auth || p == "/api/v1/me" {
+        return Vec::new();
+    }
+    if p.ends_with("/matches") {
+        let mut v: Vec<_> = MATCH_PARAMETERS.iter().collect();
+        if p.starts_with("/api/v1/candidates") {
+            v.push(&("track", "ktp (default) or mentoring"));
+        }
+        return v;
+    }
+    if p == "/api/v1/search" {
+        let mut v: Vec<_> = MATCH_PARAMETERS.iter().collect();
+        v.extend([
+            &("q", "What to search for"),
+            &("kind", "need, candidate, mentor, procurement or offer"),
+        ]);
+        return v;
+    }
+    if p.contains("{id}") {
+        return Vec::new();
+    }
+    LIST_PARAMETERS.iter().collect()
+}
 
 fn operation(e: &Endpoint) -> utoipa::openapi::path::Operation {
     let mut op = OperationBuilder::new()
@@ -74,20 +105,13 @@ fn operation(e: &Endpoint) -> utoipa::openapi::path::Operation {
                 .required(Required::True),
         );
     }
-    if e.method == actix_web::http::Method::GET
-        && e.path.starts_with("/api/v1/")
-        && e.auth
-        && !e.path.contains("{id}")
-        && e.path != "/api/v1/me"
-    {
-        for (name, doc) in LIST_PARAMETERS {
-            op = op.parameter(
-                ParameterBuilder::new()
-                    .name(*name)
-                    .parameter_in(ParameterIn::Query)
-                    .description(Some(*doc)),
-            );
-        }
+    for (name, doc) in query_parameters(e) {
+        op = op.parameter(
+            ParameterBuilder::new()
+                .name(*name)
+                .parameter_in(ParameterIn::Query)
+                .description(Some(*doc)),
+        );
     }
     if let Some(b) = &e.body {
         let content = ContentBuilder::new()

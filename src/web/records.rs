@@ -370,6 +370,7 @@ pub async fn delete<R: RecordType>(
             Ok(())
         })
         .await?;
+    state.search.wake();
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -4,9 +4,20 @@ use reqwest::{Method, StatusCode};
 async fn the_service_says_it_is_alive_and_ready(app: &TestApp) {
     let live = app.request(Method::GET, "/healthz", None, None).await;
     assert_eq!(live.status, StatusCode::OK);
-    let ready = app.request(Method::GET, "/readyz", None, None).await;
+    // Ready once the search index has been built; until then 503, saying why.
+    let started = std::time::Instant::now();
+    let ready = loop {
+        let r = app.request(Method::GET, "/readyz", None, None).await;
+        if r.status == StatusCode::OK || started.elapsed() > std::time::Duration::from_secs(10) {
+            break r;
+        }
+        assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
+        assert_eq!(r.body["reason"], "the search index is being built");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
     assert_eq!(ready.status, StatusCode::OK, "{}", ready.body);
     assert_eq!(ready.body["status"], "ready");
+    assert_eq!(ready.body["index"]["ready"], true);
     assert!(ready.headers.contains_key("x-request-id"));
     assert_eq!(ready.headers["x-content-type-options"], "nosniff");
 }

@@ -25,12 +25,16 @@ pub struct TestApp {
     pub db: Db,
     pub data_dir: PathBuf,
     pub database_url: String,
+    pub search: std::sync::Arc<heartland::search::Search>,
     _dir: tempfile::TempDir,
     pg: Option<(String, String)>,
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        // The indexer must not be inside a database call when the database goes.
+        let search = self.search.clone();
+        let _ = std::thread::spawn(move || search.stop()).join();
         if let Some((server, name)) = self.pg.take() {
             // Off the async runtime: diesel blocks.
             let _ = std::thread::spawn(move || {
@@ -91,6 +95,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     .expect("db");
     let app = heartland::Application::build(settings, db.clone()).expect("build");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let search = app.search();
     tokio::spawn(app.run_until_stopped());
     Some(TestApp {
         address,
@@ -98,6 +103,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         db,
         data_dir: dir.path().to_path_buf(),
         database_url,
+        search,
         _dir: dir,
         pg,
     })

@@ -7,6 +7,7 @@ mod errors;
 mod health;
 mod helpers;
 mod lists;
+mod matching;
 mod openapi;
 mod records;
 mod storage;

@@ -205,7 +205,7 @@ fn mentee(id: &str, municipality: &str) -> Entity {
         kind: Some(Kind::Candidate),
         id: id.into(),
         title: "Restaurang i Borlänge".into(),
-        skills: vec!["tax".into(), "financing".into()],
+        support_needs: vec!["tax".into(), "financing".into()],
         languages: vec![
             Spoken {
                 code: "ar".into(),
