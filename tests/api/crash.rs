@@ -1,0 +1,242 @@
+//! `kill -9` at any moment loses nothing: the server is killed again and again while records
+//! are written and deleted, and after a restart the index holds exactly the database's records.
+
+use crate::helpers::{bodies, spawn_app, Backend, TestApp, PASSWORD};
+use heartland::db::{ListFilter, Record, Visible};
+use heartland_index::index::Opened;
+use heartland_index::{Kind, SearchIndex};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port")
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+async fn start(database_url: &str, data_dir: &Path) -> Server {
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_heartland"))
+        .args([
+            "--data-dir",
+            &data_dir.to_string_lossy(),
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start heartland serve");
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    while client.get(format!("{base}/healthz")).send().await.is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the server did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Server { child, base }
+}
+
+impl Server {
+    fn kill_9(mut self) {
+        self.child.kill().expect("SIGKILL");
+        let _ = self.child.wait();
+    }
+}
+
+/// Writes needs (and deletes every third one) until the server stops answering.
+async fn write_until_killed(base: String, token: String, org: String, round: usize) -> usize {
+    let client = reqwest::Client::new();
+    let mut created: Vec<String> = Vec::new();
+    for i in 0.. {
+        let mut body = bodies::need(&org, "SE-2062");
+        body["title"] = serde_json::json!(format!("Behov {round}-{i}"));
+        let Ok(res) = client
+            .post(format!("{base}/api/v1/needs"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+        else {
+            break;
+        };
+        let Ok(v) = res.json::<serde_json::Value>().await else {
+            break;
+        };
+        if let Some(id) = v["id"].as_str() {
+            created.push(id.to_string());
+        }
+        if i % 3 == 2 {
+            let id = created.remove(0);
+            if client
+                .delete(format!("{base}/api/v1/needs/{id}"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .is_err()
+            {
+                break;
+            }
+        }
+    }
+    created.len()
+}
+
+async fn token(base: &str) -> String {
+    let res = reqwest::Client::new()
+        .post(format!("{base}/api/v1/auth/token"))
+        .json(&serde_json::json!({"email": "ola@mora.se", "password": PASSWORD}))
+        .send()
+        .await
+        .expect("token");
+    res.json::<serde_json::Value>().await.expect("json")["token"]
+        .as_str()
+        .expect("token")
+        .to_string()
+}
+
+async fn database_state(app: &TestApp) -> (Vec<String>, i64) {
+    let db = app.db.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut c = db.conn().expect("conn");
+        let filter = ListFilter {
+            limit: 100_000,
+            ..ListFilter::default()
+        };
+        let mut ids: Vec<String> = Record::Need
+            .list(&mut c, &Visible::All, &filter)
+            .expect("needs")
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        ids.sort();
+        (ids, heartland::db::last_event_seq(&mut c).expect("seq"))
+    })
+    .await
+    .expect("db")
+}
+
+async fn kill_9_mid_stream_loses_nothing(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    let url = app.database_url.clone();
+    let out = Command::new(env!("CARGO_BIN_EXE_heartland"))
+        .args([
+            "user",
+            "create",
+            "--email",
+            "ola@mora.se",
+            "--role",
+            "officer",
+            "--municipality",
+            "SE-2062",
+        ])
+        .env("DATABASE_URL", &url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin
+                .take()
+                .expect("stdin")
+                .write_all(format!("{PASSWORD}\n").as_bytes())?;
+            c.wait_with_output()
+        })
+        .expect("user create");
+    assert!(out.status.success());
+
+    let server = start(&url, dir.path()).await;
+    let token = token(&server.base).await;
+    let org = reqwest::Client::new()
+        .post(format!("{}/api/v1/organisations", server.base))
+        .bearer_auth(&token)
+        .json(&bodies::company("Sågen AB", "SE-2062"))
+        .send()
+        .await
+        .expect("org")
+        .json::<serde_json::Value>()
+        .await
+        .expect("json")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let mut server = Some(server);
+    for round in 0..4 {
+        let s = match server.take() {
+            Some(s) => s,
+            None => start(&url, dir.path()).await,
+        };
+        let writer = tokio::spawn(write_until_killed(
+            s.base.clone(),
+            token.clone(),
+            org.clone(),
+            round,
+        ));
+        tokio::time::sleep(Duration::from_millis(300 + 170 * round as u64)).await;
+        s.kill_9();
+        writer.await.expect("writer");
+    }
+
+    // Restart; once the index has caught up with the feed, stop and compare.
+    let s = start(&url, dir.path()).await;
+    let (db_ids, last_seq) = database_state(&app).await;
+    assert!(
+        db_ids.len() > 10,
+        "too few writes to mean anything: {}",
+        db_ids.len()
+    );
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    loop {
+        let ready: serde_json::Value = client
+            .get(format!("{}/readyz", s.base))
+            .send()
+            .await
+            .expect("readyz")
+            .json()
+            .await
+            .expect("json");
+        if ready["index"]["applied_seq"].as_i64() == Some(last_seq) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the index did not catch up: {ready}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    s.kill_9();
+    let (index, opened) = SearchIndex::open(&dir.path().join("index")).expect("open the index");
+    assert_eq!(
+        opened,
+        Opened::Resumed(last_seq),
+        "the index resumed rather than being rebuilt"
+    );
+    assert_eq!(index.ids(Kind::Need), db_ids);
+}
+
+#[tokio::test]
+async fn sqlite_kill_9_mid_stream_loses_nothing() {
+    kill_9_mid_stream_loses_nothing(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn postgres_kill_9_mid_stream_loses_nothing() {
+    kill_9_mid_stream_loses_nothing(Backend::Postgres).await;
+}
