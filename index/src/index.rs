@@ -13,7 +13,7 @@ use std::hash::{Hash, Hasher};
 use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED,
     STRING,
@@ -27,7 +27,11 @@ use tantivy::{
 pub const SCHEMA_VERSION: u32 = 1;
 const WRITER_HEAP: usize = 64 * 1024 * 1024;
 /// Distinct words per language taken from a query record's text.
-const QUERY_WORDS: usize = 48;
+const QUERY_WORDS: usize = 32;
+/// Words found in more than this share of the records are left out of queries…
+const MAX_DF: f64 = 0.2;
+/// …once the index holds this many records.
+const MIN_DOCS_FOR_CUTOFF: u64 = 500;
 
 #[derive(Clone, Copy)]
 struct Fields {
@@ -309,16 +313,24 @@ impl SearchIndex {
         self.len() == 0
     }
 
-    /// The text query of a record against records of `target`: its words in each language and
-    /// its concepts (weighed double).
+    /// The text query of a record: its words in each language and its concepts (weighed
+    /// double). Words in more than a fifth of a large index say nothing and are left out. With
+    /// `require_concept`, only records sharing a concept are retrieved (their scores unchanged).
     fn query_for(
         &self,
         text: &str,
         concepts: &BTreeSet<usize>,
-        target: Option<Kind>,
+        require_concept: bool,
         analyzers: &mut Analyzers,
     ) -> Box<dyn Query> {
-        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let searcher = self.reader.searcher();
+        let docs = searcher.num_docs();
+        let max_df = if docs >= MIN_DOCS_FOR_CUTOFF {
+            (docs as f64 * MAX_DF) as u64
+        } else {
+            u64::MAX
+        };
+        let mut words: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for lang in Lang::ALL {
             let mut seen = BTreeSet::new();
             for t in tokens(analyzers.get(lang), text) {
@@ -327,46 +339,62 @@ impl SearchIndex {
                 }
                 if seen.insert(t.clone()) {
                     let term = Term::from_field_text(self.fields.text[lang.index()], &t);
-                    should.push((
-                        Occur::Should,
-                        Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
-                    ));
+                    let df = searcher.doc_freq(&term).unwrap_or(0);
+                    if df > 0 && df <= max_df {
+                        words.push((
+                            Occur::Should,
+                            Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
+                        ));
+                    }
                 }
             }
         }
         let v = Vocabulary::get();
-        for c in concepts {
-            let term = Term::from_field_text(self.fields.concept, &v.concept(*c).id);
-            let q: Box<dyn Query> = Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
-            should.push((Occur::Should, Box::new(BoostQuery::new(q, 2.0))));
+        let concept_clauses: Vec<(Occur, Box<dyn Query>)> = concepts
+            .iter()
+            .map(|c| {
+                let term = Term::from_field_text(self.fields.concept, &v.concept(*c).id);
+                let q: Box<dyn Query> =
+                    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
+                (
+                    Occur::Should,
+                    Box::new(BoostQuery::new(q, 2.0)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        if require_concept && !concept_clauses.is_empty() {
+            let any_concept: Box<dyn Query> = Box::new(BooleanQuery::new(concept_clauses));
+            let words: Box<dyn Query> = Box::new(BooleanQuery::new(words));
+            return Box::new(BooleanQuery::new(vec![
+                (Occur::Must, any_concept),
+                (Occur::Should, words),
+            ]));
         }
-        let text_query: Box<dyn Query> = Box::new(BooleanQuery::new(should));
-        match target {
-            Some(kind) => {
-                // A filter: it must not add to the relevance.
-                let k = TermQuery::new(
-                    Term::from_field_text(self.fields.kind, kind.as_str()),
-                    IndexRecordOption::Basic,
-                );
-                let filter = ConstScoreQuery::new(Box::new(k), 0.0);
-                Box::new(BooleanQuery::new(vec![
-                    (Occur::Must, text_query),
-                    (Occur::Must, Box::new(filter)),
-                ]))
-            }
-            None => text_query,
-        }
+        words.extend(concept_clauses);
+        Box::new(BooleanQuery::new(words))
     }
 
-    fn prepare(&self, query: &Entity, analyzers: &mut Analyzers) -> (Prepared, Box<dyn Query>) {
+    /// The query record prepared for ranking, and its text query against `target`.
+    fn prepare(
+        &self,
+        query: &Entity,
+        target: Kind,
+        analyzers: &mut Analyzers,
+    ) -> (Prepared, Box<dyn Query>) {
         let prepared = Prepared::new(query.clone(), analyzers);
-        let q = self.query_for(&query.full_text(), &prepared.concepts, None, analyzers);
+        // Asking for a need's candidates, or a mentee's mentors, every match shares a concept
+        // with the query (see `rank::score`): retrieval may require one.
+        let demand = matches!(
+            (query.kind(), target),
+            (Kind::Need, Kind::Candidate) | (Kind::Candidate, Kind::Mentor)
+        );
+        let q = self.query_for(&query.full_text(), &prepared.concepts, demand, analyzers);
         (prepared, q)
     }
 
-    /// The best `k` records of `target` for `query`, exactly: every record sharing a word or
-    /// concept is considered, in order of text relevance, until no later one could enter the
-    /// top `k` (see [`rank::upper_bound`]). Ties are broken by id.
+    /// The best `k` records of `target` for `query`, exactly: every record the text query
+    /// retrieves is scored (without writing explanations), the best `k` kept and then
+    /// explained. Ties are broken by id.
     pub fn matches(
         &self,
         query: &Entity,
@@ -374,34 +402,32 @@ impl SearchIndex {
         k: usize,
         today: i64,
     ) -> tantivy::Result<Vec<Hit>> {
-        let mut analyzers = Analyzers::default();
-        let (prepared, _) = self.prepare(query, &mut analyzers);
-        let text_query = self.query_for(
-            &query.full_text(),
-            &prepared.concepts,
-            Some(target),
-            &mut analyzers,
-        );
-        let searcher = self.reader.searcher();
-        let mut scored = searcher.search(text_query.as_ref(), &Handles)?;
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let (prepared, text_query) = with_analyzers(|a| self.prepare(query, target, a));
+        let retrieved = self
+            .reader
+            .searcher()
+            .search(text_query.as_ref(), &Handles)?;
         let features = self.features.read().unwrap_or_else(|e| e.into_inner());
-        let mut best: Vec<Hit> = Vec::with_capacity(k + 1);
-        for (bm25, handle) in scored {
-            if best.len() >= k && rank::upper_bound(bm25) < best[k - 1].score {
-                break;
+        let mut best: Vec<(Hit, Score)> = Vec::with_capacity(k + 1);
+        rank::without_details(|| {
+            for (bm25, handle) in &retrieved {
+                let Some(doc) = features.get(handle) else {
+                    continue;
+                };
+                if doc.entity.kind() != target || doc.entity.id == query.id {
+                    continue;
+                }
+                if let Some((score, _)) = rank::score(&prepared, doc, *bm25, today) {
+                    insert_ranked(&mut best, (hit(doc, score, Vec::new()), *bm25), k, |x| &x.0);
+                }
             }
-            let Some(doc) = features.get(&handle) else {
-                continue;
-            };
-            if doc.entity.kind() != target || doc.entity.id == query.id {
-                continue;
-            }
-            if let Some((score, factors)) = rank::score(&prepared, doc, bm25, today) {
-                insert_ranked(&mut best, hit(doc, score, factors), k);
-            }
-        }
-        Ok(best)
+        });
+        let relevance: HashMap<u64, Score> = best
+            .iter()
+            .map(|(h, s)| (handle_of(&key_of(h.kind, &h.id)), *s))
+            .collect();
+        let best = best.into_iter().map(|(h, _)| h).collect();
+        Ok(explain(&features, &prepared, best, &relevance, today))
     }
 
     /// The same result as [`SearchIndex::matches`], computed the slow way: every record of
@@ -415,7 +441,7 @@ impl SearchIndex {
         today: i64,
     ) -> tantivy::Result<Vec<Hit>> {
         let mut analyzers = Analyzers::default();
-        let (prepared, text_query) = self.prepare(query, &mut analyzers);
+        let (prepared, text_query) = self.prepare(query, target, &mut analyzers);
         let relevance: HashMap<u64, Score> = self
             .reader
             .searcher()
@@ -431,7 +457,7 @@ impl SearchIndex {
             }
             let bm25 = relevance.get(handle).copied().unwrap_or(0.0);
             if let Some((score, factors)) = rank::score(&prepared, doc, bm25, today) {
-                insert_ranked(&mut best, hit(doc, score, factors), k);
+                insert_ranked(&mut best, hit(doc, score, factors), k, |h| h);
             }
         }
         Ok(best)
@@ -441,7 +467,7 @@ impl SearchIndex {
     pub fn search(&self, text: &str, kinds: &[Kind], k: usize) -> tantivy::Result<Vec<Hit>> {
         let mut analyzers = Analyzers::default();
         let concepts = Vocabulary::get().concepts_in(text, &mut analyzers);
-        let query = self.query_for(text, &concepts, None, &mut analyzers);
+        let query = self.query_for(text, &concepts, false, &mut analyzers);
         let searcher = self.reader.searcher();
         let mut scored = searcher.search(query.as_ref(), &Handles)?;
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
@@ -464,6 +490,34 @@ impl SearchIndex {
     }
 }
 
+/// Scores the hits kept again, this time writing each factor's explanation.
+fn explain(
+    features: &HashMap<u64, Arc<Prepared>>,
+    query: &Prepared,
+    best: Vec<Hit>,
+    relevance: &HashMap<u64, Score>,
+    today: i64,
+) -> Vec<Hit> {
+    best.into_iter()
+        .filter_map(|h| {
+            let handle = handle_of(&key_of(h.kind, &h.id));
+            let doc = features.get(&handle)?;
+            let bm25 = relevance.get(&handle).copied().unwrap_or(0.0);
+            let (score, factors) = rank::score(query, doc, bm25, today)?;
+            Some(hit(doc, score, factors))
+        })
+        .collect()
+}
+
+thread_local! {
+    static ANALYZERS: std::cell::RefCell<Analyzers> = std::cell::RefCell::new(Analyzers::default());
+}
+
+/// Runs `f` with this thread's analysers (building them costs more than a query).
+fn with_analyzers<T>(f: impl FnOnce(&mut Analyzers) -> T) -> T {
+    ANALYZERS.with(|a| f(&mut a.borrow_mut()))
+}
+
 /// Features kept in memory need no free text: tantivy has it.
 fn slim(mut p: Prepared) -> Prepared {
     p.entity.text = String::new();
@@ -481,11 +535,14 @@ fn hit(doc: &Prepared, score: f64, factors: Vec<Factor>) -> Hit {
 }
 
 /// Keeps `best` sorted (score descending, then id) and at most `k` long.
-fn insert_ranked(best: &mut Vec<Hit>, hit: Hit, k: usize) {
-    let pos =
-        best.partition_point(|h| h.score > hit.score || (h.score == hit.score && h.id < hit.id));
+fn insert_ranked<T>(best: &mut Vec<T>, item: T, k: usize, hit_of: impl Fn(&T) -> &Hit) {
+    let new = hit_of(&item);
+    let pos = best.partition_point(|x| {
+        let h = hit_of(x);
+        h.score > new.score || (h.score == new.score && h.id < new.id)
+    });
     if pos < k {
-        best.insert(pos, hit);
+        best.insert(pos, item);
         best.truncate(k);
     }
 }

@@ -4,6 +4,7 @@
 //! the service feeds it plain [`Entity`] values.
 
 pub mod analysis;
+pub mod corpus;
 pub mod cpv;
 mod csv;
 pub mod entity;

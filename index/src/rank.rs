@@ -17,8 +17,42 @@ pub struct Factor {
     pub detail: String,
 }
 
+thread_local! {
+    static EXPLAINING: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+/// Whether factor details are being written. Ranking scores every candidate record with
+/// details off (no strings built), then scores the few it keeps again with them on: the same
+/// code, so the same numbers.
+fn explaining() -> bool {
+    EXPLAINING.with(|e| e.get())
+}
+
+/// Runs `f` with factor details off.
+pub fn without_details<T>(f: impl FnOnce() -> T) -> T {
+    let before = EXPLAINING.with(|e| e.replace(false));
+    let out = f();
+    EXPLAINING.with(|e| e.set(before));
+    out
+}
+
+/// `format!` when details are being written, else an empty string.
+macro_rules! detail {
+    ($($t:tt)*) => {
+        if explaining() { format!($($t)*) } else { String::new() }
+    };
+}
+
 /// BM25 is unbounded; `s / (s + TEXT_HALF)` maps it to 0–1, reaching ½ at `TEXT_HALF`.
 pub const TEXT_HALF: f64 = 8.0;
+
+/// A declared skill or support need, and the concepts it names.
+#[derive(Debug, Clone)]
+pub struct Wanted {
+    pub label: String,
+    pub lower: String,
+    pub concepts: BTreeSet<usize>,
+}
 
 /// A record with what ranking needs precomputed: its concepts, place and date.
 #[derive(Debug, Clone)]
@@ -27,9 +61,11 @@ pub struct Prepared {
     /// Concepts of the whole text.
     pub concepts: BTreeSet<usize>,
     /// For each declared skill: its concepts (empty when the vocabulary does not know it).
-    pub skill_concepts: Vec<(String, BTreeSet<usize>)>,
+    pub skill_concepts: Vec<Wanted>,
     /// The same for a mentee's support needs.
-    pub support_concepts: Vec<(String, BTreeSet<usize>)>,
+    pub support_concepts: Vec<Wanted>,
+    /// Declared skills, lower-cased, for comparing labels the vocabulary does not know.
+    pub labels: BTreeSet<String>,
     pub place: Option<&'static Place>,
     pub day: Option<i64>,
 }
@@ -40,9 +76,14 @@ impl Prepared {
         let concepts = v.concepts_in(&entity.full_text(), analyzers);
         let mut labelled = |list: &[String]| {
             list.iter()
-                .map(|s| (s.clone(), v.concepts_in(s, analyzers)))
+                .map(|s| Wanted {
+                    label: s.clone(),
+                    lower: s.to_lowercase(),
+                    concepts: v.concepts_in(s, analyzers),
+                })
                 .collect::<Vec<_>>()
         };
+        let labels = entity.skills.iter().map(|s| s.to_lowercase()).collect();
         let skill_concepts = labelled(&entity.skills);
         let support_concepts = labelled(&entity.support_needs);
         let place = Gazetteer::get().lookup_key(&entity.municipality);
@@ -52,6 +93,7 @@ impl Prepared {
             concepts,
             skill_concepts,
             support_concepts,
+            labels,
             place,
             day,
         }
@@ -94,7 +136,7 @@ fn level_in(spoken: &[Spoken], code: &str) -> u8 {
 fn spoken_list(spoken: &[Spoken]) -> String {
     spoken
         .iter()
-        .map(|s| format!("{} {}", s.code, Spoken::level_name(s.level)))
+        .map(|s| detail!("{} {}", s.code, Spoken::level_name(s.level)))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -122,7 +164,7 @@ fn distance(a: &Prepared, b: &Prepared) -> Option<(f64, String, bool)> {
     let (p, q) = (a.place?, b.place?);
     let d = distance_km(p, q);
     let crosses = p.country != q.country;
-    let detail = format!(
+    let detail = detail!(
         "{} → {} {:.0} km{}",
         p.name,
         q.name,
@@ -143,16 +185,20 @@ fn distance_factor(km: f64, detail: String) -> Factor {
 fn text_factor(bm25: f32, demand: &Prepared, supply: &Prepared) -> Factor {
     let s = f64::from(bm25.max(0.0));
     let v = Vocabulary::get();
-    let shared: Vec<&str> = demand
-        .concepts
-        .intersection(&supply.concepts)
-        .take(6)
-        .map(|&c| v.concept(c).terms[2][0].as_str())
-        .collect();
-    let detail = if shared.is_empty() {
-        "shared words only".to_string()
+    let detail = if !explaining() {
+        String::new()
     } else {
-        format!("matched: {}", shared.join(", "))
+        let shared: Vec<&str> = demand
+            .concepts
+            .intersection(&supply.concepts)
+            .take(6)
+            .map(|&c| v.concept(c).terms[2][0].as_str())
+            .collect();
+        if shared.is_empty() {
+            "shared words only".to_string()
+        } else {
+            format!("matched: {}", shared.join(", "))
+        }
     };
     Factor {
         name: "text",
@@ -162,12 +208,7 @@ fn text_factor(bm25: f32, demand: &Prepared, supply: &Prepared) -> Factor {
 }
 
 /// How many of the demand side's declared skills (or support needs) the other side covers.
-fn skills_factor(
-    wanted: &[(String, BTreeSet<usize>)],
-    demand: &Prepared,
-    supply: &Prepared,
-    what: &str,
-) -> Factor {
+fn skills_factor(wanted: &[Wanted], demand: &Prepared, supply: &Prepared, what: &str) -> Factor {
     if wanted.is_empty() {
         let overlap = demand.concepts.intersection(&supply.concepts).count();
         let score = if demand.concepts.is_empty() {
@@ -178,33 +219,27 @@ fn skills_factor(
         return Factor {
             name: "skills",
             score,
-            detail: format!("{overlap} of {} topics in common", demand.concepts.len()),
+            detail: detail!("{overlap} of {} topics in common", demand.concepts.len()),
         };
     }
-    let supply_labels: BTreeSet<String> = supply
-        .entity
-        .skills
-        .iter()
-        .map(|s| s.to_lowercase())
-        .collect();
     let met: Vec<&str> = wanted
         .iter()
-        .filter(|(label, concepts)| {
-            (!concepts.is_empty() && !concepts.is_disjoint(&supply.concepts))
-                || supply_labels.contains(&label.to_lowercase())
+        .filter(|w| {
+            (!w.concepts.is_empty() && !w.concepts.is_disjoint(&supply.concepts))
+                || supply.labels.contains(&w.lower)
         })
-        .map(|(label, _)| label.as_str())
+        .map(|w| w.label.as_str())
         .collect();
     let score = met.len() as f64 / wanted.len() as f64;
     let names = if met.is_empty() {
         String::new()
     } else {
-        format!(": {}", met.join(", "))
+        detail!(": {}", met.join(", "))
     };
     Factor {
         name: "skills",
         score,
-        detail: format!("{} of {} {what}{names}", met.len(), wanted.len()),
+        detail: detail!("{} of {} {what}{names}", met.len(), wanted.len()),
     }
 }
 
@@ -280,7 +315,7 @@ fn ktp_languages(need: &Entity, cand: &Entity) -> Factor {
         return Factor {
             name: "languages",
             score: fluency(level),
-            detail: format!("{} (none required)", spoken_list(&cand.languages)),
+            detail: detail!("{} (none required)", spoken_list(&cand.languages)),
         };
     }
     let score = need
@@ -296,13 +331,13 @@ fn ktp_languages(need: &Entity, cand: &Entity) -> Factor {
     let needs = need
         .languages
         .iter()
-        .map(|s| format!("{} {}", s.code, Spoken::level_name(s.level)))
+        .map(|s| detail!("{} {}", s.code, Spoken::level_name(s.level)))
         .collect::<Vec<_>>()
         .join(", ");
     Factor {
         name: "languages",
         score,
-        detail: format!("{} (needs {needs})", spoken_list(&cand.languages)),
+        detail: detail!("{} (needs {needs})", spoken_list(&cand.languages)),
     }
 }
 
@@ -317,8 +352,8 @@ fn availability(
     let available = available.unwrap_or(today).max(today);
     let late = (available - start).max(0) as f64;
     let detail = match (available_text, start_text) {
-        (Some(a), Some(s)) => format!("available from {a}, start {s}"),
-        (Some(a), None) => format!("available from {a}"),
+        (Some(a), Some(s)) => detail!("available from {a}, start {s}"),
+        (Some(a), None) => detail!("available from {a}"),
         _ => "available now".to_string(),
     };
     Factor {
@@ -353,7 +388,7 @@ fn ktp_target(need: &Entity, cand: &Entity) -> Factor {
         return Factor {
             name: "ktp_target",
             score,
-            detail: format!(
+            detail: detail!(
                 "{} {} as the company asked",
                 lang.code,
                 Spoken::level_name(level)
@@ -413,7 +448,7 @@ fn mentoring(pair: &Pair<'_>, bm25: f32) -> Option<Vec<(f64, Factor)>> {
             Factor {
                 name: "languages",
                 score: fluency(shared.1),
-                detail: format!("in common: {} {}", shared.0, Spoken::level_name(shared.1)),
+                detail: detail!("in common: {} {}", shared.0, Spoken::level_name(shared.1)),
             },
         ),
         (
@@ -421,7 +456,7 @@ fn mentoring(pair: &Pair<'_>, bm25: f32) -> Option<Vec<(f64, Factor)>> {
             distance_factor(
                 km,
                 if mentor.remote_ok {
-                    format!("{dist_detail} (remote possible)")
+                    detail!("{dist_detail} (remote possible)")
                 } else {
                     dist_detail
                 },
@@ -432,7 +467,7 @@ fn mentoring(pair: &Pair<'_>, bm25: f32) -> Option<Vec<(f64, Factor)>> {
             Factor {
                 name: "capacity",
                 score: if left >= 2 { 1.0 } else { 0.7 },
-                detail: format!("{left} place{} free", if left == 1 { "" } else { "s" }),
+                detail: detail!("{left} place{} free", if left == 1 { "" } else { "s" }),
             },
         ),
     ])
@@ -477,7 +512,7 @@ fn procurement(pair: &Pair<'_>, bm25: f32, today: i64) -> Option<Vec<(f64, Facto
             Factor {
                 name: "cpv",
                 score: cpv_score,
-                detail: format!("{} of {} codes: {codes}", covered.len(), proc_.cpv.len()),
+                detail: detail!("{} of {} codes: {codes}", covered.len(), proc_.cpv.len()),
             },
         ),
         (0.20, distance_factor(km, dist_detail)),
@@ -487,8 +522,8 @@ fn procurement(pair: &Pair<'_>, bm25: f32, today: i64) -> Option<Vec<(f64, Facto
                 name: "availability",
                 score: if open { 1.0 } else { 0.3 },
                 detail: match (&proc_.date, open) {
-                    (Some(d), true) => format!("dialogue open until {d}"),
-                    (Some(d), false) => format!("dialogue deadline {d} has passed"),
+                    (Some(d), true) => detail!("dialogue open until {d}"),
+                    (Some(d), false) => detail!("dialogue deadline {d} has passed"),
                     (None, _) => "no dialogue deadline".into(),
                 },
             },
@@ -516,7 +551,7 @@ fn nearest_served(procurement: &Prepared, offer: &Prepared) -> Option<(f64, Stri
     let crosses = offer.place.is_some_and(|o| o.country != p.country);
     let d = distance_km(p, nearest);
     let detail = if d < 1.0 {
-        format!(
+        detail!(
             "serves {}{}",
             p.name,
             if crosses {
@@ -526,7 +561,7 @@ fn nearest_served(procurement: &Prepared, offer: &Prepared) -> Option<(f64, Stri
             }
         )
     } else {
-        format!(
+        detail!(
             "{} → {} {:.0} km{}",
             nearest.name,
             p.name,
@@ -578,14 +613,6 @@ pub fn score(
     let total: f64 = weighted.iter().map(|(w, _)| w).sum();
     let score = weighted.iter().map(|(w, f)| w * f.score).sum::<f64>() / total;
     Some((score, weighted.into_iter().map(|(_, f)| f).collect()))
-}
-
-/// The most [`score`] can reach for a pair whose text relevance is `bm25`, whatever the
-/// other factors: text weighs 0.30 of every track's total, the rest at most 0.70. This bound
-/// lets the search stop early without changing the result.
-pub fn upper_bound(bm25: f32) -> f64 {
-    let s = f64::from(bm25.max(0.0));
-    0.30 * s / (s + TEXT_HALF) + 0.70
 }
 
 #[cfg(test)]
