@@ -105,6 +105,37 @@ impl Gazetteer {
         self.lookup(Country::parse(country)?, code)
     }
 
+    /// The counties within `km` of a municipality: every county with a municipality that
+    /// close (its point, as everywhere here). Used to narrow a search before the exact distance
+    /// rule: a superset, never missing a county that is in reach.
+    pub fn counties_within(&self, from: &Place, km: f64) -> Vec<String> {
+        static NEAREST: OnceLock<HashMap<String, Vec<(String, f64)>>> = OnceLock::new();
+        let table = NEAREST.get_or_init(|| {
+            let mut table = HashMap::new();
+            for a in &self.places {
+                let mut by_county: HashMap<String, f64> = HashMap::new();
+                for b in &self.places {
+                    let d = distance_km(a, b);
+                    let slot = by_county.entry(b.county_key()).or_insert(f64::INFINITY);
+                    *slot = slot.min(d);
+                }
+                let mut v: Vec<(String, f64)> = by_county.into_iter().collect();
+                v.sort_by(|x, y| x.1.total_cmp(&y.1).then(x.0.cmp(&y.0)));
+                table.insert(a.key(), v);
+            }
+            table
+        });
+        table
+            .get(&from.key())
+            .map(|v| {
+                v.iter()
+                    .take_while(|(_, d)| *d <= km)
+                    .map(|(c, _)| c.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Whether a county key such as `"SE-20"` names a county that exists.
     pub fn has_county(&self, county_key: &str) -> bool {
         self.places.iter().any(|p| p.county_key() == county_key)

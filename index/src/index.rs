@@ -13,7 +13,7 @@ use std::hash::{Hash, Hasher};
 use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED,
     STRING,
@@ -24,7 +24,7 @@ use tantivy::{
 };
 
 /// Bumped whenever the schema or the analysis changes: an index of another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 const WRITER_HEAP: usize = 64 * 1024 * 1024;
 /// Distinct words per language taken from a query record's text.
 const QUERY_WORDS: usize = 32;
@@ -40,6 +40,10 @@ struct Fields {
     kind: Field,
     text: [Field; 3],
     concept: Field,
+    /// Filter terms: what a record is eligible for (`ktp`, `mentee`, `mentor`, `open`), the
+    /// languages it speaks at each level up to its own (`lang:ar:4`), the counties it reaches
+    /// (`reach:SE-20`). They narrow retrieval to a superset of what the hard rules allow.
+    gate: Field,
     entity: Field,
 }
 
@@ -58,6 +62,7 @@ fn schema() -> (Schema, Fields) {
         )
     });
     let concept = b.add_text_field("concept", STRING);
+    let gate = b.add_text_field("gate", STRING);
     let entity = b.add_text_field("entity", STORED);
     (
         b.build(),
@@ -67,6 +72,7 @@ fn schema() -> (Schema, Fields) {
             kind,
             text,
             concept,
+            gate,
             entity,
         },
     )
@@ -229,6 +235,9 @@ impl SearchIndex {
         for c in &prepared.concepts {
             doc.add_text(f.concept, &v.concept(*c).id);
         }
+        for g in gates(&prepared) {
+            doc.add_text(f.gate, &g);
+        }
         let json = serde_json::to_string(&prepared.entity)
             .map_err(|e| tantivy::TantivyError::InternalError(e.to_string()))?;
         doc.add_text(f.entity, &json);
@@ -388,8 +397,51 @@ impl SearchIndex {
             (query.kind(), target),
             (Kind::Need, Kind::Candidate) | (Kind::Candidate, Kind::Mentor)
         );
-        let q = self.query_for(&query.full_text(), &prepared.concepts, demand, analyzers);
+        let text = self.query_for(&query.full_text(), &prepared.concepts, demand, analyzers);
+        let filter = self.filter_for(&prepared, target);
+        let q: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
+            (Occur::Must, text),
+            (Occur::Must, filter),
+        ]));
         (prepared, q)
+    }
+
+    /// What a record of `target` must have to pass the hard rules against `query`, as filter
+    /// terms (scoring nothing): never narrower than the rules themselves.
+    fn filter_for(&self, query: &Prepared, target: Kind) -> Box<dyn Query> {
+        let gate = |t: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(self.fields.gate, t),
+                IndexRecordOption::Basic,
+            ))
+        };
+        let e = &query.entity;
+        let eligible = match (e.kind(), target) {
+            (Kind::Need, Kind::Candidate) => "ktp",
+            (Kind::Mentor, Kind::Candidate) => "mentee",
+            (_, Kind::Mentor) => "mentor",
+            _ => "open",
+        };
+        let mut must = vec![(Occur::Must, gate(eligible))];
+        if (e.kind(), target) == (Kind::Need, Kind::Candidate) {
+            for l in e.languages.iter().filter(|l| l.level > 0) {
+                must.push((
+                    Occur::Must,
+                    gate(&format!("lang:{}:{}", language_gate(&l.code), l.level)),
+                ));
+            }
+            if let (false, Some(place)) = (e.remote_ok, query.place) {
+                let reach = vec![
+                    (
+                        Occur::Should,
+                        gate(&format!("reach:{}", place.county_key())),
+                    ),
+                    (Occur::Should, gate("reach:any")),
+                ];
+                must.push((Occur::Must, Box::new(BooleanQuery::new(reach))));
+            }
+        }
+        Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(must)), 0.0))
     }
 
     /// The best `k` records of `target` for `query`, exactly: every record the text query
@@ -507,6 +559,59 @@ fn explain(
             Some(hit(doc, score, factors))
         })
         .collect()
+}
+
+/// Languages that stand for one another (Swedish and Norwegian speakers understand each other).
+fn language_gate(code: &str) -> &str {
+    if matches!(code, "sv" | "nb" | "nn" | "no") {
+        "scand"
+    } else {
+        code
+    }
+}
+
+/// The filter terms of a record (see [`Fields::gate`]).
+fn gates(p: &Prepared) -> Vec<String> {
+    use crate::entity::Track;
+    let e = &p.entity;
+    let mut g = Vec::new();
+    match e.kind() {
+        Kind::Candidate => {
+            if e.active && e.seeks_ktp && e.consented(Track::Ktp) {
+                g.push("ktp".to_string());
+            }
+            if e.active && e.mentee && e.consented(Track::Mentoring) {
+                g.push("mentee".to_string());
+            }
+            for l in &e.languages {
+                for level in 1..=l.level {
+                    g.push(format!("lang:{}:{level}", language_gate(&l.code)));
+                }
+            }
+            match (e.max_distance_km, p.place) {
+                (Some(km), Some(place)) => {
+                    g.extend(
+                        crate::Gazetteer::get()
+                            .counties_within(place, km)
+                            .into_iter()
+                            .map(|c| format!("reach:{c}")),
+                    );
+                }
+                _ => g.push("reach:any".to_string()),
+            }
+        }
+        Kind::Mentor => {
+            if e.active && e.consented(Track::Mentoring) && e.capacity_left.unwrap_or(0) > 0 {
+                g.push("mentor".to_string());
+            }
+        }
+        Kind::Need | Kind::Procurement | Kind::Offer => {
+            if e.active {
+                g.push("open".to_string());
+            }
+        }
+    }
+    g
 }
 
 thread_local! {
