@@ -29,6 +29,7 @@ pub struct AppState {
     pub hash_permits: Arc<tokio::sync::Semaphore>,
     /// The search index and its indexer.
     pub search: Arc<crate::search::Search>,
+    pub counters: health::Counters,
 }
 
 /// One route: what it does (for the OpenAPI document) and its handler.
@@ -148,6 +149,9 @@ pub fn endpoints() -> Vec<Endpoint> {
         )
         .to(health::readyz)
         .public(),
+        endpoint(Method::GET, "/metrics", "Prometheus metrics", "operations")
+            .to(health::metrics)
+            .public(),
         endpoint(
             Method::GET,
             "/api/v1/openapi.json",
@@ -266,6 +270,9 @@ async fn request_context(
         .instrument(span.clone())
         .await?;
     span.in_scope(|| tracing::info!(status = res.status().as_u16(), "answered"));
+    if let Some(state) = res.request().app_data::<web::Data<AppState>>() {
+        state.counters.count(res.status().as_u16());
+    }
     let headers = res.headers_mut();
     if let Ok(v) = header::HeaderValue::from_str(&id) {
         headers.insert(header::HeaderName::from_static("x-request-id"), v);
@@ -296,6 +303,7 @@ impl Application {
         let search = crate::search::Search::start(db.clone(), &settings.data_dir.join("index"))?;
         let state = web::Data::new(AppState {
             search: search.clone(),
+            counters: health::Counters::default(),
             hash_permits: Arc::new(tokio::sync::Semaphore::new(
                 settings.password_hash_concurrency.max(1),
             )),
