@@ -7,6 +7,7 @@ use super::{body, AppState};
 use crate::db::{DbConn, Record, RecordRow};
 use crate::domain::FieldErrors;
 use crate::policy::Viewer;
+use crate::records::RecordType;
 use crate::search::{self, entity::record_of};
 use actix_web::{http::header, web, HttpRequest, HttpResponse};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
@@ -183,65 +184,24 @@ async fn matches(
     Ok(answer(items.0, items.1, offset, limit))
 }
 
-pub async fn need(
+/// `GET /api/v1/{records}/{id}/matches`. A planned procurement's matches are for officers only
+/// (equal information to all suppliers); the others are also shown to the record's owner.
+pub async fn of<R: RecordType>(
     state: web::Data<AppState>,
     viewer: Viewer,
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    matches(state, viewer, req, Record::Need, id.into_inner(), false).await
-}
-
-pub async fn candidate(
-    state: web::Data<AppState>,
-    viewer: Viewer,
-    req: HttpRequest,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+    let officers_only = R::RECORD == Record::Procurement;
     matches(
         state,
         viewer,
         req,
-        Record::Candidate,
+        R::RECORD,
         id.into_inner(),
-        false,
+        officers_only,
     )
     .await
-}
-
-pub async fn mentor(
-    state: web::Data<AppState>,
-    viewer: Viewer,
-    req: HttpRequest,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    matches(state, viewer, req, Record::Mentor, id.into_inner(), false).await
-}
-
-pub async fn procurement(
-    state: web::Data<AppState>,
-    viewer: Viewer,
-    req: HttpRequest,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    matches(
-        state,
-        viewer,
-        req,
-        Record::Procurement,
-        id.into_inner(),
-        true,
-    )
-    .await
-}
-
-pub async fn offer(
-    state: web::Data<AppState>,
-    viewer: Viewer,
-    req: HttpRequest,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    matches(state, viewer, req, Record::Offer, id.into_inner(), false).await
 }
 
 /// Free-text search over what the viewer may see.

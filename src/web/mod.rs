@@ -196,35 +196,35 @@ pub fn endpoints() -> Vec<Endpoint> {
             "Candidates ranked for a KTP need",
             m,
         )
-        .to(matches::need),
+        .to(matches::of::<Need>),
         endpoint(
             Method::GET,
             "/api/v1/candidates/{id}/matches",
             "Needs (track=ktp) or mentors (track=mentoring) ranked for a candidate",
             m,
         )
-        .to(matches::candidate),
+        .to(matches::of::<Candidate>),
         endpoint(
             Method::GET,
             "/api/v1/mentors/{id}/matches",
             "Mentees ranked for a mentor",
             m,
         )
-        .to(matches::mentor),
+        .to(matches::of::<Mentor>),
         endpoint(
             Method::GET,
             "/api/v1/procurements/{id}/matches",
             "Supplier offers ranked for a planned procurement",
             m,
         )
-        .to(matches::procurement),
+        .to(matches::of::<Procurement>),
         endpoint(
             Method::GET,
             "/api/v1/offers/{id}/matches",
             "Planned procurements ranked for an offer",
             m,
         )
-        .to(matches::offer),
+        .to(matches::of::<Offer>),
         endpoint(
             Method::GET,
             "/api/v1/search",
