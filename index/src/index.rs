@@ -89,6 +89,27 @@ fn key_of(kind: Kind, id: &str) -> String {
     format!("{}:{id}", kind.as_str())
 }
 
+/// Handles are hashes already: hashing them again (SipHash) cost more than the lookup.
+#[derive(Default)]
+struct Identity(u64);
+
+impl Hasher for Identity {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// Ranking features by handle.
+type Features = HashMap<u64, Arc<Prepared>, std::hash::BuildHasherDefault<Identity>>;
+
 /// A stable number for a key: the fast field that maps a hit to its features.
 fn handle_of(key: &str) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -110,7 +131,7 @@ pub struct SearchIndex {
     reader: IndexReader,
     fields: Fields,
     writer: Mutex<IndexWriter>,
-    features: RwLock<HashMap<u64, Arc<Prepared>>>,
+    features: RwLock<Features>,
     applied: RwLock<Option<i64>>,
 }
 
@@ -190,7 +211,7 @@ impl SearchIndex {
     fn load_features(&self) -> tantivy::Result<()> {
         let searcher = self.reader.searcher();
         let mut analyzers = Analyzers::default();
-        let mut map = HashMap::new();
+        let mut map = Features::default();
         for segment in searcher.segment_readers() {
             let store = segment.get_store_reader(64)?;
             for doc in segment.doc_ids_alive() {
@@ -460,13 +481,14 @@ impl SearchIndex {
             .searcher()
             .search(text_query.as_ref(), &Handles)?;
         let features = self.features.read().unwrap_or_else(|e| e.into_inner());
+        let own = handle_of(&key_of(query.kind(), &query.id));
         let mut best: Vec<(Hit, Score)> = Vec::with_capacity(k + 1);
         rank::without_details(|| {
             for (bm25, handle) in &retrieved {
                 let Some(doc) = features.get(handle) else {
                     continue;
                 };
-                if doc.entity.kind() != target || doc.entity.id == query.id {
+                if doc.entity.kind() != target || *handle == own {
                     continue;
                 }
                 if let Some((score, _)) = rank::score(&prepared, doc, *bm25, today) {
@@ -544,7 +566,7 @@ impl SearchIndex {
 
 /// Scores the hits kept again, this time writing each factor's explanation.
 fn explain(
-    features: &HashMap<u64, Arc<Prepared>>,
+    features: &Features,
     query: &Prepared,
     best: Vec<Hit>,
     relevance: &HashMap<u64, Score>,

@@ -222,24 +222,26 @@ fn skills_factor(wanted: &[Wanted], demand: &Prepared, supply: &Prepared, what: 
             detail: detail!("{overlap} of {} topics in common", demand.concepts.len()),
         };
     }
-    let met: Vec<&str> = wanted
-        .iter()
-        .filter(|w| {
-            (!w.concepts.is_empty() && !w.concepts.is_disjoint(&supply.concepts))
-                || supply.labels.contains(&w.lower)
-        })
-        .map(|w| w.label.as_str())
-        .collect();
-    let score = met.len() as f64 / wanted.len() as f64;
-    let names = if met.is_empty() {
+    let covered = |w: &&Wanted| {
+        (!w.concepts.is_empty() && !w.concepts.is_disjoint(&supply.concepts))
+            || supply.labels.contains(&w.lower)
+    };
+    let count = wanted.iter().filter(covered).count();
+    let score = count as f64 / wanted.len() as f64;
+    let names = if count == 0 || !explaining() {
         String::new()
     } else {
-        detail!(": {}", met.join(", "))
+        let met: Vec<&str> = wanted
+            .iter()
+            .filter(covered)
+            .map(|w| w.label.as_str())
+            .collect();
+        format!(": {}", met.join(", "))
     };
     Factor {
         name: "skills",
         score,
-        detail: detail!("{} of {} {what}{names}", met.len(), wanted.len()),
+        detail: detail!("{count} of {} {what}{names}", wanted.len()),
     }
 }
 
