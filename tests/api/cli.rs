@@ -24,29 +24,46 @@ fn heartland(database_url: &str, args: &[&str], stdin: &str) -> std::process::Ou
     child.wait_with_output().expect("wait")
 }
 
-async fn an_officer_made_with_the_cli_gets_a_token_and_works_in_scope(backend: Backend) {
-    let Some(app) = spawn_app(backend).await else {
-        return;
-    };
-    let url = app.database_url.clone();
-    let out = tokio::task::spawn_blocking(move || {
+/// `heartland user create` for an officer of `municipality`, the password on standard input.
+async fn create_officer(
+    url: &str,
+    email: &str,
+    municipality: &str,
+    stdin: String,
+) -> std::process::Output {
+    let (url, email, municipality) = (url.to_string(), email.to_string(), municipality.to_string());
+    tokio::task::spawn_blocking(move || {
         heartland(
             &url,
             &[
                 "user",
                 "create",
                 "--email",
-                "ola@roros.kommune.no",
+                &email,
                 "--role",
                 "officer",
                 "--municipality",
-                "NO-5025",
+                &municipality,
             ],
-            &format!("{PASSWORD}\n"),
+            &stdin,
         )
     })
     .await
-    .expect("cli");
+    .expect("cli")
+}
+
+async fn an_officer_made_with_the_cli_gets_a_token_and_works_in_scope(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let url = app.database_url.clone();
+    let out = create_officer(
+        &url,
+        "ola@roros.kommune.no",
+        "NO-5025",
+        format!("{PASSWORD}\n"),
+    )
+    .await;
     assert!(
         out.status.success(),
         "{}",
@@ -58,46 +75,10 @@ async fn an_officer_made_with_the_cli_gets_a_token_and_works_in_scope(backend: B
     assert_eq!(me.body["role"], "officer");
     assert_eq!(me.body["municipalities"], serde_json::json!(["NO-5025"]));
 
-    let url = app.database_url.clone();
-    let short = tokio::task::spawn_blocking(move || {
-        heartland(
-            &url,
-            &[
-                "user",
-                "create",
-                "--email",
-                "x@roros.no",
-                "--role",
-                "officer",
-                "--municipality",
-                "NO-5025",
-            ],
-            "short\n",
-        )
-    })
-    .await
-    .expect("cli");
+    let short = create_officer(&url, "x@roros.no", "NO-5025", "short\n".into()).await;
     assert!(!short.status.success());
     assert!(String::from_utf8_lossy(&short.stderr).contains("at least 12"));
-    let url = app.database_url.clone();
-    let unknown = tokio::task::spawn_blocking(move || {
-        heartland(
-            &url,
-            &[
-                "user",
-                "create",
-                "--email",
-                "x@roros.no",
-                "--role",
-                "officer",
-                "--municipality",
-                "NO-9999",
-            ],
-            &format!("{PASSWORD}\n"),
-        )
-    })
-    .await
-    .expect("cli");
+    let unknown = create_officer(&url, "x@roros.no", "NO-9999", format!("{PASSWORD}\n")).await;
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("--municipality"));
     let wrong = app
         .request(

@@ -25,6 +25,19 @@ async fn written(app: &TestApp) -> Vec<i64> {
     n
 }
 
+/// An officer of Mora and a company there.
+async fn officer_and_company(app: &TestApp) -> (String, String) {
+    let officer = app.staff("officer@mora.se", "officer", &["SE-2062"]).await;
+    let company = app
+        .create(
+            "organisations",
+            &officer,
+            bodies::company("Morasågen AB", "SE-2062"),
+        )
+        .await;
+    (officer, company)
+}
+
 async fn expect_rejected(
     app: &TestApp,
     token: &str,
@@ -139,14 +152,7 @@ async fn invalid_values_are_refused_naming_each_field(app: &TestApp) {
 }
 
 async fn several_invalid_fields_are_named_at_once(app: &TestApp) {
-    let officer = app.staff("officer@mora.se", "officer", &["SE-2062"]).await;
-    let company = app
-        .create(
-            "organisations",
-            &officer,
-            bodies::company("Morasågen AB", "SE-2062"),
-        )
-        .await;
+    let (officer, company) = officer_and_company(app).await;
     let mut body = bodies::need(&company, "SE-9999");
     body["kind"] = json!("dreams");
     body["start_date"] = json!("2027-13-01");
@@ -162,14 +168,7 @@ async fn several_invalid_fields_are_named_at_once(app: &TestApp) {
 }
 
 async fn malformed_bodies_get_400_413_or_415_and_write_nothing(app: &TestApp) {
-    let officer = app.staff("officer@mora.se", "officer", &["SE-2062"]).await;
-    let company = app
-        .create(
-            "organisations",
-            &officer,
-            bodies::company("Morasågen AB", "SE-2062"),
-        )
-        .await;
+    let (officer, company) = officer_and_company(app).await;
 
     let mut unknown = bodies::need(&company, "SE-2062");
     unknown["salary"] = json!(45000);
@@ -241,14 +240,7 @@ async fn malformed_bodies_get_400_413_or_415_and_write_nothing(app: &TestApp) {
 }
 
 async fn a_rejected_update_leaves_the_record_as_it_was(app: &TestApp) {
-    let officer = app.staff("officer@mora.se", "officer", &["SE-2062"]).await;
-    let company = app
-        .create(
-            "organisations",
-            &officer,
-            bodies::company("Morasågen AB", "SE-2062"),
-        )
-        .await;
+    let (officer, company) = officer_and_company(app).await;
     let need = app
         .create("needs", &officer, bodies::need(&company, "SE-2062"))
         .await;
