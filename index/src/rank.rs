@@ -68,6 +68,12 @@ pub struct Prepared {
     pub labels: BTreeSet<String>,
     pub place: Option<&'static Place>,
     pub day: Option<i64>,
+    /// Languages as (key, level): compared as numbers in the hot loop.
+    pub langs: Vec<(u32, u8)>,
+    /// A candidate open to KTP matching; a mentee or mentor open to mentoring.
+    pub ktp_ok: bool,
+    pub mentee_ok: bool,
+    pub mentor_ok: bool,
 }
 
 impl Prepared {
@@ -88,6 +94,16 @@ impl Prepared {
         let support_concepts = labelled(&entity.support_needs);
         let place = Gazetteer::get().lookup_key(&entity.municipality);
         let day = entity.date.as_deref().and_then(day_number);
+        let langs = entity
+            .languages
+            .iter()
+            .map(|l| (lang_key(&l.code), l.level))
+            .collect();
+        let ktp_ok = entity.active && entity.seeks_ktp && entity.consented(Track::Ktp);
+        let mentee_ok = entity.active && entity.mentee && entity.consented(Track::Mentoring);
+        let mentor_ok = entity.active
+            && entity.consented(Track::Mentoring)
+            && entity.capacity_left.unwrap_or(0) > 0;
         Prepared {
             entity,
             concepts,
@@ -96,6 +112,10 @@ impl Prepared {
             labels,
             place,
             day,
+            langs,
+            ktp_ok,
+            mentee_ok,
+            mentor_ok,
         }
     }
 }
@@ -118,17 +138,25 @@ pub fn day_number(date: &str) -> Option<i64> {
     Some(era * 146_097 + doe - 719_468)
 }
 
-/// Swedish and Norwegian (bokmål, nynorsk) speakers understand each other.
-fn same_language(a: &str, b: &str) -> bool {
-    const SCANDINAVIAN: [&str; 4] = ["sv", "nb", "nn", "no"];
-    a == b || (SCANDINAVIAN.contains(&a) && SCANDINAVIAN.contains(&b))
+/// A language code as a number; Swedish and Norwegian (bokmål, nynorsk) share one, since
+/// their speakers understand each other.
+pub fn lang_key(code: &str) -> u32 {
+    let code = if matches!(code, "sv" | "nb" | "nn" | "no") {
+        "sv"
+    } else {
+        code
+    };
+    code.bytes()
+        .take(4)
+        .fold(0u32, |k, b| (k << 8) | u32::from(b))
 }
 
-fn level_in(spoken: &[Spoken], code: &str) -> u8 {
+/// The level at which `spoken` covers the language `key` (0: not at all).
+fn level_in(spoken: &[(u32, u8)], key: u32) -> u8 {
     spoken
         .iter()
-        .filter(|s| same_language(&s.code, code))
-        .map(|s| s.level)
+        .filter(|(k, _)| *k == key)
+        .map(|(_, l)| *l)
         .max()
         .unwrap_or(0)
 }
@@ -258,14 +286,16 @@ fn fluency(level: u8) -> f64 {
 
 fn ktp(pair: &Pair<'_>, bm25: f32, today: i64) -> Option<Vec<(f64, Factor)>> {
     let (need, cand) = (&pair.demand.entity, &pair.supply.entity);
-    if !need.active || !cand.active || !cand.consented(Track::Ktp) || !cand.seeks_ktp {
+    if !need.active || !pair.supply.ktp_ok {
         return None;
     }
     // Every required language at its minimum level.
-    if need
-        .languages
+    let spoken = &pair.supply.langs;
+    if pair
+        .demand
+        .langs
         .iter()
-        .any(|req| level_in(&cand.languages, &req.code) < req.level)
+        .any(|(k, lvl)| level_in(spoken, *k) < *lvl)
     {
         return None;
     }
@@ -287,7 +317,7 @@ fn ktp(pair: &Pair<'_>, bm25: f32, today: i64) -> Option<Vec<(f64, Factor)>> {
                 "required skills",
             ),
         ),
-        (0.10, ktp_languages(need, cand)),
+        (0.10, ktp_languages(pair.demand, pair.supply)),
         (0.15, distance_factor(km, dist_detail)),
         (
             0.10,
@@ -301,35 +331,30 @@ fn ktp(pair: &Pair<'_>, bm25: f32, today: i64) -> Option<Vec<(f64, Factor)>> {
         ),
     ];
     if need.ktp_target {
-        factors.push((0.10, ktp_target(need, cand)));
+        factors.push((0.10, ktp_target(pair.demand, pair.supply)));
     }
     Some(factors)
 }
 
-fn ktp_languages(need: &Entity, cand: &Entity) -> Factor {
+fn ktp_languages(demand: &Prepared, supply: &Prepared) -> Factor {
+    let (need, cand) = (&demand.entity, &supply.entity);
     if need.languages.is_empty() {
-        let local = if need.municipality.starts_with("NO") {
-            "nb"
-        } else {
-            "sv"
-        };
-        let level = level_in(&cand.languages, local);
+        // Swedish or Norwegian, whichever side of the border: one key.
+        let level = level_in(&supply.langs, lang_key("sv"));
         return Factor {
             name: "languages",
             score: fluency(level),
             detail: detail!("{} (none required)", spoken_list(&cand.languages)),
         };
     }
-    let score = need
-        .languages
+    let score = demand
+        .langs
         .iter()
-        .map(|req| {
-            (0.75
-                + 0.25 * f64::from(level_in(&cand.languages, &req.code).saturating_sub(req.level)))
-            .min(1.0)
+        .map(|(k, min)| {
+            (0.75 + 0.25 * f64::from(level_in(&supply.langs, *k).saturating_sub(*min))).min(1.0)
         })
         .sum::<f64>()
-        / need.languages.len() as f64;
+        / demand.langs.len() as f64;
     let needs = need
         .languages
         .iter()
@@ -367,16 +392,14 @@ fn availability(
 
 /// The language or culture a KTP-target company asked for. The detail never names a person's
 /// background: it is private.
-fn ktp_target(need: &Entity, cand: &Entity) -> Factor {
+fn ktp_target(demand: &Prepared, supply: &Prepared) -> Factor {
     const COMMON: [&str; 5] = ["sv", "nb", "nn", "no", "en"];
-    let asked: Vec<&Spoken> = need
+    let (need, cand) = (&demand.entity, &supply.entity);
+    if let Some(best) = need
         .languages
         .iter()
         .filter(|l| !COMMON.contains(&l.code.as_str()))
-        .collect();
-    if let Some(best) = asked
-        .iter()
-        .map(|l| (l, level_in(&cand.languages, &l.code)))
+        .map(|l| (l, level_in(&supply.langs, lang_key(&l.code))))
         .max_by_key(|(_, lvl)| *lvl)
     {
         let (lang, level) = best;
@@ -407,13 +430,7 @@ fn ktp_target(need: &Entity, cand: &Entity) -> Factor {
 
 fn mentoring(pair: &Pair<'_>, bm25: f32) -> Option<Vec<(f64, Factor)>> {
     let (mentee, mentor) = (&pair.demand.entity, &pair.supply.entity);
-    if !mentee.active || !mentee.mentee || !mentee.consented(Track::Mentoring) {
-        return None;
-    }
-    if !mentor.active
-        || !mentor.consented(Track::Mentoring)
-        || mentor.capacity_left.unwrap_or(0) <= 0
-    {
+    if !pair.demand.mentee_ok || !pair.supply.mentor_ok {
         return None;
     }
     // A language in common: the mentee at A2 or better, the mentor at B1 or better.
@@ -422,7 +439,7 @@ fn mentoring(pair: &Pair<'_>, bm25: f32) -> Option<Vec<(f64, Factor)>> {
         .iter()
         .filter(|m| m.level >= 2)
         .filter_map(|m| {
-            let r = level_in(&mentor.languages, &m.code);
+            let r = level_in(&pair.supply.langs, lang_key(&m.code));
             (r >= 3).then_some((m.code.as_str(), m.level.min(r)))
         })
         .max_by_key(|(_, lvl)| *lvl)?;
@@ -601,14 +618,13 @@ pub fn score(
         Track::Mentoring => mentoring(&pair, bm25)?,
         Track::Procurement => procurement(&pair, bm25, today)?,
     };
-    // Relevant: a skill, topic or code in common; plain shared words count only where the
-    // vocabulary knows nothing of what was asked.
-    let shared_concept = !pair.demand.concepts.is_disjoint(&pair.supply.concepts);
-    let relevant = weighted.iter().any(|(_, f)| match f.name {
-        "cpv" | "skills" => f.score > 0.0,
-        "text" => f.score > 0.0 && (shared_concept || pair.demand.concepts.is_empty()),
-        _ => false,
-    });
+    // Relevant: a skill, topic or code in common (the second factor of every track); plain
+    // shared words (the first) count only where the vocabulary knows nothing of what was asked.
+    let (text, second) = (weighted[0].1.score, weighted[1].1.score);
+    let relevant = second > 0.0
+        || (text > 0.0
+            && (pair.demand.concepts.is_empty()
+                || !pair.demand.concepts.is_disjoint(&pair.supply.concepts)));
     if !relevant {
         return None;
     }
