@@ -15,14 +15,16 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
     let search = &state.search;
+    // Read once: the indexer may become ready while this answer is written.
+    let index_ready = search.is_ready();
     let index = json!({
-        "ready": search.is_ready(),
+        "ready": index_ready,
         "applied_seq": search.index.applied_seq(),
         "documents": search.index.len(),
     });
     let database = state.db.backend_name();
     Ok(match ready {
-        Ok(()) if search.is_ready() => HttpResponse::Ok().json(json!({"status": "ready", "database": database, "index": index})),
+        Ok(()) if index_ready => HttpResponse::Ok().json(json!({"status": "ready", "database": database, "index": index})),
         Ok(()) => HttpResponse::ServiceUnavailable().json(json!({"status": "not_ready", "reason": "the search index is being built", "index": index})),
         Err(e) => HttpResponse::ServiceUnavailable().json(json!({"status": "not_ready", "reason": e.to_string(), "index": index})),
     })
