@@ -142,13 +142,28 @@ pub fn active_consents(conn: &mut DbConn, user: &str) -> QueryResult<Vec<String>
 }
 
 /// Every person's active consents, for a rebuild.
-pub fn all_active_consents(
-    conn: &mut DbConn,
-) -> QueryResult<std::collections::HashMap<String, Vec<String>>> {
+pub fn all_active_consents(conn: &mut DbConn) -> QueryResult<ConsentMap> {
     let rows: Vec<(String, String)> = consents::table
         .filter(consents::withdrawn_at.is_null())
         .select((consents::user_id, consents::purpose))
         .load(conn)?;
+    Ok(consent_map(rows))
+}
+
+/// These people's active consents.
+pub fn active_consents_of(conn: &mut DbConn, users: &[String]) -> QueryResult<ConsentMap> {
+    let rows: Vec<(String, String)> = consents::table
+        .filter(consents::withdrawn_at.is_null())
+        .filter(consents::user_id.eq_any(users))
+        .select((consents::user_id, consents::purpose))
+        .load(conn)?;
+    Ok(consent_map(rows))
+}
+
+/// Purposes by person.
+pub type ConsentMap = std::collections::HashMap<String, Vec<String>>;
+
+fn consent_map(rows: Vec<(String, String)>) -> ConsentMap {
     let mut map: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
     for (user, purpose) in rows {
         let slot = map.entry(user).or_default();
@@ -156,5 +171,5 @@ pub fn all_active_consents(
             slot.push(purpose);
         }
     }
-    Ok(map)
+    map
 }

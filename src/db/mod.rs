@@ -7,8 +7,8 @@ pub mod schema;
 mod users;
 
 pub use journal::{
-    active_consents, all_active_consents, audit, enqueue_email, events_after, index_event,
-    last_event_seq, record_consents, IndexEvent, NewEmail,
+    active_consents, active_consents_of, all_active_consents, audit, enqueue_email, events_after,
+    index_event, last_event_seq, record_consents, IndexEvent, NewEmail,
 };
 pub use records::{ListFilter, Record, RecordRow, Visible};
 pub use users::{NewUser, User};

@@ -94,6 +94,16 @@ macro_rules! record_store {
                 )*}
             }
 
+            /// The rows of these ids that exist, in no particular order.
+            pub fn find_many(self, conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<RecordRow>> {
+                match self {$(
+                    Record::$variant => schema::$table::table
+                        .filter(schema::$table::id.eq_any(ids))
+                        .select(schema::$table::all_columns)
+                        .load::<RecordRow>(conn),
+                )*}
+            }
+
             pub fn insert(self, conn: &mut DbConn, row: &RecordRow) -> QueryResult<()> {
                 match self {$(
                     Record::$variant => {

@@ -8,13 +8,17 @@ use crate::db::{DbConn, Record, RecordRow};
 use crate::domain::FieldErrors;
 use crate::policy::Viewer;
 use crate::records::RecordType;
-use crate::search::{self, entity::record_of};
+use crate::search::{
+    self,
+    entity::{entity_of, record_of},
+};
 use actix_web::{http::header, web, HttpRequest, HttpResponse};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use heartland_index::rank::{day_number, track_of};
 use heartland_index::{Entity, Hit, Kind, Track};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use std::collections::HashSet;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -68,15 +72,38 @@ fn today() -> i64 {
     day_number(&time::OffsetDateTime::now_utc().date().to_string()).unwrap_or(0)
 }
 
-/// Whether a hit is still what the index thought: present, active, consenting, with room.
-fn still_valid(conn: &mut DbConn, hit: &Hit, track: Track) -> Result<bool, AppError> {
-    let Some(e) = search::load(conn, record_of(hit.kind), &hit.id)? else {
-        return Ok(false);
+/// The hits that are still what the index thought: present, active, consenting, with room.
+/// Read in two queries, however many hits.
+fn still_valid(conn: &mut DbConn, hits: &[Hit], track: Track) -> Result<HashSet<String>, AppError> {
+    let Some(kind) = hits.first().map(|h| h.kind) else {
+        return Ok(HashSet::new());
     };
-    let person = matches!(hit.kind, Kind::Candidate | Kind::Mentor);
-    Ok(e.active
-        && (!person || e.consented(track))
-        && (hit.kind != Kind::Mentor || e.capacity_left.unwrap_or(0) > 0))
+    let record = record_of(kind);
+    let ids: Vec<String> = hits.iter().map(|h| h.id.clone()).collect();
+    let rows = record.find_many(conn, &ids)?;
+    let person = matches!(kind, Kind::Candidate | Kind::Mentor);
+    let consents = if person {
+        let owners: Vec<String> = rows.iter().map(|r| r.owner_id.clone()).collect();
+        crate::db::active_consents_of(conn, &owners)?
+    } else {
+        Default::default()
+    };
+    Ok(rows
+        .iter()
+        .filter_map(|row| {
+            entity_of(
+                record,
+                row,
+                consents.get(&row.owner_id).cloned().unwrap_or_default(),
+            )
+        })
+        .filter(|e| {
+            e.active
+                && (!person || e.consented(track))
+                && (kind != Kind::Mentor || e.capacity_left.unwrap_or(0) > 0)
+        })
+        .map(|e| e.id)
+        .collect())
 }
 
 /// Ranks until `offset + limit` valid hits are found (or there are no more), then pages.
@@ -99,15 +126,12 @@ fn ranked_page(
             .matches(query, target, fetch, today())
             .map_err(|e| anyhow::anyhow!(e))?;
         let exhausted = hits.len() < fetch;
-        let mut valid = Vec::new();
-        for h in hits {
-            if still_valid(conn, &h, track)? {
-                valid.push(h);
-            }
-            if valid.len() >= want {
-                break;
-            }
-        }
+        let ok = still_valid(conn, &hits, track)?;
+        let valid: Vec<Hit> = hits
+            .into_iter()
+            .filter(|h| ok.contains(&h.id))
+            .take(want)
+            .collect();
         if valid.len() >= want || exhausted || fetch >= MAX_FETCH {
             let more = valid.len() > offset + limit;
             return Ok((valid.into_iter().skip(offset).take(limit).collect(), more));
