@@ -539,9 +539,10 @@ impl SearchIndex {
 
     /// Free-text search over `kinds`, best first.
     pub fn search(&self, text: &str, kinds: &[Kind], k: usize) -> tantivy::Result<Vec<Hit>> {
-        let mut analyzers = Analyzers::default();
-        let concepts = Vocabulary::get().concepts_in(text, &mut analyzers);
-        let query = self.query_for(text, &concepts, false, &mut analyzers);
+        let query = with_analyzers(|a| {
+            let concepts = Vocabulary::get().concepts_in(text, a);
+            self.query_for(text, &concepts, false, a)
+        });
         let searcher = self.reader.searcher();
         let mut scored = searcher.search(query.as_ref(), &Handles)?;
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));

@@ -228,6 +228,35 @@ pub async fn of<R: RecordType>(
     .await
 }
 
+/// Search hits read back from the database per round.
+const SEARCH_CHECK_CHUNK: usize = 200;
+
+/// Which of `hits` still exist and may be seen by the viewer, read kind by kind.
+fn visible_hits(
+    conn: &mut DbConn,
+    viewer: &Viewer,
+    hits: &[Hit],
+) -> Result<HashSet<(Kind, String)>, AppError> {
+    let mut out = HashSet::new();
+    for kind in Kind::ALL {
+        let ids: Vec<String> = hits
+            .iter()
+            .filter(|h| h.kind == kind)
+            .map(|h| h.id.clone())
+            .collect();
+        if ids.is_empty() {
+            continue;
+        }
+        let record = record_of(kind);
+        for row in record.find_many(conn, &ids)? {
+            if viewer.view_of(record, &row).is_some() {
+                out.insert((kind, row.id));
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Free-text search over what the viewer may see.
 pub async fn search(
     state: web::Data<AppState>,
@@ -266,15 +295,17 @@ pub async fn search(
                 .search(&text, &kinds, MAX_FETCH)
                 .map_err(|e| anyhow::anyhow!(e))?;
             let mut shown = Vec::new();
-            for h in hits {
-                let record = record_of(h.kind);
-                let Some(row) = record.find(conn, &h.id)? else {
-                    continue;
-                };
-                if viewer.view_of(record, &row).is_some() {
-                    shown.push(h);
-                }
+            // In chunks, one query per kind each, stopping once the page is full.
+            for chunk in hits.chunks(SEARCH_CHECK_CHUNK) {
+                let visible = visible_hits(conn, &viewer, chunk)?;
+                shown.extend(
+                    chunk
+                        .iter()
+                        .filter(|h| visible.contains(&(h.kind, h.id.clone())))
+                        .cloned(),
+                );
                 if shown.len() >= want {
+                    shown.truncate(want);
                     break;
                 }
             }
