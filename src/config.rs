@@ -27,6 +27,28 @@ pub struct Settings {
     /// Password hashes verified at once; more wait, so a storm of sign-ins cannot starve the
     /// blocking pool.
     pub password_hash_concurrency: usize,
+    /// Key of the signed accept/decline links in emails. Unset: a random key kept in
+    /// `<data_dir>/link.key` (set it when several nodes share one database).
+    pub link_secret: Option<SecretString>,
+    /// Days an introduction waits for answers before it expires.
+    pub introduction_ttl_days: i64,
+    /// Days after the proposal on which a party who has not answered is reminded, e.g. `3,7`.
+    pub reminder_days: String,
+    /// Unanswered introductions a person may have; more are refused until they answer.
+    pub max_pending_introductions: i64,
+    /// Tries of an email before it is marked failed (temporary failures only).
+    pub mail_max_attempts: i32,
+    /// First wait before a retry, in seconds; doubled at each try, at most an hour.
+    pub mail_retry_base_seconds: i64,
+    /// How often the mailer looks for due emails and due reminders (it is also woken at once
+    /// when an email is queued).
+    pub mail_poll_seconds: u64,
+    /// How long a send may hold an email before another try may take it over.
+    pub mail_lease_seconds: i64,
+    /// Timeout of one SMTP conversation, in seconds.
+    pub smtp_timeout_seconds: u64,
+    /// Days after which the content of sent emails is purged.
+    pub mail_retention_days: i64,
 }
 
 impl Settings {
@@ -46,6 +68,15 @@ impl Settings {
             .set_default("max_body_bytes", 1024 * 1024)?
             .set_default("db_pool_size", 16)?
             .set_default("password_hash_concurrency", 2)?
+            .set_default("introduction_ttl_days", 14)?
+            .set_default("reminder_days", "3,7")?
+            .set_default("max_pending_introductions", 5)?
+            .set_default("mail_max_attempts", 8)?
+            .set_default("mail_retry_base_seconds", 30)?
+            .set_default("mail_poll_seconds", 5)?
+            .set_default("mail_lease_seconds", 120)?
+            .set_default("smtp_timeout_seconds", 30)?
+            .set_default("mail_retention_days", 30)?
             .add_source(config::File::from(file).required(config_file.is_some()))
             .add_source(config::Environment::with_prefix("HEARTLAND").try_parsing(true));
         if let Ok(url) = std::env::var("DATABASE_URL") {
@@ -64,6 +95,49 @@ impl Settings {
                 .to_string_lossy()
                 .into_owned(),
         }
+    }
+
+    /// The reminder days, in order (`3,7` → `[3, 7]`); what does not parse is left out.
+    pub fn reminder_days(&self) -> Vec<i64> {
+        let mut days: Vec<i64> = self
+            .reminder_days
+            .split(',')
+            .filter_map(|d| d.trim().parse().ok())
+            .filter(|d| *d > 0)
+            .collect();
+        days.sort_unstable();
+        days.dedup();
+        days
+    }
+
+    /// The key that signs links: the configured one, else the one kept in the data directory
+    /// (made on first use).
+    pub fn link_key(&self) -> anyhow::Result<Vec<u8>> {
+        if let Some(s) = &self.link_secret {
+            if !s.expose_secret().is_empty() {
+                return Ok(s.expose_secret().as_bytes().to_vec());
+            }
+        }
+        let path = self.data_dir.join("link.key");
+        if let Ok(hex_key) = std::fs::read_to_string(&path) {
+            if let Ok(key) = hex::decode(hex_key.trim()) {
+                if key.len() >= 32 {
+                    return Ok(key);
+                }
+            }
+        }
+        std::fs::create_dir_all(&self.data_dir)?;
+        let key: [u8; 32] = rand::random();
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, hex::encode(key))?;
+        // Two processes starting at once: the first rename wins and both read it back.
+        if !path.exists() {
+            std::fs::rename(&tmp, &path)?;
+        } else {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        let stored = std::fs::read_to_string(&path)?;
+        Ok(hex::decode(stored.trim())?)
     }
 
     /// The domain of the sender address, for Message-IDs.

@@ -6,6 +6,8 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod introductions;
+pub mod mail;
 pub mod policy;
 pub mod records;
 pub mod search;

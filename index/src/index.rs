@@ -537,6 +537,31 @@ impl SearchIndex {
         Ok(best)
     }
 
+    /// One pair, explained as [`SearchIndex::matches`] would rank it: `target` scored against
+    /// `query`, the text relevance read from the index (0 while the index does not hold
+    /// `target` yet). `None`: a hard rule excludes the pair, or nothing in it is relevant.
+    pub fn explain_pair(
+        &self,
+        query: &Entity,
+        target: &Entity,
+        today: i64,
+    ) -> tantivy::Result<Option<Hit>> {
+        let mut analyzers = Analyzers::default();
+        let (prepared, text_query) = self.prepare(query, target.kind(), &mut analyzers);
+        let handle = handle_of(&key_of(target.kind(), &target.id));
+        let bm25 = self
+            .reader
+            .searcher()
+            .search(text_query.as_ref(), &Handles)?
+            .into_iter()
+            .find(|(_, h)| *h == handle)
+            .map(|(s, _)| s)
+            .unwrap_or(0.0);
+        let doc = Prepared::new(target.clone(), &mut analyzers);
+        Ok(rank::score(&prepared, &doc, bm25, today)
+            .map(|(score, factors)| hit(&doc, score, factors)))
+    }
+
     /// Free-text search over `kinds`, best first.
     pub fn search(&self, text: &str, kinds: &[Kind], k: usize) -> tantivy::Result<Vec<Hit>> {
         let query = with_analyzers(|a| {

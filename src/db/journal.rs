@@ -24,6 +24,8 @@ pub struct NewEmail<'a> {
     pub template: &'a str,
     pub locale: &'a str,
     pub params: serde_json::Value,
+    /// The introduction the email belongs to, if any.
+    pub introduction_id: Option<&'a str>,
 }
 
 /// Queues an email; the mailer renders and sends it. The Message-ID is fixed now so that every
@@ -48,6 +50,7 @@ pub fn enqueue_email(
             outbox::attempts.eq(0),
             outbox::next_attempt_at.eq(at),
             outbox::created_at.eq(at),
+            outbox::introduction_id.eq(email.introduction_id),
         ))
         .execute(conn)?;
     Ok(id)

@@ -2,6 +2,7 @@
 //! Every call runs on the blocking pool; writes run in one transaction each.
 
 mod journal;
+pub mod outbox;
 mod records;
 pub mod schema;
 mod users;

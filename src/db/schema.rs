@@ -78,6 +78,40 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        introduction_id -> Nullable<Text>,
+        purged_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    introductions (id) {
+        id -> Text,
+        track -> Text,
+        a_kind -> Text,
+        a_id -> Text,
+        a_user_id -> Nullable<Text>,
+        b_kind -> Text,
+        b_id -> Text,
+        b_user_id -> Nullable<Text>,
+        note -> Text,
+        status -> Text,
+        a_answer -> Nullable<Text>,
+        b_answer -> Nullable<Text>,
+        a_answered_at -> Nullable<Timestamp>,
+        b_answered_at -> Nullable<Timestamp>,
+        a_reminders -> Integer,
+        b_reminders -> Integer,
+        outcome -> Nullable<Text>,
+        proposed_by -> Nullable<Text>,
+        municipality -> Text,
+        cross_border -> Bool,
+        explanation -> Text,
+        idempotency_key -> Nullable<Text>,
+        request_hash -> Nullable<Text>,
+        expires_at -> Timestamp,
+        introduced_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 
@@ -133,6 +167,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     consents,
     index_events,
     outbox,
+    introductions,
     audit_log,
     organisations,
     needs,

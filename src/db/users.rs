@@ -135,6 +135,16 @@ impl User {
             .load(conn)
     }
 
+    /// The longest-standing member of an organisation, who answers for it.
+    pub fn first_member(conn: &mut DbConn, organisation: &str) -> QueryResult<Option<String>> {
+        memberships::table
+            .filter(memberships::organisation_id.eq(organisation))
+            .order((memberships::created_at.asc(), memberships::user_id.asc()))
+            .select(memberships::user_id)
+            .first(conn)
+            .optional()
+    }
+
     pub fn join_organisation(
         conn: &mut DbConn,
         id: &str,

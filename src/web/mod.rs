@@ -4,6 +4,7 @@
 pub mod body;
 pub mod error;
 mod health;
+pub mod introductions;
 mod matches;
 pub mod openapi;
 pub(crate) mod records;
@@ -30,6 +31,8 @@ pub struct AppState {
     /// The search index and its indexer.
     pub search: Arc<crate::search::Search>,
     pub counters: health::Counters,
+    /// The outbox's sender.
+    pub mailer: Arc<crate::mail::Mailer>,
 }
 
 /// One route: what it does (for the OpenAPI document) and its handler.
@@ -233,6 +236,80 @@ pub fn endpoints() -> Vec<Endpoint> {
         )
         .to(matches::search),
     ]);
+    let i = "introductions";
+    e.extend([
+        endpoint(
+            Method::POST,
+            "/api/v1/introductions",
+            "Propose an introduction (officers); both parties are asked by email. Send an \
+             Idempotency-Key header to make a retry safe",
+            i,
+        )
+        .to(introductions::propose)
+        .body(openapi::schema_of::<crate::introductions::ProposeRequest>())
+        .responses(CREATED),
+        endpoint(
+            Method::GET,
+            "/api/v1/introductions",
+            "Introductions: all for officers, your own for a party",
+            i,
+        )
+        .to(introductions::list),
+        endpoint(
+            Method::GET,
+            "/api/v1/introductions/{id}",
+            "One introduction; officers also see its emails and their delivery",
+            i,
+        )
+        .to(introductions::show),
+        endpoint(
+            Method::PATCH,
+            "/api/v1/introductions/{id}",
+            "Record the outcome (officers)",
+            i,
+        )
+        .to(introductions::record_outcome)
+        .body(openapi::schema_of::<introductions::OutcomeRequest>()),
+        endpoint(
+            Method::POST,
+            "/api/v1/introductions/{id}/accept",
+            "Accept, as a party: signed in, or with the party, expires and sig of the emailed link",
+            i,
+        )
+        .to(introductions::accept)
+        .public(),
+        endpoint(
+            Method::POST,
+            "/api/v1/introductions/{id}/decline",
+            "Decline, as a party: signed in, or with the party, expires and sig of the emailed link",
+            i,
+        )
+        .to(introductions::decline)
+        .public(),
+        endpoint(
+            Method::POST,
+            "/api/v1/introductions/{id}/withdraw",
+            "Withdraw, as a party (signed in): before or after the introduction",
+            i,
+        )
+        .to(introductions::withdraw),
+        endpoint(
+            Method::GET,
+            "/introductions/{id}/{action}",
+            "The page an emailed link opens: asks to confirm (changes nothing)",
+            "pages",
+        )
+        .to(introductions::link_page)
+        .public(),
+        endpoint(
+            Method::POST,
+            "/introductions/{id}/{action}",
+            "Answers as the signed link says (the page's button)",
+            "pages",
+        )
+        .to(introductions::link_answer)
+        .public(),
+    ]);
     e
 }
 
@@ -293,6 +370,7 @@ pub struct Application {
     port: u16,
     server: actix_web::dev::Server,
     search: Arc<crate::search::Search>,
+    mailer: Arc<crate::mail::Mailer>,
 }
 
 impl Application {
@@ -301,7 +379,11 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
         let search = crate::search::Search::start(db.clone(), &settings.data_dir.join("index"))?;
+        // Made now, so that a data directory that cannot hold it fails the start, not an email.
+        settings.link_key()?;
+        let mailer = crate::mail::Mailer::start(db.clone(), settings.clone())?;
         let state = web::Data::new(AppState {
+            mailer: mailer.clone(),
             search: search.clone(),
             counters: health::Counters::default(),
             hash_permits: Arc::new(tokio::sync::Semaphore::new(
@@ -325,6 +407,7 @@ impl Application {
             port,
             server,
             search,
+            mailer,
         })
     }
 
@@ -337,9 +420,16 @@ impl Application {
         self.search.clone()
     }
 
-    /// Serves until the server is stopped (SIGINT or SIGTERM), then stops the indexer.
+    /// The outbox's sender.
+    pub fn mailer(&self) -> Arc<crate::mail::Mailer> {
+        self.mailer.clone()
+    }
+
+    /// Serves until the server is stopped (SIGINT or SIGTERM), then stops the mailer and the
+    /// indexer.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
+        self.mailer.stop();
         let search = self.search;
         let _ = tokio::task::spawn_blocking(move || search.stop()).await;
         result

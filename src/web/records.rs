@@ -154,6 +154,7 @@ fn recorded_for_person(
         template: "profile_recorded_by_officer",
         locale: &person.locale,
         params: json!({"record_kind": row.kind, "record_id": row.id, "link": link, "consents": valid.consents}),
+        introduction_id: None,
     };
     db::enqueue_email(conn, email, &settings.mail_domain())?;
     db::audit(

@@ -171,6 +171,7 @@ pub async fn register(
                     template: "registration_attempt_on_existing_account",
                     locale: &existing.locale,
                     params: json!({}),
+                    introduction_id: None,
                 };
                 crate::db::enqueue_email(c, note, &domain)?;
                 return Ok(());

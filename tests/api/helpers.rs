@@ -26,12 +26,14 @@ pub struct TestApp {
     pub data_dir: PathBuf,
     pub database_url: String,
     pub search: std::sync::Arc<heartland::search::Search>,
+    pub mailer: std::sync::Arc<heartland::mail::Mailer>,
     _dir: tempfile::TempDir,
     pg: Option<(String, String)>,
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        self.mailer.stop();
         // The indexer must not be inside a database call when the database goes.
         let search = self.search.clone();
         let _ = std::thread::spawn(move || search.stop()).join();
@@ -52,6 +54,14 @@ impl Drop for TestApp {
 /// Starts the app on `backend`; `None` (the test says it was skipped) when PostgreSQL is asked
 /// for and no server was given.
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// [`spawn_app`] with settings changed by `configure` (an SMTP server, shorter retries).
+pub async fn spawn_app_with(
+    backend: Backend,
+    configure: impl FnOnce(&mut Settings),
+) -> Option<TestApp> {
     let dir = tempfile::tempdir().expect("temp dir");
     let (database_url, pg) = match backend {
         Backend::Sqlite => (
@@ -85,6 +95,8 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     settings.bind = "127.0.0.1:0".into();
     settings.data_dir = dir.path().to_path_buf();
     settings.database_url = Some(database_url.clone().into());
+    settings.mail_poll_seconds = 1;
+    configure(&mut settings);
     let url = database_url.clone();
     let db = tokio::task::spawn_blocking(move || {
         let db = Db::connect(&url, 8).expect("connect");
@@ -96,6 +108,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     let app = heartland::Application::build(settings, db.clone()).expect("build");
     let address = format!("http://127.0.0.1:{}", app.port());
     let search = app.search();
+    let mailer = app.mailer();
     tokio::spawn(app.run_until_stopped());
     Some(TestApp {
         address,
@@ -104,6 +117,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         data_dir: dir.path().to_path_buf(),
         database_url,
         search,
+        mailer,
         _dir: dir,
         pg,
     })

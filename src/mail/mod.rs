@@ -1,0 +1,264 @@
+//! The mailer: drains the `outbox` (see `db::outbox`). Each due email is leased, rendered from
+//! its template in the recipient's language, sent over SMTP (lettre) or written as an `.eml`
+//! file, and marked sent; a temporary failure (4xx, a refused or dropped connection, a
+//! timeout) is retried with exponential backoff, a permanent one (5xx) fails at once with the
+//! server's reply kept for the officer. The Message-ID was fixed when the email was queued,
+//! so a retry sends the same message. The same loop runs the introductions' due work
+//! (reminders, expiry) and purges the content of old sent emails.
+
+pub mod templates;
+pub mod views;
+
+use crate::config::Settings;
+use crate::db::{self, outbox::OutboxRow, Db, DbError};
+use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use secrecy::ExposeSecret;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+
+/// Builds the message an outbox row stands for: the same bytes whichever transport sends it.
+pub fn message(row: &OutboxRow, settings: &Settings) -> anyhow::Result<Message> {
+    let params: serde_json::Value = serde_json::from_str(&row.params)?;
+    let values = views::values(&row.template, &row.locale, &params, &settings.base_url);
+    let rendered = templates::render(&row.template, &row.locale, &values)?;
+    let from: Mailbox = settings
+        .mail_from
+        .parse()
+        .map_err(|e| anyhow::anyhow!("HEARTLAND_MAIL_FROM is not an address: {e}"))?;
+    let address = row
+        .to_address
+        .parse()
+        .map_err(|e| anyhow::anyhow!("the recipient's address does not parse: {e}"))?;
+    // The display name is encoded by lettre; line breaks are taken out first all the same.
+    let name = params["recipient_name"]
+        .as_str()
+        .map(templates::one_line)
+        .filter(|n| !n.is_empty());
+    Ok(Message::builder()
+        .from(from)
+        .to(Mailbox::new(name, address))
+        .message_id(Some(row.message_id.clone()))
+        .subject(rendered.subject)
+        .multipart(
+            MultiPart::alternative()
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_PLAIN)
+                        .body(rendered.text),
+                )
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_HTML)
+                        .body(rendered.html),
+                ),
+        )?)
+}
+
+/// Why a send did not go through.
+#[derive(Debug)]
+pub enum SendError {
+    /// Worth trying again later (4xx, connection refused or dropped, timeout, full disk).
+    Temporary(String),
+    /// Will never go through as it is (5xx, an address that does not parse).
+    Permanent(String),
+}
+
+/// Where emails go.
+pub enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// `.eml` files in this directory, one per email, named by its outbox id.
+    Files(PathBuf),
+}
+
+impl Transport {
+    /// SMTP when `smtp_url` is set, else files under `<data_dir>/mail`.
+    pub fn from_settings(settings: &Settings) -> anyhow::Result<Transport> {
+        match &settings.smtp_url {
+            Some(url) if !url.expose_secret().is_empty() => {
+                let builder =
+                    AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())
+                        .map_err(|e| anyhow::anyhow!("HEARTLAND_SMTP_URL is not usable: {e}"))?;
+                Ok(Transport::Smtp(
+                    builder
+                        .timeout(Some(Duration::from_secs(settings.smtp_timeout_seconds)))
+                        .build(),
+                ))
+            }
+            _ => Ok(Transport::Files(settings.data_dir.join("mail"))),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Transport::Smtp(_) => "SMTP".into(),
+            Transport::Files(dir) => format!("files in {}", dir.display()),
+        }
+    }
+
+    pub async fn send(&self, row: &OutboxRow, message: Message) -> Result<(), SendError> {
+        match self {
+            Transport::Smtp(smtp) => smtp.send(message).await.map(drop).map_err(|e| {
+                let reply = e.to_string();
+                if e.is_permanent() {
+                    SendError::Permanent(reply)
+                } else {
+                    SendError::Temporary(reply)
+                }
+            }),
+            Transport::Files(dir) => {
+                let write = || -> std::io::Result<()> {
+                    std::fs::create_dir_all(dir)?;
+                    let tmp = dir.join(format!(".{}.tmp", row.id));
+                    std::fs::write(&tmp, message.formatted())?;
+                    std::fs::rename(&tmp, dir.join(format!("{}.eml", row.id)))
+                };
+                write().map_err(|e| SendError::Temporary(format!("cannot write the file: {e}")))
+            }
+        }
+    }
+}
+
+/// How long to wait before try `attempt + 1`: `base · 2^(attempt-1)`, at most an hour.
+pub fn backoff(base_seconds: i64, attempt: i32) -> time::Duration {
+    let exp = attempt.clamp(1, 20) - 1;
+    let secs = base_seconds.max(0).saturating_mul(1_i64 << exp).min(3600);
+    time::Duration::seconds(secs)
+}
+
+/// The running mailer: one loop per process.
+pub struct Mailer {
+    wake: Notify,
+    stopped: AtomicBool,
+}
+
+impl Mailer {
+    /// Starts the loop on the current tokio runtime.
+    pub fn start(db: Db, settings: Settings) -> anyhow::Result<Arc<Mailer>> {
+        let transport = Transport::from_settings(&settings)?;
+        tracing::info!(transport = %transport.describe(), "mailer started");
+        let mailer = Arc::new(Mailer {
+            wake: Notify::new(),
+            stopped: AtomicBool::new(false),
+        });
+        let m = mailer.clone();
+        tokio::spawn(async move { m.run(db, settings, transport).await });
+        Ok(mailer)
+    }
+
+    /// Looks for due emails now (call after queueing one).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    pub fn stop(&self) {
+        self.stopped.store(true, Ordering::SeqCst);
+        self.wake.notify_one();
+    }
+
+    async fn run(self: Arc<Self>, db: Db, settings: Settings, transport: Transport) {
+        let poll = Duration::from_secs(settings.mail_poll_seconds.max(1));
+        while !self.stopped.load(Ordering::SeqCst) {
+            if let Err(e) = self.housekeeping(&db, &settings).await {
+                tracing::warn!(error = %e, "the mailer's due work failed; it runs again later");
+            }
+            let sent = match self.drain(&db, &settings, &transport).await {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::warn!(error = %e, "the mailer could not read the outbox");
+                    0
+                }
+            };
+            if sent == 0 {
+                let _ = tokio::time::timeout(poll, self.wake.notified()).await;
+            }
+        }
+    }
+
+    /// Reminders and expiry of introductions, and the purge of old email content.
+    async fn housekeeping(
+        &self,
+        db: &Db,
+        settings: &Settings,
+    ) -> Result<(), crate::web::error::AppError> {
+        let s = settings.clone();
+        let queued = db
+            .write(move |c| crate::introductions::run_due(c, &s))
+            .await?;
+        let days = settings.mail_retention_days;
+        let purged = db
+            .write(move |c| db::outbox::purge_sent(c, days).map_err(DbError::from))
+            .await?;
+        if queued > 0 || purged > 0 {
+            tracing::info!(queued, purged, "due work done");
+        }
+        Ok(())
+    }
+
+    /// Sends one batch of due emails; returns how many were leased.
+    async fn drain(
+        &self,
+        db: &Db,
+        settings: &Settings,
+        transport: &Transport,
+    ) -> Result<usize, DbError> {
+        let lease = time::Duration::seconds(settings.mail_lease_seconds.max(10));
+        let rows = db
+            .write(move |c| db::outbox::lease(c, 20, lease).map_err(DbError::from))
+            .await?;
+        let n = rows.len();
+        for row in rows {
+            let result = match message(&row, settings) {
+                Ok(m) => transport.send(&row, m).await,
+                Err(e) => Err(SendError::Permanent(e.to_string())),
+            };
+            let (id, attempts) = (row.id.clone(), row.attempts);
+            let max = settings.mail_max_attempts.max(1);
+            let base = settings.mail_retry_base_seconds;
+            match &result {
+                Ok(()) => tracing::info!(email = %id, template = %row.template, "email sent"),
+                Err(SendError::Temporary(e)) => {
+                    tracing::warn!(email = %id, attempts, error = %e, "email not sent; will retry")
+                }
+                Err(SendError::Permanent(e)) => {
+                    tracing::warn!(email = %id, error = %e, "email failed for good")
+                }
+            }
+            db.write(move |c| -> Result<(), DbError> {
+                match result {
+                    Ok(()) => db::outbox::mark_sent(c, &id)?,
+                    Err(SendError::Temporary(e)) if attempts < max => {
+                        db::outbox::mark_unsent(c, &id, &e, Some(backoff(base, attempts)))?
+                    }
+                    Err(SendError::Temporary(e)) => db::outbox::mark_unsent(
+                        c,
+                        &id,
+                        &format!("gave up after {attempts} tries: {e}"),
+                        None,
+                    )?,
+                    Err(SendError::Permanent(e)) => db::outbox::mark_unsent(c, &id, &e, None)?,
+                }
+                Ok(())
+            })
+            .await?;
+        }
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_stops_at_an_hour() {
+        assert_eq!(backoff(30, 1).whole_seconds(), 30);
+        assert_eq!(backoff(30, 2).whole_seconds(), 60);
+        assert_eq!(backoff(30, 4).whole_seconds(), 240);
+        assert_eq!(backoff(30, 30).whole_seconds(), 3600);
+        assert_eq!(backoff(0, 3).whole_seconds(), 0);
+    }
+}

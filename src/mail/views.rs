@@ -1,0 +1,267 @@
+//! What each email says, in the recipient's language: the stored parameters of an outbox row
+//! turned into the values its template names. The words around the values live in the
+//! templates; the few words the code puts together (factor names, levels, dates) live here.
+
+use super::templates::{escape_html, Values};
+use serde_json::Value;
+
+fn pick<'a>(locale: &str, sv: &'a str, nb: &'a str, en: &'a str) -> &'a str {
+    match locale {
+        "sv" => sv,
+        "nb" => nb,
+        _ => en,
+    }
+}
+
+pub fn track_label(locale: &str, track: &str) -> String {
+    match track {
+        "ktp" => pick(
+            locale,
+            "KTP-uppdrag (kunskapsöverföring)",
+            "KTP-oppdrag (kunnskapsoverføring)",
+            "KTP placement (knowledge transfer)",
+        ),
+        "mentoring" => pick(locale, "mentorskap", "mentorskap", "mentoring"),
+        "procurement" => pick(
+            locale,
+            "tidig dialog inför upphandling",
+            "tidlig dialog før anskaffelse",
+            "early dialogue before procurement",
+        ),
+        _ => track,
+    }
+    .to_string()
+}
+
+fn factor_label(locale: &str, name: &str) -> String {
+    match name {
+        "text" => pick(locale, "Beskrivning", "Beskrivelse", "Description"),
+        "skills" => pick(locale, "Kompetenser", "Kompetanse", "Skills"),
+        "languages" => pick(locale, "Språk", "Språk", "Languages"),
+        "distance" => pick(locale, "Avstånd", "Avstand", "Distance"),
+        "availability" => pick(locale, "Tillgänglighet", "Tilgjengelighet", "Availability"),
+        "ktp_target" => pick(
+            locale,
+            "Språk eller kultur som företaget söker",
+            "Språk eller kultur bedriften søker",
+            "Language or culture the company asked for",
+        ),
+        "capacity" => pick(
+            locale,
+            "Plats hos mentorn",
+            "Plass hos mentoren",
+            "Mentor's room",
+        ),
+        "cpv" => pick(
+            locale,
+            "Upphandlingskoder (CPV)",
+            "Anskaffelseskoder (CPV)",
+            "Procurement codes (CPV)",
+        ),
+        other => other,
+    }
+    .to_string()
+}
+
+fn level(locale: &str, score: f64) -> &'static str {
+    if score >= 0.75 {
+        pick(locale, "stark", "sterk", "strong")
+    } else if score >= 0.4 {
+        pick(locale, "delvis", "delvis", "partial")
+    } else {
+        pick(locale, "svag", "svak", "weak")
+    }
+}
+
+/// `2026-12-12` as the reader writes dates.
+pub fn date(locale: &str, iso: &str) -> String {
+    const EN: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let parts: Vec<&str> = iso.get(..10).unwrap_or(iso).split('-').collect();
+    let [y, m, d] = parts.as_slice() else {
+        return iso.to_string();
+    };
+    let (Ok(month), Ok(day)) = (m.parse::<usize>(), d.parse::<u32>()) else {
+        return iso.to_string();
+    };
+    match locale {
+        "sv" => format!("{day} {} {y}", sv_month(month)),
+        "nb" => format!("{day}. {} {y}", nb_month(month)),
+        _ => format!(
+            "{day} {} {y}",
+            EN.get(month.wrapping_sub(1)).copied().unwrap_or("")
+        ),
+    }
+}
+
+fn sv_month(m: usize) -> &'static str {
+    [
+        "januari",
+        "februari",
+        "mars",
+        "april",
+        "maj",
+        "juni",
+        "juli",
+        "augusti",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ]
+    .get(m.wrapping_sub(1))
+    .copied()
+    .unwrap_or("")
+}
+
+fn nb_month(m: usize) -> &'static str {
+    [
+        "januar",
+        "februar",
+        "mars",
+        "april",
+        "mai",
+        "juni",
+        "juli",
+        "august",
+        "september",
+        "oktober",
+        "november",
+        "desember",
+    ]
+    .get(m.wrapping_sub(1))
+    .copied()
+    .unwrap_or("")
+}
+
+fn s<'a>(p: &'a Value, key: &str) -> &'a str {
+    p[key].as_str().unwrap_or("")
+}
+
+/// The explanation of a match in plain words: one line per factor.
+fn explanation(locale: &str, factors: &Value, v: &mut Values) {
+    let mut text = String::new();
+    let mut html = String::from("<ul>");
+    for f in factors.as_array().map(Vec::as_slice).unwrap_or_default() {
+        let score = f["score"].as_f64().unwrap_or(0.0);
+        let label = factor_label(locale, s(f, "name"));
+        let lvl = level(locale, score);
+        let pct = (score * 100.0).round();
+        let detail = s(f, "detail");
+        text.push_str(&format!("  - {label}: {lvl} ({pct} %) – {detail}\n"));
+        html.push_str(&format!(
+            "<li><strong>{}</strong>: {} ({pct} %) – {}</li>",
+            escape_html(&label),
+            escape_html(lvl),
+            escape_html(detail)
+        ));
+    }
+    html.push_str("</ul>");
+    v.set("explanation", text.trim_end().to_string());
+    v.set_html("explanation_html", html);
+}
+
+fn or_dash(x: &str) -> String {
+    if x.trim().is_empty() {
+        "–".to_string()
+    } else {
+        x.to_string()
+    }
+}
+
+/// The values of `template` for `params`, in `locale`.
+pub fn values(template: &str, locale: &str, params: &Value, base_url: &str) -> Values {
+    let mut v = Values::default();
+    let p = params;
+    v.set("base_url", base_url.trim_end_matches('/'));
+    v.set("recipient_name", s(p, "recipient_name"));
+    v.set("track", track_label(locale, s(p, "track")));
+    v.set("officer_name", s(p, "officer_name"));
+    v.set("officer_email", s(p, "officer_email"));
+    v.set("introduction_id", s(p, "introduction_id"));
+    match template {
+        "introduction_request" | "introduction_reminder" => {
+            v.set("own_title", s(p, "own_title"));
+            v.set("other_title", s(p, "other_title"));
+            v.set("other_place", or_dash(s(p, "other_place")));
+            v.set("other_org", or_dash(s(p, "other_org")));
+            v.set("note", or_dash(s(p, "note")));
+            v.set("accept_link", s(p, "accept_link"));
+            v.set("decline_link", s(p, "decline_link"));
+            v.set("expires_on", date(locale, s(p, "expires_on")));
+            explanation(locale, &p["factors"], &mut v);
+        }
+        "introduction_introduced" => {
+            v.set("other_title", s(p, "other_title"));
+            v.set("other_org", or_dash(s(p, "other_org")));
+            v.set("other_name", s(p, "other_name"));
+            v.set("other_email", s(p, "other_email"));
+            v.set("other_phone", or_dash(s(p, "other_phone")));
+        }
+        "introduction_introduced_officer" => {
+            for side in ["a", "b"] {
+                for field in ["title", "name", "email", "org"] {
+                    let key = format!("{side}_{field}");
+                    v.set(&key, or_dash(s(p, &key)));
+                }
+            }
+        }
+        "profile_recorded_by_officer" => {
+            v.set("link", s(p, "link"));
+            let purposes: Vec<String> = p["consents"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(Value::as_str)
+                .map(|c| purpose_label(locale, c))
+                .collect();
+            v.set("consents", purposes.join(", "));
+        }
+        _ => {}
+    }
+    v
+}
+
+pub fn purpose_label(locale: &str, purpose: &str) -> String {
+    match purpose {
+        "matching_ktp" => pick(
+            locale,
+            "matchning mot KTP-uppdrag",
+            "matching mot KTP-oppdrag",
+            "matching for KTP placements",
+        ),
+        "matching_mentoring" => pick(
+            locale,
+            "matchning för mentorskap",
+            "matching for mentorskap",
+            "matching for mentoring",
+        ),
+        "matching_procurement" => pick(
+            locale,
+            "matchning för upphandlingsdialog",
+            "matching for anskaffelsesdialog",
+            "matching for procurement dialogue",
+        ),
+        "contact" => pick(
+            locale,
+            "att bli kontaktad",
+            "å bli kontaktet",
+            "being contacted",
+        ),
+        other => other,
+    }
+    .to_string()
+}

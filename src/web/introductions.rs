@@ -1,0 +1,542 @@
+//! `/api/v1/introductions`: the officer proposes, the parties answer (signed in, or through
+//! the signed links of their emails), the officer records the outcome. And the two small
+//! pages those links open: a GET that only asks, and a POST that answers, so that a mail
+//! scanner following links can never answer for anyone.
+
+use super::error::AppError;
+use super::{body, rfc3339, AppState};
+use crate::db::{self, outbox::OutboxRow, DbConn, User};
+use crate::domain::FieldErrors;
+use crate::introductions::{self as intro, links, Action, Introduction, Party, ProposeRequest};
+use crate::mail::templates::escape_html;
+use crate::policy::Viewer;
+use actix_web::{http::header, web, HttpRequest, HttpResponse};
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// How one viewer sees an introduction: parties see their own side, the other's title, and
+/// the other's contact details once both have said yes; officers also see its emails.
+fn render(conn: &mut DbConn, i: &Introduction, viewer: Option<&Viewer>) -> Result<Value, AppError> {
+    let side = |conn: &mut DbConn, p: Party| -> Result<Value, AppError> {
+        let (kind, id, _, answer) = i.side(p);
+        let (title, place, org) = intro::describe(conn, kind, id)?;
+        Ok(
+            json!({"kind": kind, "id": id, "title": title, "place": place,
+                  "organisation": (!org.is_empty()).then_some(org), "answer": answer}),
+        )
+    };
+    let mut v = json!({
+        "id": i.id, "track": i.track, "a": side(conn, Party::A)?, "b": side(conn, Party::B)?,
+        "status": i.status, "outcome": i.outcome, "note": i.note,
+        "explanation": {"factors": i.factors()}, "cross_border": i.cross_border,
+        "municipality": i.municipality, "expires_at": rfc3339(i.expires_at),
+        "introduced_at": i.introduced_at.map(rfc3339), "created_at": rfc3339(i.created_at),
+        "updated_at": rfc3339(i.updated_at),
+    });
+    let Some(viewer) = viewer else {
+        return Ok(v);
+    };
+    if viewer.is_officer() {
+        let emails: Vec<Value> = db::outbox::of_introduction(conn, &i.id)?
+            .iter()
+            .map(|e| email_view(i, e))
+            .collect();
+        v["emails"] = json!(emails);
+    } else if let Some(me) = i.party_of(&viewer.user_id) {
+        v["you_are"] = json!(me.as_str());
+        if i.status == "introduced" {
+            let (_, _, other, _) = i.side(me.other());
+            if let Some(u) = other.map(|o| User::by_id(conn, o)).transpose()?.flatten() {
+                v["contact"] = json!({"name": u.display_name, "email": u.email, "phone": u.phone});
+            }
+        }
+    }
+    Ok(v)
+}
+
+fn email_view(i: &Introduction, e: &OutboxRow) -> Value {
+    let to = match e.recipient_user_id.as_deref() {
+        Some(u) if i.a_user_id.as_deref() == Some(u) => "a",
+        Some(u) if i.b_user_id.as_deref() == Some(u) => "b",
+        _ => "officer",
+    };
+    json!({"id": e.id, "to": to, "template": e.template, "status": e.status,
+           "attempts": e.attempts, "last_error": e.last_error,
+           "sent_at": e.sent_at.map(rfc3339), "created_at": rfc3339(e.created_at)})
+}
+
+fn private(mut res: actix_web::HttpResponseBuilder, body: Value) -> HttpResponse {
+    res.insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(body)
+}
+
+const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+/// `POST /api/v1/introductions`.
+pub async fn propose(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let input: ProposeRequest = body::json(&req, payload, state.settings.max_body_bytes).await?;
+    let key = match req.headers().get(IDEMPOTENCY_KEY) {
+        None => None,
+        Some(v) => match v.to_str() {
+            Ok(k) if !k.trim().is_empty() && k.len() <= 200 => Some(k.trim().to_string()),
+            _ => {
+                return Err(AppError::malformed(
+                    "the Idempotency-Key header must be 1 to 200 visible ASCII characters",
+                    Some("Idempotency-Key".into()),
+                ))
+            }
+        },
+    };
+    let attempt = |state: web::Data<AppState>,
+                   viewer: Viewer,
+                   input: ProposeRequest,
+                   key: Option<String>| async move {
+        let st = state.clone();
+        state
+            .db
+            .write(move |c| -> Result<(intro::Proposed, Value), AppError> {
+                let p = intro::propose(
+                    c,
+                    &viewer,
+                    &input,
+                    key.as_deref(),
+                    &st.settings,
+                    &st.search.index,
+                )?;
+                let body = render(c, &p.introduction, Some(&viewer))?;
+                Ok((p, body))
+            })
+            .await
+    };
+    let result = match attempt(state.clone(), viewer.clone(), input.clone(), key.clone()).await {
+        // The same key raced in from another request, which won: answer as it did.
+        Err(AppError::Conflict(_)) if key.is_some() => {
+            attempt(state.clone(), viewer, input, key).await
+        }
+        other => other,
+    };
+    let (proposed, body) = result?;
+    state.mailer.wake();
+    let id = proposed.introduction.id.clone();
+    let res = if proposed.created {
+        HttpResponse::Created()
+    } else {
+        let mut r = HttpResponse::Ok();
+        r.insert_header(("Idempotent-Replayed", "true"));
+        r
+    };
+    let mut res = res;
+    res.insert_header((header::LOCATION, format!("/api/v1/introductions/{id}")));
+    Ok(private(res, body))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    pub status: Option<String>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+const STATUSES: &[&str] = &[
+    "proposed",
+    "accepted",
+    "declined",
+    "expired",
+    "introduced",
+    "withdrawn",
+];
+
+/// `GET /api/v1/introductions`: officers see all, a party their own.
+pub async fn list(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let q: ListQuery = body::query(&req)?;
+    let mut errors = FieldErrors::new();
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        errors.add("limit", "must be between 1 and 200");
+    }
+    if let Some(s) = &q.status {
+        if !STATUSES.contains(&s.as_str()) {
+            errors.add("status", format!("must be one of: {}", STATUSES.join(", ")));
+        }
+    }
+    let after = q.cursor.as_deref().and_then(|c| {
+        let decoded = URL_SAFE_NO_PAD
+            .decode(c)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok());
+        errors.take(
+            "cursor",
+            decoded.ok_or_else(|| "is not a cursor this service gave".to_string()),
+        )
+    });
+    errors.into_result().map_err(AppError::Validation)?;
+    let body = state
+        .db
+        .read(move |c| -> Result<Value, AppError> {
+            let mut rows =
+                intro::list(c, &viewer, q.status.as_deref(), after.as_deref(), limit + 1)?;
+            let more = rows.len() as i64 > limit;
+            rows.truncate(limit as usize);
+            let next = more
+                .then(|| rows.last().map(|r| URL_SAFE_NO_PAD.encode(&r.id)))
+                .flatten();
+            let items = rows
+                .iter()
+                .map(|r| render(c, r, Some(&viewer)))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(json!({"items": items, "next_cursor": next}))
+        })
+        .await?;
+    Ok(private(HttpResponse::Ok(), body))
+}
+
+/// The introduction, if the viewer is an officer or one of its parties; else 404.
+fn visible(conn: &mut DbConn, viewer: &Viewer, id: &str) -> Result<Introduction, AppError> {
+    let i = intro::find(conn, id)?.ok_or(AppError::NotFound)?;
+    if viewer.is_officer() || i.party_of(&viewer.user_id).is_some() {
+        Ok(i)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let body = state
+        .db
+        .read(move |c| -> Result<Value, AppError> {
+            let i = visible(c, &viewer, &id)?;
+            render(c, &i, Some(&viewer))
+        })
+        .await?;
+    Ok(private(HttpResponse::Ok(), body))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeRequest {
+    /// placement, mentoring_started, meeting_held or no_result.
+    pub outcome: String,
+}
+
+/// `PATCH /api/v1/introductions/{id}`: the outcome.
+pub async fn record_outcome(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    id: web::Path<String>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let input: OutcomeRequest = body::json(&req, payload, state.settings.max_body_bytes).await?;
+    let id = id.into_inner();
+    let body = state
+        .db
+        .write(move |c| -> Result<Value, AppError> {
+            visible(c, &viewer, &id)?;
+            let i = intro::record_outcome(c, &viewer, &id, &input.outcome)?;
+            render(c, &i, Some(&viewer))
+        })
+        .await?;
+    Ok(private(HttpResponse::Ok(), body))
+}
+
+/// The signature of a link, as its query gives it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signed {
+    pub party: Option<String>,
+    pub expires: Option<i64>,
+    pub sig: Option<String>,
+}
+
+/// Which party answers: the one the link was signed for, else the signed-in party.
+fn party_for(
+    state: &AppState,
+    id: &str,
+    action: Action,
+    signed: &Signed,
+    viewer: Option<&Viewer>,
+    i: &Introduction,
+) -> Result<(Party, Option<String>), AppError> {
+    if let (Some(p), Some(expires), Some(sig)) = (&signed.party, signed.expires, &signed.sig) {
+        let party = Party::parse(p).ok_or_else(|| AppError::invalid("party", "must be a or b"))?;
+        let key = state.settings.link_key().map_err(AppError::Internal)?;
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        if !links::verify(&key, id, party, action, expires, sig, now) {
+            return Err(AppError::forbidden(
+                "this link is not valid: it has expired, or it was changed",
+            ));
+        }
+        let (_, _, user, _) = i.side(party);
+        return Ok((party, user.map(str::to_string)));
+    }
+    let viewer = viewer.ok_or(AppError::Unauthenticated)?;
+    let party = i.party_of(&viewer.user_id).ok_or(AppError::NotFound)?;
+    Ok((party, Some(viewer.user_id.clone())))
+}
+
+async fn act(
+    state: &web::Data<AppState>,
+    id: String,
+    action: Action,
+    signed: Signed,
+    viewer: Option<Viewer>,
+) -> Result<(Introduction, Party), AppError> {
+    let st = state.clone();
+    let out = state
+        .db
+        .write(move |c| -> Result<(Introduction, Party), AppError> {
+            let i = intro::find(c, &id)?.ok_or(AppError::NotFound)?;
+            let (party, actor) = party_for(&st, &id, action, &signed, viewer.as_ref(), &i)?;
+            let i = intro::answer(c, &id, party, action, actor.as_deref(), &st.settings)?;
+            Ok((i, party))
+        })
+        .await?;
+    state.mailer.wake();
+    state.search.wake();
+    Ok(out)
+}
+
+async fn answer_api(
+    state: web::Data<AppState>,
+    viewer: Option<Viewer>,
+    id: String,
+    req: HttpRequest,
+    action: Action,
+) -> Result<HttpResponse, AppError> {
+    let signed: Signed = body::query(&req)?;
+    let (i, _) = act(&state, id, action, signed, viewer.clone()).await?;
+    let body = state
+        .db
+        .read(move |c| render(c, &i, viewer.as_ref()))
+        .await?;
+    Ok(private(HttpResponse::Ok(), body))
+}
+
+pub async fn accept(
+    state: web::Data<AppState>,
+    viewer: Option<Viewer>,
+    id: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    answer_api(state, viewer, id.into_inner(), req, Action::Accept).await
+}
+
+pub async fn decline(
+    state: web::Data<AppState>,
+    viewer: Option<Viewer>,
+    id: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    answer_api(state, viewer, id.into_inner(), req, Action::Decline).await
+}
+
+pub async fn withdraw(
+    state: web::Data<AppState>,
+    viewer: Option<Viewer>,
+    id: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    answer_api(state, viewer, id.into_inner(), req, Action::Withdraw).await
+}
+
+// The pages the email links open.
+
+struct PageText {
+    title_accept: &'static str,
+    title_decline: &'static str,
+    ask_accept: &'static str,
+    ask_decline: &'static str,
+    button_accept: &'static str,
+    button_decline: &'static str,
+    done_accept: &'static str,
+    done_introduced: &'static str,
+    done_decline: &'static str,
+    invalid: &'static str,
+}
+
+fn page_text(locale: &str) -> PageText {
+    match locale {
+        "sv" => PageText {
+            title_accept: "Tacka ja till introduktionen",
+            title_decline: "Tacka nej till introduktionen",
+            ask_accept: "Vill du bli introducerad? När båda har sagt ja får ni varandras kontaktuppgifter via e-post.",
+            ask_decline: "Vill du tacka nej? Den andra parten får då aldrig veta vem du är.",
+            button_accept: "Ja, introducera oss",
+            button_decline: "Nej tack",
+            done_accept: "Tack! Vi hör av oss när den andra parten har svarat.",
+            done_introduced: "Tack! Båda har sagt ja: kontaktuppgifterna är på väg till er via e-post.",
+            done_decline: "Tack för ditt svar. Inga kontaktuppgifter har lämnats ut.",
+            invalid: "Länken gäller inte längre, eller så har den ändrats. Kontakta din handläggare.",
+        },
+        "nb" => PageText {
+            title_accept: "Takk ja til introduksjonen",
+            title_decline: "Takk nei til introduksjonen",
+            ask_accept: "Vil du bli introdusert? Når begge har sagt ja, får dere hverandres kontaktopplysninger på e-post.",
+            ask_decline: "Vil du takke nei? Den andre parten får da aldri vite hvem du er.",
+            button_accept: "Ja, introduser oss",
+            button_decline: "Nei takk",
+            done_accept: "Takk! Vi sier fra når den andre parten har svart.",
+            done_introduced: "Takk! Begge har sagt ja: kontaktopplysningene er på vei til dere på e-post.",
+            done_decline: "Takk for svaret. Ingen kontaktopplysninger er delt.",
+            invalid: "Lenken gjelder ikke lenger, eller den er endret. Kontakt rådgiveren din.",
+        },
+        _ => PageText {
+            title_accept: "Accept the introduction",
+            title_decline: "Decline the introduction",
+            ask_accept: "Would you like to be introduced? Once both have said yes, you each receive the other's contact details by email.",
+            ask_decline: "Would you like to decline? The other party will then never learn who you are.",
+            button_accept: "Yes, introduce us",
+            button_decline: "No, thank you",
+            done_accept: "Thank you! We will write when the other party has answered.",
+            done_introduced: "Thank you! You both said yes: the contact details are on their way to you by email.",
+            done_decline: "Thank you for your answer. No contact details have been shared.",
+            invalid: "This link is no longer valid, or it was changed. Please contact your business officer.",
+        },
+    }
+}
+
+fn page(locale: &str, title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html><html lang=\"{locale}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{t} – Heartland Match</title></head>\
+         <body style=\"font-family:sans-serif;max-width:36em;margin:2em auto;padding:0 1em;line-height:1.5\">\
+         <h1>{t}</h1>{body}</body></html>",
+        locale = escape_html(locale),
+        t = escape_html(title),
+    )
+}
+
+fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+        ))
+        .content_type("text/html; charset=utf-8")
+        .body(body)
+}
+
+/// The locale of the party a signed link names (English when it cannot be told).
+async fn party_locale(state: &web::Data<AppState>, id: String, party: Option<String>) -> String {
+    let party = party.as_deref().and_then(Party::parse);
+    state
+        .db
+        .read(move |c| -> Result<String, AppError> {
+            let Some(i) = intro::find(c, &id)? else {
+                return Ok("en".into());
+            };
+            let user = party.and_then(|p| i.side(p).2.map(str::to_string));
+            Ok(match user {
+                Some(u) => User::by_id(c, &u)?.map(|u| u.locale),
+                None => None,
+            }
+            .unwrap_or_else(|| "en".into()))
+        })
+        .await
+        .unwrap_or_else(|_| "en".into())
+}
+
+fn page_action(path: &(String, String)) -> Result<Action, AppError> {
+    match Action::parse(&path.1) {
+        Some(a @ (Action::Accept | Action::Decline)) => Ok(a),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// `GET /introductions/{id}/{accept|decline}`: asks, and changes nothing.
+pub async fn link_page(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let action = page_action(&path)?;
+    let signed: Signed = body::query(&req)?;
+    let locale = party_locale(&state, path.0.clone(), signed.party.clone()).await;
+    let t = page_text(&locale);
+    let (title, ask, button) = match action {
+        Action::Accept => (t.title_accept, t.ask_accept, t.button_accept),
+        _ => (t.title_decline, t.ask_decline, t.button_decline),
+    };
+    let query = req.query_string();
+    let body = format!(
+        "<p>{}</p><form method=\"post\" action=\"?{}\"><button type=\"submit\" \
+         style=\"font-size:1.1em;padding:.6em 1.2em\">{}</button></form>",
+        escape_html(ask),
+        escape_html(query),
+        escape_html(button)
+    );
+    Ok(html(
+        actix_web::http::StatusCode::OK,
+        page(&locale, title, &body),
+    ))
+}
+
+/// `POST /introductions/{id}/{accept|decline}`: answers, as the signed link says.
+pub async fn link_answer(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let action = page_action(&path)?;
+    let signed: Signed = body::query(&req)?;
+    let locale = party_locale(&state, path.0.clone(), signed.party.clone()).await;
+    let t = page_text(&locale);
+    let title = match action {
+        Action::Accept => t.title_accept,
+        _ => t.title_decline,
+    };
+    if signed.sig.is_none() {
+        return Ok(html(
+            actix_web::http::StatusCode::FORBIDDEN,
+            page(
+                &locale,
+                title,
+                &format!("<p>{}</p>", escape_html(t.invalid)),
+            ),
+        ));
+    }
+    match act(&state, path.0.clone(), action, signed, None).await {
+        Ok((i, _)) => {
+            let done = match (action, i.status.as_str()) {
+                (Action::Accept, "introduced") => t.done_introduced,
+                (Action::Accept, _) => t.done_accept,
+                _ => t.done_decline,
+            };
+            Ok(html(
+                actix_web::http::StatusCode::OK,
+                page(&locale, title, &format!("<p>{}</p>", escape_html(done))),
+            ))
+        }
+        Err(AppError::Forbidden(_)) | Err(AppError::NotFound) => Ok(html(
+            actix_web::http::StatusCode::FORBIDDEN,
+            page(
+                &locale,
+                title,
+                &format!("<p>{}</p>", escape_html(t.invalid)),
+            ),
+        )),
+        Err(AppError::Conflict(message)) => Ok(html(
+            actix_web::http::StatusCode::CONFLICT,
+            page(&locale, title, &format!("<p>{}</p>", escape_html(&message))),
+        )),
+        Err(e) => Err(e),
+    }
+}

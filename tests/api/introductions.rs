@@ -1,0 +1,646 @@
+//! Introductions by email, end to end: the officer proposes through the API, a real SMTP
+//! server (aiosmtpd on 127.0.0.1) receives what the mailer sends, the parties follow the links
+//! in those messages, and contact details travel only when both have said yes.
+
+use crate::helpers::{bodies, spawn_app_with, Backend, TestApp, PASSWORD};
+use crate::smtp::{Received, SmtpServer};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+const OFFICER: &str = "anna.handlaggare@mora.example";
+const COMPANY: &str = "kari@sagbruk.example";
+const CANDIDATE: &str = "amal.haddad@example.org";
+
+async fn person(
+    app: &TestApp,
+    email: &str,
+    name: &str,
+    role: &str,
+    locale: &str,
+    consents: &[&str],
+) -> String {
+    let a = app
+        .request(
+            Method::POST,
+            "/api/v1/auth/register",
+            None,
+            Some(
+                json!({"email": email, "password": PASSWORD, "display_name": name,
+                        "role": role, "locale": locale, "consents": consents}),
+            ),
+        )
+        .await;
+    assert_eq!(
+        a.status,
+        StatusCode::ACCEPTED,
+        "register {email}: {}",
+        a.body
+    );
+    app.token(email, PASSWORD).await
+}
+
+struct World {
+    officer: String,
+    company: String,
+    candidate: String,
+    need: String,
+    candidate_id: String,
+    org: String,
+}
+
+/// A company (Norwegian-speaking) with a data-analysis need in Mora, and a graduate (who
+/// reads English) with those skills, an officer of Mora; the matching consents given.
+async fn world(app: &TestApp) -> World {
+    let officer = app.staff(OFFICER, "officer", &["SE-2062"]).await;
+    let company = person(app, COMPANY, "Kari Nordmann", "company", "nb", &[]).await;
+    let org = app
+        .create(
+            "organisations",
+            &company,
+            bodies::company("Sagbruket i Mora AB", "SE-2062"),
+        )
+        .await;
+    let need = app
+        .create("needs", &company, bodies::need(&org, "SE-2062"))
+        .await;
+    let candidate = person(
+        app,
+        CANDIDATE,
+        "Amal Haddad",
+        "candidate",
+        "en",
+        &["matching_ktp", "contact"],
+    )
+    .await;
+    let mut body = bodies::candidate("SE-2062");
+    body["headline"] = json!("Data analyst, Python, Arabic");
+    body["skills"] = json!(["dataanalys", "Python"]);
+    let candidate_id = app.create("candidates", &candidate, body).await;
+    World {
+        officer,
+        company,
+        candidate,
+        need,
+        candidate_id,
+        org,
+    }
+}
+
+fn proposal(w: &World) -> Value {
+    json!({"track": "ktp", "a": {"kind": "need", "id": w.need},
+           "b": {"kind": "candidate", "id": w.candidate_id},
+           "note": "Hej! Ni verkar passa bra ihop – <b>hör av er</b>."})
+}
+
+fn to(messages: &[Received], address: &str) -> Vec<Received> {
+    messages
+        .iter()
+        .filter(|m| m.to.iter().any(|t| t == address))
+        .cloned()
+        .collect()
+}
+
+/// The path and query of the message's link for `action`, to follow on the test's server.
+fn link(m: &Received, action: &str) -> String {
+    let found = m
+        .links("http")
+        .into_iter()
+        .find(|l| l.contains(&format!("/{action}?")))
+        .unwrap_or_else(|| panic!("no {action} link in {}", m.text));
+    let path = found.splitn(4, '/').nth(3).expect("a path");
+    format!("/{path}")
+}
+
+async fn follow(app: &TestApp, method: Method, path: &str) -> (StatusCode, String) {
+    let res = app
+        .client
+        .request(method, format!("{}{path}", app.address))
+        .send()
+        .await
+        .expect("follow");
+    (res.status(), res.text().await.expect("body"))
+}
+
+async fn status_of(app: &TestApp, token: &str, id: &str) -> Value {
+    let a = app.get(&format!("/api/v1/introductions/{id}"), token).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    a.body
+}
+
+async fn app_with_smtp(
+    backend: Backend,
+    smtp: &SmtpServer,
+    configure: impl FnOnce(&mut heartland::config::Settings),
+) -> Option<TestApp> {
+    let url = smtp.url();
+    spawn_app_with(backend, move |s| {
+        s.smtp_url = Some(url.into());
+        s.mail_retry_base_seconds = 0;
+        configure(s);
+    })
+    .await
+}
+
+async fn both_accept_and_are_introduced(backend: Backend) {
+    let smtp = SmtpServer::start("none");
+    let Some(app) = app_with_smtp(backend, &smtp, |_| {}).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let a = app
+        .post("/api/v1/introductions", &w.officer, proposal(&w))
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    assert_eq!(a.body["status"], "proposed");
+    let id = a.body["id"].as_str().expect("id").to_string();
+    let factors = a.body["explanation"]["factors"]
+        .as_array()
+        .expect("factors")
+        .clone();
+    assert!(factors.iter().any(|f| f["name"] == "skills"), "{factors:?}");
+
+    // One email to each party, in their language, with their own links and no contact details.
+    let got = smtp.wait_for(2).await;
+    let (company_mail, candidate_mail) = (to(&got, COMPANY), to(&got, CANDIDATE));
+    assert_eq!(
+        (company_mail.len(), candidate_mail.len(), got.len()),
+        (1, 1, 2)
+    );
+    let (cm, dm) = (&company_mail[0], &candidate_mail[0]);
+    assert!(
+        cm.subject.starts_with("Forslag om introduksjon"),
+        "{}",
+        cm.subject
+    );
+    assert!(
+        dm.subject.starts_with("Proposed introduction"),
+        "{}",
+        dm.subject
+    );
+    assert!(
+        cm.text.contains("Data analyst, Python, Arabic"),
+        "{}",
+        cm.text
+    );
+    assert!(
+        dm.text.contains("Digitalisering av sågverket") && dm.text.contains("Sagbruket i Mora AB"),
+        "{}",
+        dm.text
+    );
+    for (m, hidden) in [(cm, ["Amal", CANDIDATE]), (dm, ["Kari", COMPANY])] {
+        for h in hidden {
+            assert!(
+                !m.raw.contains(h) && !m.text.contains(h) && !m.html.contains(h),
+                "{h} leaked: {}",
+                m.text
+            );
+        }
+    }
+    // The officer's note, escaped in HTML; the explanation in plain words.
+    assert!(cm.text.contains("<b>hør av er</b>") || cm.text.contains("<b>hör av er</b>"));
+    assert!(
+        cm.html.contains("&lt;b&gt;hör av er&lt;/b&gt;") && !cm.html.contains("<b>hör"),
+        "{}",
+        cm.html
+    );
+    assert!(
+        dm.text.contains("Skills:") && cm.text.contains("Kompetanse:"),
+        "{}",
+        dm.text
+    );
+    assert_eq!(cm.header("Message-ID").len(), 1);
+
+    // Opening a link changes nothing; the page asks, in the party's language.
+    let (status, page) = follow(&app, Method::GET, &link(cm, "accept")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("lang=\"nb\"") && page.contains("<form method=\"post\""),
+        "{page}"
+    );
+    assert_eq!(status_of(&app, &w.officer, &id).await["status"], "proposed");
+
+    // A link cannot be turned into another party's or another answer.
+    let forged = link(dm, "accept").replace("party=b", "party=a");
+    assert_eq!(
+        follow(&app, Method::POST, &forged).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let swapped = link(dm, "decline").replace("/decline?", "/accept?");
+    assert_eq!(
+        follow(&app, Method::POST, &swapped).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(status_of(&app, &w.officer, &id).await["status"], "proposed");
+
+    let (status, page) = follow(&app, Method::POST, &link(cm, "accept")).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let now = status_of(&app, &w.officer, &id).await;
+    assert_eq!(
+        (now["status"].as_str(), now["a"]["answer"].as_str()),
+        (Some("accepted"), Some("accepted"))
+    );
+    assert_eq!(
+        smtp.settle().await.len(),
+        2,
+        "nothing is sent while one side has answered"
+    );
+
+    // The candidate accepts through the API with the signed link's query.
+    let q = link(dm, "accept");
+    let query = q.split_once('?').expect("query").1;
+    let a = app
+        .request(
+            Method::POST,
+            &format!("/api/v1/introductions/{id}/accept?{query}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.body["status"], "introduced");
+
+    smtp.wait_for(5).await;
+    let got = smtp.settle().await;
+    assert_eq!(
+        got.len(),
+        5,
+        "two requests, two introductions, one copy: {:?}",
+        got.iter().map(|m| &m.subject).collect::<Vec<_>>()
+    );
+    let (company_mail, candidate_mail, officer_mail) =
+        (to(&got, COMPANY), to(&got, CANDIDATE), to(&got, OFFICER));
+    assert_eq!(
+        (company_mail.len(), candidate_mail.len(), officer_mail.len()),
+        (2, 2, 1)
+    );
+    let c2 = &company_mail[1];
+    assert!(
+        c2.subject.starts_with("Dere er introdusert"),
+        "{}",
+        c2.subject
+    );
+    assert!(
+        c2.text.contains("Amal Haddad") && c2.text.contains(CANDIDATE),
+        "{}",
+        c2.text
+    );
+    let d2 = &candidate_mail[1];
+    assert!(
+        d2.subject.starts_with("You have been introduced"),
+        "{}",
+        d2.subject
+    );
+    assert!(
+        d2.text.contains("Kari Nordmann") && d2.text.contains(COMPANY),
+        "{}",
+        d2.text
+    );
+    assert!(
+        officer_mail[0].text.contains("Amal Haddad")
+            && officer_mail[0].text.contains("Kari Nordmann")
+    );
+
+    // Each party sees the other's contact in the API now; the officer sees every email sent.
+    let seen = status_of(&app, &w.company, &id).await;
+    assert_eq!(seen["contact"]["email"], CANDIDATE);
+    let officer_view = status_of(&app, &w.officer, &id).await;
+    let emails = officer_view["emails"].as_array().expect("emails");
+    assert_eq!(emails.len(), 5);
+    assert!(emails.iter().all(|e| e["status"] == "sent"), "{emails:?}");
+
+    // Answering again changes nothing and sends nothing.
+    let again = follow(&app, Method::POST, &link(cm, "accept")).await;
+    assert_eq!(again.0, StatusCode::OK);
+    assert_eq!(smtp.settle().await.len(), 5);
+
+    // The outcome.
+    let a = app
+        .patch(
+            &format!("/api/v1/introductions/{id}"),
+            &w.officer,
+            json!({"outcome": "placement"}),
+        )
+        .await;
+    assert_eq!(
+        (a.status, a.body["outcome"].as_str()),
+        (StatusCode::OK, Some("placement")),
+        "{}",
+        a.body
+    );
+    let a = app
+        .patch(
+            &format!("/api/v1/introductions/{id}"),
+            &w.company,
+            json!({"outcome": "placement"}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    let a = app
+        .patch(
+            &format!("/api/v1/introductions/{id}"),
+            &w.officer,
+            json!({"outcome": "married"}),
+        )
+        .await;
+    assert_eq!(
+        (a.status, a.error_fields()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            vec!["outcome".to_string()]
+        )
+    );
+    let _ = (&w.candidate, &w.org);
+}
+
+async fn a_decline_shares_nothing(backend: Backend) {
+    let smtp = SmtpServer::start("none");
+    let Some(app) = app_with_smtp(backend, &smtp, |_| {}).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let a = app
+        .post("/api/v1/introductions", &w.officer, proposal(&w))
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    let id = a.body["id"].as_str().expect("id").to_string();
+    let got = smtp.wait_for(2).await;
+    let (cm, dm) = (&to(&got, COMPANY)[0], &to(&got, CANDIDATE)[0]);
+    assert_eq!(
+        follow(&app, Method::POST, &link(dm, "accept")).await.0,
+        StatusCode::OK
+    );
+    let (status, page) = follow(&app, Method::POST, &link(cm, "decline")).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("Ingen kontaktopplysninger"), "{page}");
+    assert_eq!(status_of(&app, &w.officer, &id).await["status"], "declined");
+    // Too late to change one's mind the other way, and nobody learnt anything.
+    assert_eq!(
+        follow(&app, Method::POST, &link(cm, "accept")).await.0,
+        StatusCode::CONFLICT
+    );
+    let got = smtp.settle().await;
+    assert_eq!(got.len(), 2);
+    assert!(to(&got, COMPANY)
+        .iter()
+        .all(|m| !m.raw.contains(CANDIDATE) && !m.text.contains("Amal")));
+    assert!(status_of(&app, &w.company, &id)
+        .await
+        .get("contact")
+        .is_none());
+    // A party of another introduction, or a stranger, sees nothing of it.
+    let stranger = person(&app, "x@example.org", "X", "candidate", "sv", &[]).await;
+    assert_eq!(
+        app.get(&format!("/api/v1/introductions/{id}"), &stranger)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let list = app.get("/api/v1/introductions", &stranger).await;
+    assert_eq!(list.body["items"].as_array().map(Vec::len), Some(0));
+    let list = app.get("/api/v1/introductions", &w.candidate).await;
+    assert_eq!(list.body["items"].as_array().map(Vec::len), Some(1));
+}
+
+async fn the_same_idempotency_key_makes_one_introduction(backend: Backend) {
+    let smtp = SmtpServer::start("none");
+    let Some(app) = app_with_smtp(backend, &smtp, |_| {}).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let post = |body: Value| {
+        app.client
+            .post(format!("{}/api/v1/introductions", app.address))
+            .bearer_auth(&w.officer)
+            .header("Idempotency-Key", "import-2026-11-28-0001")
+            .json(&body)
+            .send()
+    };
+    let first = post(proposal(&w)).await.expect("post");
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: Value = first.json().await.expect("json");
+    let second = post(proposal(&w)).await.expect("post");
+    assert_eq!(second.status(), StatusCode::OK);
+    assert_eq!(
+        second
+            .headers()
+            .get("idempotent-replayed")
+            .and_then(|v| v.to_str().ok()),
+        Some("true")
+    );
+    let second: Value = second.json().await.expect("json");
+    assert_eq!(first["id"], second["id"]);
+    let mut other = proposal(&w);
+    other["note"] = json!("another note");
+    assert_eq!(
+        post(other).await.expect("post").status(),
+        StatusCode::CONFLICT
+    );
+    assert_eq!(app.count("introductions").await, 1);
+    assert_eq!(smtp.settle().await.len(), 2);
+    // Without a key, the same pair a second time is a conflict, not a second introduction.
+    let a = app
+        .post("/api/v1/introductions", &w.officer, proposal(&w))
+        .await;
+    assert_eq!(a.status, StatusCode::CONFLICT, "{}", a.body);
+}
+
+async fn rules_are_checked_before_anyone_is_asked(backend: Backend) {
+    let smtp = SmtpServer::start("none");
+    let Some(app) = app_with_smtp(backend, &smtp, |s| s.max_pending_introductions = 1).await else {
+        return;
+    };
+    let w = world(&app).await;
+    // Only officers propose; bad bodies name the field.
+    let a = app
+        .post("/api/v1/introductions", &w.company, proposal(&w))
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    let mut bad = proposal(&w);
+    bad["track"] = json!("dating");
+    let a = app.post("/api/v1/introductions", &w.officer, bad).await;
+    assert_eq!(
+        (a.status, a.error_fields()),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["track".to_string()])
+    );
+    let mut bad = proposal(&w);
+    bad["b"] = json!({"kind": "mentor", "id": w.candidate_id});
+    let a = app.post("/api/v1/introductions", &w.officer, bad).await;
+    assert_eq!(
+        (a.status, a.error_fields()),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["b.kind".to_string()])
+    );
+    let mut bad = proposal(&w);
+    bad["b"]["id"] = json!("no-such-id");
+    let a = app.post("/api/v1/introductions", &w.officer, bad).await;
+    assert_eq!(
+        (a.status, a.error_fields()),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["b.id".to_string()])
+    );
+    let mut bad = proposal(&w);
+    bad["extra"] = json!(1);
+    assert_eq!(
+        app.post("/api/v1/introductions", &w.officer, bad)
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+    // An officer of another municipality may not broker between two others.
+    let far = app
+        .staff("per@karlstad.example", "officer", &["SE-1780"])
+        .await;
+    assert_eq!(
+        app.post("/api/v1/introductions", &far, proposal(&w))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(app.count("introductions").await, 0);
+    assert_eq!(app.count("outbox").await, 0);
+
+    // A need that requires Arabic C1 does not match a candidate without it: refused.
+    let mut strict = bodies::need(&w.org, "SE-2062");
+    strict["languages"] = json!([{"code": "fi", "min_level": "C1"}]);
+    let strict = app.create("needs", &w.company, strict).await;
+    let mut p = proposal(&w);
+    p["a"]["id"] = json!(strict);
+    let a = app.post("/api/v1/introductions", &w.officer, p).await;
+    assert_eq!(
+        (a.status, a.error_fields()),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["b".to_string()]),
+        "{}",
+        a.body
+    );
+
+    // One unanswered introduction is the limit here: the second waits for an answer.
+    assert_eq!(
+        app.post("/api/v1/introductions", &w.officer, proposal(&w))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    let second = app
+        .create("needs", &w.company, bodies::need(&w.org, "SE-2062"))
+        .await;
+    let mut p = proposal(&w);
+    p["a"]["id"] = json!(second);
+    let a = app.post("/api/v1/introductions", &w.officer, p).await;
+    assert_eq!(a.status, StatusCode::CONFLICT, "{}", a.body);
+    assert!(a.body["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("waiting for an answer"));
+}
+
+async fn a_temporary_failure_is_retried_until_delivered(backend: Backend) {
+    let smtp = SmtpServer::start("temp:3");
+    let Some(app) = app_with_smtp(backend, &smtp, |_| {}).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let a = app
+        .post("/api/v1/introductions", &w.officer, proposal(&w))
+        .await;
+    let id = a.body["id"].as_str().expect("id").to_string();
+    let got = smtp.wait_for(2).await;
+    assert_eq!(smtp.settle().await.len(), 2, "{got:?}");
+    let view = status_of(&app, &w.officer, &id).await;
+    let emails = view["emails"].as_array().expect("emails");
+    assert!(emails.iter().all(|e| e["status"] == "sent"), "{emails:?}");
+    let attempts: i64 = emails
+        .iter()
+        .map(|e| e["attempts"].as_i64().unwrap_or(0))
+        .sum();
+    assert_eq!(
+        attempts, 5,
+        "three 451 answers, then two deliveries: {emails:?}"
+    );
+}
+
+async fn a_permanent_failure_stops_and_is_shown(backend: Backend) {
+    let smtp = SmtpServer::start("perm");
+    let Some(app) = app_with_smtp(backend, &smtp, |_| {}).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let a = app
+        .post("/api/v1/introductions", &w.officer, proposal(&w))
+        .await;
+    let id = a.body["id"].as_str().expect("id").to_string();
+    let started = std::time::Instant::now();
+    let emails = loop {
+        let view = status_of(&app, &w.officer, &id).await;
+        let emails = view["emails"].as_array().cloned().unwrap_or_default();
+        if emails.iter().all(|e| e["status"] == "failed") || started.elapsed().as_secs() > 15 {
+            break emails;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(emails.len(), 2);
+    for e in &emails {
+        assert_eq!(e["status"], "failed", "{e}");
+        assert_eq!(e["attempts"], 1, "a 5xx is not retried: {e}");
+        assert!(
+            e["last_error"].as_str().unwrap_or_default().contains("550"),
+            "{e}"
+        );
+    }
+    assert!(smtp.messages().is_empty());
+}
+
+async fn a_dropped_connection_loses_nothing(backend: Backend) {
+    let smtp = SmtpServer::start("drop:1");
+    let Some(app) = app_with_smtp(backend, &smtp, |_| {}).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let a = app
+        .post("/api/v1/introductions", &w.officer, proposal(&w))
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED);
+    smtp.wait_for(3).await;
+    let got = smtp.settle().await;
+    // The message whose reply was lost arrives twice (the same Message-ID), the other once.
+    assert_eq!(
+        got.len(),
+        3,
+        "{:?}",
+        got.iter().map(|m| &m.to).collect::<Vec<_>>()
+    );
+    for who in [COMPANY, CANDIDATE] {
+        let mine = to(&got, who);
+        assert!((1..=2).contains(&mine.len()), "{who}: {}", mine.len());
+        let ids: std::collections::HashSet<_> = mine
+            .iter()
+            .map(|m| m.header("Message-ID").join(","))
+            .collect();
+        assert_eq!(ids.len(), 1, "a retry sends the same message");
+    }
+}
+
+/// Each test on SQLite and, when a server is given, on PostgreSQL.
+macro_rules! per_backend {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name(crate::helpers::Backend::Sqlite).await;
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name(crate::helpers::Backend::Postgres).await;
+            })*
+        }
+    };
+}
+
+per_backend!(
+    both_accept_and_are_introduced,
+    a_decline_shares_nothing,
+    the_same_idempotency_key_makes_one_introduction,
+    rules_are_checked_before_anyone_is_asked,
+    a_temporary_failure_is_retried_until_delivered,
+    a_permanent_failure_stops_and_is_shown,
+    a_dropped_connection_loses_nothing,
+);
