@@ -262,3 +262,132 @@ mod tests {
         assert_eq!(backoff(0, 3).whole_seconds(), 0);
     }
 }
+
+#[cfg(test)]
+mod message_tests {
+    use super::*;
+    use serde_json::json;
+
+    fn row(template: &str, locale: &str, params: serde_json::Value) -> OutboxRow {
+        let at = time::macros::datetime!(2026-11-28 10:00:00);
+        OutboxRow {
+            id: "00000000-0000-0000-0000-000000000001".into(),
+            recipient_user_id: None,
+            to_address: "amal@example.org".into(),
+            template: template.into(),
+            locale: locale.into(),
+            params: params.to_string(),
+            message_id: "<00000000-0000-0000-0000-000000000001@heartland-match.example>".into(),
+            status: "sending".into(),
+            attempts: 1,
+            next_attempt_at: at,
+            last_error: None,
+            created_at: at,
+            sent_at: None,
+            introduction_id: None,
+            purged_at: None,
+        }
+    }
+
+    /// The parameters every template might name, fixed (no ids or dates that change).
+    fn sample() -> serde_json::Value {
+        json!({
+            "introduction_id": "INTRODUCTION-ID",
+            "recipient_name": "Amal Haddad",
+            "officer_name": "Anna Handläggare",
+            "officer_email": "anna@mora.example",
+            "track": "ktp",
+            "own_title": "Data analyst, Python, Arabic",
+            "other_title": "Digitalisering av sågverket",
+            "other_place": "Mora",
+            "other_org": "Sagbruket i Mora AB",
+            "note": "Ni verkar passa bra ihop – <b>hör av er</b>!",
+            "factors": [
+                {"name": "skills", "score": 1.0, "detail": "2 of 2 required skills"},
+                {"name": "distance", "score": 0.8, "detail": "Mora → Røros 142 km, crosses the border"},
+                {"name": "languages", "score": 0.5, "detail": "sv B2 (needs sv B2)"},
+            ],
+            "accept_link": "http://127.0.0.1:8080/introductions/ID/accept?party=b&expires=1&sig=SIG",
+            "decline_link": "http://127.0.0.1:8080/introductions/ID/decline?party=b&expires=1&sig=SIG",
+            "expires_on": "2026-12-12",
+            "other_name": "Kari Nordmann",
+            "other_email": "kari@sagbruk.example",
+            "other_phone": "+47 72 41 00 00",
+            "a_title": "Digitalisering av sågverket", "a_org": "Sagbruket i Mora AB",
+            "a_name": "Kari Nordmann", "a_email": "kari@sagbruk.example",
+            "b_title": "Data analyst, Python, Arabic", "b_org": "",
+            "b_name": "Amal Haddad", "b_email": "amal@example.org",
+            "link": "http://127.0.0.1:8080/me",
+            "consents": ["matching_ktp", "contact"],
+        })
+    }
+
+    fn settings() -> Settings {
+        Settings::load(None).expect("settings")
+    }
+
+    #[test]
+    fn no_field_can_add_a_header_or_a_recipient() {
+        let mut p = sample();
+        p["recipient_name"] = json!("Eve\r\nBcc: evil@example.org");
+        p["other_title"] = json!("Title\r\nBcc: evil@example.org");
+        let m = message(&row("introduction_request", "en", p), &settings()).expect("message");
+        let to: Vec<String> = m.envelope().to().iter().map(|a| a.to_string()).collect();
+        assert_eq!(to, vec!["amal@example.org"]);
+        let raw = String::from_utf8(m.formatted()).expect("utf-8");
+        assert!(
+            !raw.lines()
+                .any(|l| l.to_ascii_lowercase().starts_with("bcc:")),
+            "{raw}"
+        );
+        assert!(raw.contains(
+            "Message-ID: <00000000-0000-0000-0000-000000000001@heartland-match.example>"
+        ));
+    }
+
+    #[tokio::test]
+    async fn the_file_transport_writes_the_message_the_smtp_transport_sends() {
+        let dir = tempfile::tempdir().expect("dir");
+        let r = row("introduction_request", "sv", sample());
+        let m = message(&r, &settings()).expect("message");
+        let expected = m.formatted();
+        let files = Transport::Files(dir.path().to_path_buf());
+        assert!(files.send(&r, m).await.is_ok());
+        let written = std::fs::read(dir.path().join(format!("{}.eml", r.id))).expect("eml");
+        assert_eq!(written, expected);
+    }
+
+    fn redact(s: &str) -> String {
+        s.replace("\r\n", "\n")
+    }
+
+    /// Every template in every language against `tests/snapshots/email/` (regenerate with
+    /// `UPDATE_SNAPSHOTS=1 cargo test -p heartland snapshots`, then read the diff).
+    #[test]
+    fn snapshots_of_every_email_in_every_language() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/email");
+        let update = std::env::var("UPDATE_SNAPSHOTS").is_ok();
+        let mut mismatched = Vec::new();
+        for (name, _) in templates::TEMPLATES {
+            for locale in templates::LOCALES {
+                let values = views::values(name, locale, &sample(), "http://127.0.0.1:8080");
+                let r = templates::render(name, locale, &values).expect("render");
+                let got = redact(&format!(
+                    "Subject: {}\n\n--- text ---\n{}\n--- html ---\n{}",
+                    r.subject, r.text, r.html
+                ));
+                let path = dir.join(format!("{name}.{locale}.snap"));
+                if update {
+                    std::fs::create_dir_all(&dir).expect("dir");
+                    std::fs::write(&path, &got).expect("write");
+                    continue;
+                }
+                let want = std::fs::read_to_string(&path).unwrap_or_default();
+                if want != got {
+                    mismatched.push(path.display().to_string());
+                }
+            }
+        }
+        assert!(mismatched.is_empty(), "snapshots differ: {mismatched:?}");
+    }
+}

@@ -66,7 +66,13 @@ pub struct Values {
 }
 
 impl Values {
+    /// A one-line value: line breaks and other control characters become spaces.
     pub fn set(&mut self, name: &str, value: impl Into<String>) -> &mut Self {
+        self.text.insert(name.to_string(), one_line(&value.into()));
+        self
+    }
+    /// A value of several lines (a note, a list).
+    pub fn set_lines(&mut self, name: &str, value: impl Into<String>) -> &mut Self {
         self.text.insert(name.to_string(), value.into());
         self
     }
@@ -174,7 +180,7 @@ mod tests {
     #[test]
     fn values_are_escaped_where_they_are_put() {
         let mut v = Values::default();
-        v.set("name", "<b>Ann & \"Bo\"</b>\r\nBcc: x@example.org");
+        v.set_lines("name", "<b>Ann & \"Bo\"</b>\r\nBcc: x@example.org");
         let t = "{{name}}";
         assert_eq!(
             fill(t, "t", Part::Html, &v).unwrap(),

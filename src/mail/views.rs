@@ -169,7 +169,7 @@ fn explanation(locale: &str, factors: &Value, v: &mut Values) {
         ));
     }
     html.push_str("</ul>");
-    v.set("explanation", text.trim_end().to_string());
+    v.set_lines("explanation", text.trim_end().to_string());
     v.set_html("explanation_html", html);
 }
 
@@ -197,7 +197,7 @@ pub fn values(template: &str, locale: &str, params: &Value, base_url: &str) -> V
             v.set("other_title", s(p, "other_title"));
             v.set("other_place", or_dash(s(p, "other_place")));
             v.set("other_org", or_dash(s(p, "other_org")));
-            v.set("note", or_dash(s(p, "note")));
+            v.set_lines("note", or_dash(s(p, "note")));
             v.set("accept_link", s(p, "accept_link"));
             v.set("decline_link", s(p, "decline_link"));
             v.set("expires_on", date(locale, s(p, "expires_on")));

@@ -368,6 +368,7 @@ struct PageText {
     done_introduced: &'static str,
     done_decline: &'static str,
     invalid: &'static str,
+    closed: &'static str,
 }
 
 fn page_text(locale: &str) -> PageText {
@@ -383,6 +384,7 @@ fn page_text(locale: &str) -> PageText {
             done_introduced: "Tack! Båda har sagt ja: kontaktuppgifterna är på väg till er via e-post.",
             done_decline: "Tack för ditt svar. Inga kontaktuppgifter har lämnats ut.",
             invalid: "Länken gäller inte längre, eller så har den ändrats. Kontakta din handläggare.",
+            closed: "Introduktionen går inte längre att besvara: den är redan besvarad, har gått ut (expired) eller har dragits tillbaka. Kontakta din handläggare om du vill ha en ny.",
         },
         "nb" => PageText {
             title_accept: "Takk ja til introduksjonen",
@@ -395,6 +397,7 @@ fn page_text(locale: &str) -> PageText {
             done_introduced: "Takk! Begge har sagt ja: kontaktopplysningene er på vei til dere på e-post.",
             done_decline: "Takk for svaret. Ingen kontaktopplysninger er delt.",
             invalid: "Lenken gjelder ikke lenger, eller den er endret. Kontakt rådgiveren din.",
+            closed: "Introduksjonen kan ikke lenger besvares: den er allerede besvart, har utløpt (expired) eller er trukket tilbake. Kontakt rådgiveren din hvis du vil ha en ny.",
         },
         _ => PageText {
             title_accept: "Accept the introduction",
@@ -407,6 +410,7 @@ fn page_text(locale: &str) -> PageText {
             done_introduced: "Thank you! You both said yes: the contact details are on their way to you by email.",
             done_decline: "Thank you for your answer. No contact details have been shared.",
             invalid: "This link is no longer valid, or it was changed. Please contact your business officer.",
+            closed: "This introduction can no longer be answered: it has been answered already, has expired or was withdrawn. Please contact your business officer if you would like a new one.",
         },
     }
 }
@@ -533,10 +537,63 @@ pub async fn link_answer(
                 &format!("<p>{}</p>", escape_html(t.invalid)),
             ),
         )),
-        Err(AppError::Conflict(message)) => Ok(html(
+        Err(AppError::Conflict(_)) => Ok(html(
             actix_web::http::StatusCode::CONFLICT,
-            page(&locale, title, &format!("<p>{}</p>", escape_html(&message))),
+            page(&locale, title, &format!("<p>{}</p>", escape_html(t.closed))),
         )),
         Err(e) => Err(e),
     }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailQuery {
+    pub status: Option<String>,
+    pub limit: Option<i64>,
+}
+
+const EMAIL_STATUSES: &[&str] = &["pending", "sending", "sent", "failed", "cancelled"];
+
+/// `GET /api/v1/emails?status=failed`: for officers, what was (not) delivered and the server's
+/// reply. The addresses are not shown: the introduction and the template say whose it was.
+pub async fn emails(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    if !viewer.is_officer() {
+        return Err(AppError::forbidden(
+            "only officers see the emails' delivery",
+        ));
+    }
+    let q: EmailQuery = body::query(&req)?;
+    let mut errors = FieldErrors::new();
+    let status = q.status.unwrap_or_else(|| "failed".into());
+    if !EMAIL_STATUSES.contains(&status.as_str()) {
+        errors.add(
+            "status",
+            format!("must be one of: {}", EMAIL_STATUSES.join(", ")),
+        );
+    }
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        errors.add("limit", "must be between 1 and 200");
+    }
+    errors.into_result().map_err(AppError::Validation)?;
+    let body = state
+        .db
+        .read(move |c| -> Result<Value, AppError> {
+            let items: Vec<Value> = db::outbox::by_status(c, &status, limit)?
+                .iter()
+                .map(|e| {
+                    json!({"id": e.id, "template": e.template, "locale": e.locale,
+                           "status": e.status, "attempts": e.attempts, "last_error": e.last_error,
+                           "introduction_id": e.introduction_id,
+                           "created_at": rfc3339(e.created_at), "sent_at": e.sent_at.map(rfc3339)})
+                })
+                .collect();
+            Ok(json!({"items": items}))
+        })
+        .await?;
+    Ok(private(HttpResponse::Ok(), body))
 }

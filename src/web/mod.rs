@@ -295,6 +295,14 @@ pub fn endpoints() -> Vec<Endpoint> {
         .to(introductions::withdraw),
         endpoint(
             Method::GET,
+            "/api/v1/emails",
+            "Emails by delivery status (officers): status=failed (the default) shows what did \
+             not go out and the mail server's reply",
+            i,
+        )
+        .to(introductions::emails),
+        endpoint(
+            Method::GET,
             "/introductions/{id}/{action}",
             "The page an emailed link opens: asks to confirm (changes nothing)",
             "pages",

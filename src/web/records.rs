@@ -153,7 +153,8 @@ fn recorded_for_person(
         to_address: person.email.as_str(),
         template: "profile_recorded_by_officer",
         locale: &person.locale,
-        params: json!({"record_kind": row.kind, "record_id": row.id, "link": link, "consents": valid.consents}),
+        params: json!({"record_kind": row.kind, "record_id": row.id, "link": link,
+                       "consents": valid.consents, "recipient_name": person.name}),
         introduction_id: None,
     };
     db::enqueue_email(conn, email, &settings.mail_domain())?;
@@ -226,6 +227,7 @@ pub async fn create<R: RecordType>(
         .db
         .write(move |c| insert::<R>(c, &v, valid, &st.settings))
         .await?;
+    state.mailer.wake();
     let location = format!("/api/v1/{}/{}", R::PATH, row.id);
     Ok(private(&mut HttpResponse::Created())
         .insert_header((header::LOCATION, location))

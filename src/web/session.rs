@@ -190,6 +190,7 @@ pub async fn register(
             Ok(())
         })
         .await?;
+    state.mailer.wake();
     Ok(HttpResponse::Accepted().json(json!({
         "status": "accepted",
         "message": "If the address can be registered, the account is ready: sign in with it."

@@ -22,8 +22,13 @@ struct Server {
 }
 
 async fn start(database_url: &str, data_dir: &Path) -> Server {
+    start_with(database_url, data_dir, &[]).await
+}
+
+async fn start_with(database_url: &str, data_dir: &Path, env: &[(&str, String)]) -> Server {
     let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_heartland"))
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .args([
             "--data-dir",
             &data_dir.to_string_lossy(),
@@ -239,4 +244,85 @@ async fn sqlite_kill_9_mid_stream_loses_nothing() {
 #[tokio::test]
 async fn postgres_kill_9_mid_stream_loses_nothing() {
     kill_9_mid_stream_loses_nothing(Backend::Postgres).await;
+}
+
+/// An email queued by a state change and not yet sent when the server is killed goes out,
+/// once, after the restart.
+async fn an_email_queued_before_a_kill_goes_out_once_after_restart(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    // The in-process app only serves the set-up; its mailer must not send for the binary.
+    app.mailer.stop();
+    let w = crate::introductions::world(&app).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let url = app.database_url.clone();
+    // First life: no SMTP server answers, so the emails wait in the outbox.
+    let dead = format!("smtp://127.0.0.1:{}", free_port());
+    let env = |smtp: String| {
+        vec![
+            ("HEARTLAND_SMTP_URL", smtp),
+            ("HEARTLAND_MAIL_RETRY_BASE_SECONDS", "1".to_string()),
+            ("HEARTLAND_MAIL_POLL_SECONDS", "1".to_string()),
+        ]
+    };
+    let server = start_with(&url, dir.path(), &env(dead)).await;
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/v1/introductions", server.base))
+        .bearer_auth(&w.officer)
+        .json(&crate::introductions::proposal(&w))
+        .send()
+        .await
+        .expect("propose");
+    assert_eq!(res.status(), reqwest::StatusCode::CREATED);
+    // Wait until the mailer has tried (and failed) at least once, then kill it.
+    let db = app.db.clone();
+    let started = Instant::now();
+    loop {
+        let db = db.clone();
+        let tried = tokio::task::spawn_blocking(move || {
+            let mut c = db.conn().expect("conn");
+            heartland::db::outbox::by_status(&mut c, "pending", 10)
+                .expect("outbox")
+                .iter()
+                .filter(|r| r.attempts >= 1 && r.last_error.is_some())
+                .count()
+        })
+        .await
+        .expect("outbox");
+        if tried == 2 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the mailer never tried"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    server.kill_9();
+
+    let smtp = crate::smtp::SmtpServer::start("none");
+    let server = start_with(&url, dir.path(), &env(smtp.url())).await;
+    smtp.wait_for(2).await;
+    let got = smtp.settle().await;
+    assert_eq!(got.len(), 2, "each party's request exactly once");
+    assert_eq!(
+        crate::introductions::to(&got, crate::introductions::COMPANY).len(),
+        1
+    );
+    assert_eq!(
+        crate::introductions::to(&got, crate::introductions::CANDIDATE).len(),
+        1
+    );
+    server.kill_9();
+}
+
+#[tokio::test]
+async fn sqlite_an_email_queued_before_a_kill_goes_out_once_after_restart() {
+    an_email_queued_before_a_kill_goes_out_once_after_restart(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn postgres_an_email_queued_before_a_kill_goes_out_once_after_restart() {
+    an_email_queued_before_a_kill_goes_out_once_after_restart(Backend::Postgres).await;
 }

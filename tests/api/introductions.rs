@@ -8,8 +8,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 const OFFICER: &str = "anna.handlaggare@mora.example";
-const COMPANY: &str = "kari@sagbruk.example";
-const CANDIDATE: &str = "amal.haddad@example.org";
+pub const COMPANY: &str = "kari@sagbruk.example";
+pub const CANDIDATE: &str = "amal.haddad@example.org";
 
 async fn person(
     app: &TestApp,
@@ -39,18 +39,18 @@ async fn person(
     app.token(email, PASSWORD).await
 }
 
-struct World {
-    officer: String,
-    company: String,
-    candidate: String,
-    need: String,
-    candidate_id: String,
-    org: String,
+pub struct World {
+    pub officer: String,
+    pub company: String,
+    pub candidate: String,
+    pub need: String,
+    pub candidate_id: String,
+    pub org: String,
 }
 
 /// A company (Norwegian-speaking) with a data-analysis need in Mora, and a graduate (who
 /// reads English) with those skills, an officer of Mora; the matching consents given.
-async fn world(app: &TestApp) -> World {
+pub async fn world(app: &TestApp) -> World {
     let officer = app.staff(OFFICER, "officer", &["SE-2062"]).await;
     let company = person(app, COMPANY, "Kari Nordmann", "company", "nb", &[]).await;
     let org = app
@@ -86,13 +86,13 @@ async fn world(app: &TestApp) -> World {
     }
 }
 
-fn proposal(w: &World) -> Value {
+pub fn proposal(w: &World) -> Value {
     json!({"track": "ktp", "a": {"kind": "need", "id": w.need},
            "b": {"kind": "candidate", "id": w.candidate_id},
            "note": "Hej! Ni verkar passa bra ihop – <b>hör av er</b>."})
 }
 
-fn to(messages: &[Received], address: &str) -> Vec<Received> {
+pub fn to(messages: &[Received], address: &str) -> Vec<Received> {
     messages
         .iter()
         .filter(|m| m.to.iter().any(|t| t == address))
@@ -585,6 +585,18 @@ async fn a_permanent_failure_stops_and_is_shown(backend: Backend) {
         );
     }
     assert!(smtp.messages().is_empty());
+    // The officer's list of what failed shows them too; nobody else sees it.
+    let failed = app.get("/api/v1/emails?status=failed", &w.officer).await;
+    assert_eq!(
+        failed.body["items"].as_array().map(Vec::len),
+        Some(2),
+        "{}",
+        failed.body
+    );
+    assert_eq!(
+        app.get("/api/v1/emails", &w.company).await.status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 async fn a_dropped_connection_loses_nothing(backend: Backend) {
@@ -635,6 +647,210 @@ macro_rules! per_backend {
     };
 }
 
+/// Moves an introduction's clock back by `days` (created and expiring that much earlier).
+async fn age(app: &TestApp, id: &str, days: i64) {
+    let (db, id) = (app.db.clone(), id.to_string());
+    tokio::task::spawn_blocking(move || {
+        use diesel::prelude::*;
+        use heartland::db::schema::introductions as t;
+        let mut c = db.conn().expect("conn");
+        let row: (time::PrimitiveDateTime, time::PrimitiveDateTime) = t::table
+            .find(&id)
+            .select((t::created_at, t::expires_at))
+            .first(&mut *c)
+            .expect("introduction");
+        let back = time::Duration::days(days);
+        diesel::update(t::table.find(&id))
+            .set((
+                t::created_at.eq(row.0 - back),
+                t::expires_at.eq(row.1 - back),
+            ))
+            .execute(&mut *c)
+            .expect("age");
+    })
+    .await
+    .expect("age");
+    app.mailer.wake();
+}
+
+async fn whoever_has_not_answered_is_reminded_then_it_expires(backend: Backend) {
+    let smtp = SmtpServer::start("none");
+    let Some(app) = app_with_smtp(backend, &smtp, |_| {}).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let a = app
+        .post("/api/v1/introductions", &w.officer, proposal(&w))
+        .await;
+    let id = a.body["id"].as_str().expect("id").to_string();
+    let got = smtp.wait_for(2).await;
+    let cm = &to(&got, COMPANY)[0];
+    assert_eq!(
+        follow(&app, Method::POST, &link(cm, "accept")).await.0,
+        StatusCode::OK
+    );
+    // Day 4: the candidate, who has not answered, is reminded once; the company is not.
+    age(&app, &id, 4).await;
+    smtp.wait_for(3).await;
+    let got = smtp.settle().await;
+    assert_eq!(got.len(), 3);
+    let reminder = &to(&got, CANDIDATE)[1];
+    assert!(
+        reminder.subject.starts_with("Reminder:"),
+        "{}",
+        reminder.subject
+    );
+    assert!(
+        reminder.text.contains("/accept?party=b"),
+        "{}",
+        reminder.text
+    );
+    // Day 8: the second reminder; nothing more.
+    age(&app, &id, 4).await;
+    smtp.wait_for(4).await;
+    assert_eq!(smtp.settle().await.len(), 4);
+    assert_eq!(status_of(&app, &w.officer, &id).await["status"], "accepted");
+    // Day 15: expired; the links answer so, and nobody has been told anything.
+    age(&app, &id, 7).await;
+    let started = std::time::Instant::now();
+    while status_of(&app, &w.officer, &id).await["status"] != "expired" {
+        assert!(started.elapsed().as_secs() < 10, "never expired");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let dm = &to(&smtp.messages(), CANDIDATE)[0];
+    let (status, page) = follow(&app, Method::POST, &link(dm, "accept")).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{page}");
+    assert!(page.contains("expired"), "{page}");
+    assert_eq!(smtp.settle().await.len(), 4);
+}
+
+async fn accepting_a_mentee_uses_a_place_of_the_mentor(backend: Backend) {
+    let smtp = SmtpServer::start("none");
+    let Some(app) = app_with_smtp(backend, &smtp, |_| {}).await else {
+        return;
+    };
+    let officer = app.staff(OFFICER, "officer", &["SE-2062"]).await;
+    let mentor = person(
+        &app,
+        "ingrid@radgiver.example",
+        "Ingrid Berg",
+        "mentor",
+        "nb",
+        &["matching_mentoring", "contact"],
+    )
+    .await;
+    let mut body = crate::helpers::bodies::mentor("SE-2062");
+    body["capacity"] = json!(1);
+    let mentor_id = app.create("mentors", &mentor, body).await;
+    let mut mentees = Vec::new();
+    for (n, email) in ["samir@example.org", "dana@example.org"].iter().enumerate() {
+        let t = person(
+            &app,
+            email,
+            &format!("Mentee {n}"),
+            "candidate",
+            "sv",
+            &["matching_mentoring", "contact"],
+        )
+        .await;
+        let mut c = bodies::candidate("SE-2062");
+        c["seeking"] = json!(["mentoring"]);
+        c["business"] =
+            json!({"stage": "started", "sector": "handel", "support_needs": ["tax", "financing"]});
+        c["skills"] = json!(["regnskap"]);
+        let id = app.create("candidates", &t, c).await;
+        mentees.push((t, id));
+    }
+    let propose = |mentee: &str| {
+        json!({"track": "mentoring", "a": {"kind": "candidate", "id": mentee},
+               "b": {"kind": "mentor", "id": mentor_id}, "note": ""})
+    };
+    let a = app
+        .post("/api/v1/introductions", &officer, propose(&mentees[0].1))
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    let id = a.body["id"].as_str().expect("id").to_string();
+    for token in [&mentees[0].0, &mentor] {
+        let a = app
+            .post(
+                &format!("/api/v1/introductions/{id}/accept"),
+                token,
+                json!(null),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    }
+    assert_eq!(status_of(&app, &officer, &id).await["status"], "introduced");
+    let m = app
+        .get(&format!("/api/v1/mentors/{mentor_id}"), &officer)
+        .await;
+    assert_eq!(m.body["capacity"], 0, "{}", m.body);
+    // No place left: no new mentee.
+    let a = app
+        .post("/api/v1/introductions", &officer, propose(&mentees[1].1))
+        .await;
+    assert_eq!(a.status, StatusCode::CONFLICT, "{}", a.body);
+    // The mentee withdraws: the place comes back.
+    let a = app
+        .post(
+            &format!("/api/v1/introductions/{id}/withdraw"),
+            &mentees[0].0,
+            json!(null),
+        )
+        .await;
+    assert_eq!(
+        (a.status, a.body["status"].as_str()),
+        (StatusCode::OK, Some("withdrawn"))
+    );
+    let m = app
+        .get(&format!("/api/v1/mentors/{mentor_id}"), &officer)
+        .await;
+    assert_eq!(m.body["capacity"], 1);
+    let a = app
+        .post("/api/v1/introductions", &officer, propose(&mentees[1].1))
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+}
+
+async fn without_smtp_the_emails_are_written_as_files(backend: Backend) {
+    let Some(app) = spawn_app_with(backend, |_| {}).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let a = app
+        .post("/api/v1/introductions", &w.officer, proposal(&w))
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    let dir = app.data_dir.join("mail");
+    let started = std::time::Instant::now();
+    let files = loop {
+        let files: Vec<String> = std::fs::read_dir(&dir)
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+                    .map(|p| std::fs::read_to_string(p).expect("read"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if files.len() >= 2 || started.elapsed().as_secs() > 10 {
+            break files;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(files.len(), 2);
+    for f in &files {
+        assert!(
+            f.contains("Message-ID: <") && f.contains("/accept?party="),
+            "{f}"
+        );
+        assert!(f.contains("To: "));
+    }
+    assert!(
+        files.iter().any(|f| f.contains(COMPANY)) && files.iter().any(|f| f.contains(CANDIDATE))
+    );
+}
+
 per_backend!(
     both_accept_and_are_introduced,
     a_decline_shares_nothing,
@@ -643,4 +859,7 @@ per_backend!(
     a_temporary_failure_is_retried_until_delivered,
     a_permanent_failure_stops_and_is_shown,
     a_dropped_connection_loses_nothing,
+    whoever_has_not_answered_is_reminded_then_it_expires,
+    accepting_a_mentee_uses_a_place_of_the_mentor,
+    without_smtp_the_emails_are_written_as_files,
 );
