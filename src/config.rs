@@ -13,8 +13,9 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// `postgres://…` or a SQLite path; unset means `<data_dir>/heartland.db`.
     pub database_url: Option<SecretString>,
-    /// The address people reach the service at, for links in emails.
-    pub base_url: String,
+    /// The address people reach the service at, for links in emails. Unset: the address the
+    /// server listens on (right for the demo; set it when a proxy or a domain is in front).
+    pub base_url: Option<String>,
     /// Sender of emails; its domain also names Message-IDs.
     pub mail_from: String,
     /// `smtp://…`; unset means emails are written as files under `<data_dir>/mail`.
@@ -59,7 +60,6 @@ impl Settings {
         let mut builder = config::Config::builder()
             .set_default("bind", "127.0.0.1:8080")?
             .set_default("data_dir", "data")?
-            .set_default("base_url", "http://127.0.0.1:8080")?
             .set_default(
                 "mail_from",
                 "Heartland Match <noreply@heartland-match.example>",
@@ -94,6 +94,14 @@ impl Settings {
                 .join("heartland.db")
                 .to_string_lossy()
                 .into_owned(),
+        }
+    }
+
+    /// The address for links in emails, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        match &self.base_url {
+            Some(b) if !b.trim().is_empty() => b.trim().trim_end_matches('/').to_string(),
+            _ => format!("http://{}", self.bind.replace("0.0.0.0", "localhost")),
         }
     }
 

@@ -18,3 +18,4 @@ pub use entity::{Entity, Kind, Spoken, Track};
 pub use gazetteer::{Country, Gazetteer, Place};
 pub use index::{Hit, SearchIndex};
 pub use rank::Factor;
+pub use vocabulary::Vocabulary;

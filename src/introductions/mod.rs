@@ -587,8 +587,16 @@ fn ask(
     let (other_title, other_place, other_org) = describe(conn, okind, oid)?;
     let key = settings.link_key().map_err(AppError::Internal)?;
     let expires = intro.expires_at.assume_utc().unix_timestamp();
-    let link =
-        |action: Action| links::link(&settings.base_url, &key, &intro.id, party, action, expires);
+    let link = |action: Action| {
+        links::link(
+            &settings.base_url(),
+            &key,
+            &intro.id,
+            party,
+            action,
+            expires,
+        )
+    };
     let params = json!({
         "introduction_id": intro.id,
         "recipient_name": user.display_name,

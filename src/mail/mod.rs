@@ -23,7 +23,7 @@ use tokio::sync::Notify;
 /// Builds the message an outbox row stands for: the same bytes whichever transport sends it.
 pub fn message(row: &OutboxRow, settings: &Settings) -> anyhow::Result<Message> {
     let params: serde_json::Value = serde_json::from_str(&row.params)?;
-    let values = views::values(&row.template, &row.locale, &params, &settings.base_url);
+    let values = views::values(&row.template, &row.locale, &params, &settings.base_url());
     let rendered = templates::render(&row.template, &row.locale, &values)?;
     let from: Mailbox = settings
         .mail_from

@@ -159,7 +159,8 @@ fn explanation(locale: &str, factors: &Value, v: &mut Values) {
         let label = factor_label(locale, s(f, "name"));
         let lvl = level(locale, score);
         let pct = (score * 100.0).round();
-        let detail = s(f, "detail");
+        let localized = localize_detail(locale, s(f, "detail"));
+        let detail = localized.as_str();
         text.push_str(&format!("  - {label}: {lvl} ({pct} %) – {detail}\n"));
         html.push_str(&format!(
             "<li><strong>{}</strong>: {} ({pct} %) – {}</li>",
@@ -264,4 +265,131 @@ pub fn purpose_label(locale: &str, purpose: &str) -> String {
         other => other,
     }
     .to_string()
+}
+
+/// The explanation's details are written in English by the ranking (as the API gives them);
+/// in a Swedish or Norwegian email their fixed phrases are put in the reader's language, and
+/// skill concepts named by their English label are named by the reader's.
+pub fn localize_detail(locale: &str, detail: &str) -> String {
+    let lang = match locale {
+        "sv" => 0,
+        "nb" => 1,
+        _ => return detail.to_string(),
+    };
+    const PHRASES: &[(&str, &str, &str)] = &[
+        (
+            "shared words only",
+            "bara gemensamma ord",
+            "bare felles ord",
+        ),
+        (" topics in common", " gemensamma ämnen", " felles temaer"),
+        (
+            " required skills",
+            " efterfrågade kompetenser",
+            " etterspurte kompetanser",
+        ),
+        (
+            " support needs covered",
+            " stödbehov täcks",
+            " støttebehov dekkes",
+        ),
+        ("(none required)", "(inga krav)", "(ingen krav)"),
+        ("(needs ", "(krav: ", "(krav: "),
+        ("available from ", "tillgänglig från ", "tilgjengelig fra "),
+        ("available now", "tillgänglig nu", "tilgjengelig nå"),
+        (
+            " as the company asked",
+            ", som företaget efterfrågar",
+            ", som bedriften ønsker",
+        ),
+        (
+            "fit with the KTP-target profile",
+            "passar KTP-målgruppens profil",
+            "passer KTP-målgruppens profil",
+        ),
+        ("in common: ", "gemensamt: ", "felles: "),
+        (
+            " (remote possible)",
+            " (distans möjligt)",
+            " (fjernarbeid mulig)",
+        ),
+        (" places free", " platser lediga", " plasser ledige"),
+        (" place free", " plats ledig", " plass ledig"),
+        (" codes: ", " koder: ", " koder: "),
+        (
+            "dialogue open until ",
+            "dialog öppen till ",
+            "dialog åpen til ",
+        ),
+        (
+            "dialogue deadline ",
+            "sista dag för dialog ",
+            "dialogfrist ",
+        ),
+        (" has passed", " har passerat", " er passert"),
+        (
+            "no dialogue deadline",
+            "ingen sista dag för dialog",
+            "ingen dialogfrist",
+        ),
+        (
+            ", from across the border",
+            ", från andra sidan gränsen",
+            ", fra andre siden av grensen",
+        ),
+        (", crosses the border", ", över gränsen", ", over grensen"),
+        ("serves ", "verkar i ", "leverer i "),
+        (" native", " modersmål", " morsmål"),
+    ];
+    let vocabulary = heartland_index::Vocabulary::get();
+    let concept = |word: &str| -> String {
+        vocabulary
+            .concepts()
+            .iter()
+            .find(|c| c.terms[2].first().is_some_and(|t| t == word))
+            .and_then(|c| c.terms[lang].first().cloned())
+            .unwrap_or_else(|| word.to_string())
+    };
+    let mut out = match detail.strip_prefix("matched: ") {
+        Some(list) => {
+            let words: Vec<String> = list.split(", ").map(concept).collect();
+            format!("matched: {}", words.join(", "))
+        }
+        None => detail.to_string(),
+    };
+    let first = out.split(' ').next().unwrap_or_default();
+    if first.chars().all(|c| c.is_ascii_digit()) && !first.is_empty() {
+        out = out.replacen(" of ", " av ", 1);
+    }
+    out = out.replacen("matched: ", ["gemensamt: ", "felles: "][lang], 1);
+    for (en, sv, nb) in PHRASES {
+        out = out.replace(en, [sv, nb][lang]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn details_are_put_in_the_readers_language() {
+        assert_eq!(
+            localize_detail("nb", "matched: welding, quality assurance"),
+            "felles: sveising, kvalitetssikring"
+        );
+        assert_eq!(
+            localize_detail("sv", "3 of 3 required skills: sveising"),
+            "3 av 3 efterfrågade kompetenser: sveising"
+        );
+        assert_eq!(
+            localize_detail("sv", "Røros → Älvdalen 128 km, crosses the border"),
+            "Røros → Älvdalen 128 km, över gränsen"
+        );
+        assert_eq!(
+            localize_detail("nb", "sv native, en B2 (needs nb B1)"),
+            "sv morsmål, en B2 (krav: nb B1)"
+        );
+        assert_eq!(localize_detail("en", "available now"), "available now");
+    }
 }

@@ -383,9 +383,23 @@ pub struct Application {
 
 impl Application {
     /// Binds `settings.bind` (port 0 picks a free port) and builds the server.
-    pub fn build(settings: Settings, db: Db) -> anyhow::Result<Application> {
+    pub fn build(mut settings: Settings, db: Db) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(&settings.bind)?;
-        let port = listener.local_addr()?.port();
+        let address = listener.local_addr()?;
+        let port = address.port();
+        if settings
+            .base_url
+            .as_deref()
+            .is_none_or(|b| b.trim().is_empty())
+        {
+            // Links in emails lead here; behind a proxy or a domain, set HEARTLAND_BASE_URL.
+            let host = if address.ip().is_unspecified() {
+                "localhost".to_string()
+            } else {
+                address.ip().to_string()
+            };
+            settings.base_url = Some(format!("http://{host}:{port}"));
+        }
         let search = crate::search::Search::start(db.clone(), &settings.data_dir.join("index"))?;
         // Made now, so that a data directory that cannot hold it fails the start, not an email.
         settings.link_key()?;

@@ -147,7 +147,7 @@ fn recorded_for_person(
         CONSENT_TEXT_VERSION,
         Some(&viewer.user_id),
     )?;
-    let link = format!("{}/me", settings.base_url.trim_end_matches('/'));
+    let link = format!("{}/me", settings.base_url());
     let email = db::NewEmail {
         recipient_user_id: Some(&row.owner_id),
         to_address: person.email.as_str(),
