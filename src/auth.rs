@@ -29,7 +29,22 @@ pub fn check_new_password(password: &str) -> Result<(), String> {
     if n > PASSWORD_MAX_CHARS {
         return Err(format!("must be at most {PASSWORD_MAX_CHARS} characters"));
     }
+    if common_passwords().contains(password.to_lowercase().as_str()) {
+        return Err("is one of the 10,000 most common passwords: choose another".into());
+    }
     Ok(())
+}
+
+/// The 10,000 most common passwords (`assets/common-passwords.txt`), lower case.
+fn common_passwords() -> &'static std::collections::HashSet<String> {
+    static LIST: OnceLock<std::collections::HashSet<String>> = OnceLock::new();
+    LIST.get_or_init(|| {
+        include_str!("../assets/common-passwords.txt")
+            .lines()
+            .map(|l| l.trim().to_lowercase())
+            .filter(|l| !l.is_empty())
+            .collect()
+    })
 }
 
 /// Hashes a password (slow on purpose: call it off the async executor).
@@ -74,6 +89,20 @@ pub fn token_hash(token: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn common_passwords_are_refused_whatever_their_case() {
+        assert_eq!(common_passwords().len(), 10_000);
+        // On the list and long enough: refused for being common, not for its length.
+        let long_common = common_passwords()
+            .iter()
+            .find(|p| p.chars().count() >= PASSWORD_MIN_CHARS)
+            .expect("a long common password");
+        let err = check_new_password(&long_common.to_uppercase()).unwrap_err();
+        assert!(err.contains("common"), "{err}");
+        assert!(check_new_password("ett långt lösenord för test").is_ok());
+        assert!(check_new_password(&"x".repeat(PASSWORD_MAX_CHARS)).is_ok());
+    }
 
     #[test]
     fn a_password_verifies_against_its_own_hash_only() {

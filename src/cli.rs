@@ -235,6 +235,7 @@ fn create_staff(
                     locale,
                     role: role.as_str(),
                     password_hash: Some(&hash),
+                    verified: true,
                 },
             )?,
         };

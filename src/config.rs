@@ -50,6 +50,20 @@ pub struct Settings {
     pub smtp_timeout_seconds: u64,
     /// Days after which the content of sent emails is purged.
     pub mail_retention_days: i64,
+    /// A browser session ends after this many minutes without a request…
+    pub session_idle_minutes: i64,
+    /// …and this many hours after sign-in, whatever happens.
+    pub session_absolute_hours: i64,
+    /// Served over TLS by a proxy in front (the session cookie is then `Secure` and `__Host-`,
+    /// and HSTS is sent), as when `base_url` starts with `https://`.
+    pub tls_proxy: bool,
+    /// Proxies whose `X-Forwarded-For` is believed (comma-separated addresses); from anyone
+    /// else the header is ignored.
+    pub trusted_proxies: String,
+    /// Whether sign-in, registration, password reset and token creation are rate limited.
+    pub rate_limits: bool,
+    /// Profiles untouched this long are anonymised (their people warned 30 days ahead).
+    pub retention_months: i64,
 }
 
 impl Settings {
@@ -77,6 +91,12 @@ impl Settings {
             .set_default("mail_lease_seconds", 120)?
             .set_default("smtp_timeout_seconds", 30)?
             .set_default("mail_retention_days", 30)?
+            .set_default("session_idle_minutes", 30)?
+            .set_default("session_absolute_hours", 12)?
+            .set_default("tls_proxy", false)?
+            .set_default("trusted_proxies", "")?
+            .set_default("rate_limits", true)?
+            .set_default("retention_months", 24)?
             .add_source(config::File::from(file).required(config_file.is_some()))
             .add_source(config::Environment::with_prefix("HEARTLAND").try_parsing(true));
         if let Ok(url) = std::env::var("DATABASE_URL") {
@@ -102,6 +122,20 @@ impl Settings {
         match &self.base_url {
             Some(b) if !b.trim().is_empty() => b.trim().trim_end_matches('/').to_string(),
             _ => format!("http://{}", self.bind.replace("0.0.0.0", "localhost")),
+        }
+    }
+
+    /// Whether people reach the service over TLS.
+    pub fn tls(&self) -> bool {
+        self.tls_proxy || self.base_url().starts_with("https://")
+    }
+
+    /// The session cookie's name: `__Host-` needs `Secure`, which needs TLS.
+    pub fn session_cookie(&self) -> &'static str {
+        if self.tls() {
+            "__Host-hm_session"
+        } else {
+            "hm_session"
         }
     }
 

@@ -9,6 +9,7 @@ pub mod domain;
 pub mod introductions;
 pub mod mail;
 pub mod policy;
+pub mod privacy;
 pub mod records;
 pub mod search;
 pub mod web;

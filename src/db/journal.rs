@@ -80,6 +80,42 @@ pub fn record_consents(
     Ok(())
 }
 
+/// Makes `wanted` the person's active consents: records those not yet given, withdraws the
+/// others. Returns (given, withdrawn).
+pub fn set_consents(
+    conn: &mut DbConn,
+    user: &str,
+    wanted: &[String],
+    text_version: &str,
+) -> QueryResult<(Vec<String>, Vec<String>)> {
+    let active = active_consents(conn, user)?;
+    let given: Vec<String> = wanted
+        .iter()
+        .filter(|w| !active.contains(w))
+        .cloned()
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let withdrawn: Vec<String> = active
+        .iter()
+        .filter(|a| !wanted.contains(a))
+        .cloned()
+        .collect();
+    let refs: Vec<&str> = given.iter().map(String::as_str).collect();
+    record_consents(conn, user, &refs, text_version, None)?;
+    if !withdrawn.is_empty() {
+        diesel::update(
+            consents::table
+                .filter(consents::user_id.eq(user))
+                .filter(consents::purpose.eq_any(&withdrawn))
+                .filter(consents::withdrawn_at.is_null()),
+        )
+        .set(consents::withdrawn_at.eq(now()))
+        .execute(conn)?;
+    }
+    Ok((given, withdrawn))
+}
+
 /// Appends to the audit log. `detail` must name no person: ids, never names or addresses.
 pub fn audit(
     conn: &mut DbConn,

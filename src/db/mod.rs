@@ -1,6 +1,7 @@
 //! Storage: one diesel code path over SQLite (default, embedded) and PostgreSQL (for scale).
 //! Every call runs on the blocking pool; writes run in one transaction each.
 
+pub mod accounts;
 mod journal;
 pub mod outbox;
 mod records;
@@ -9,7 +10,7 @@ mod users;
 
 pub use journal::{
     active_consents, active_consents_of, all_active_consents, audit, enqueue_email, events_after,
-    index_event, last_event_seq, record_consents, IndexEvent, NewEmail,
+    index_event, last_event_seq, record_consents, set_consents, IndexEvent, NewEmail,
 };
 pub use records::{ListFilter, Record, RecordRow, Visible};
 pub use users::{NewUser, User};

@@ -39,6 +39,18 @@ impl Record {
             Record::Offer => "offer",
         }
     }
+
+    /// The plural of the API's paths (`/api/v1/needs`).
+    pub fn path(self) -> &'static str {
+        match self {
+            Record::Organisation => "organisations",
+            Record::Need => "needs",
+            Record::Candidate => "candidates",
+            Record::Mentor => "mentors",
+            Record::Procurement => "procurements",
+            Record::Offer => "offers",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset)]
@@ -91,6 +103,17 @@ macro_rules! record_store {
                         .select(schema::$table::all_columns)
                         .first::<RecordRow>(conn)
                         .optional(),
+                )*}
+            }
+
+            /// The rows `owner` owns, oldest first.
+            pub fn owned_by(self, conn: &mut DbConn, owner: &str) -> QueryResult<Vec<RecordRow>> {
+                match self {$(
+                    Record::$variant => schema::$table::table
+                        .filter(schema::$table::owner_id.eq(owner))
+                        .order(schema::$table::id.asc())
+                        .select(schema::$table::all_columns)
+                        .load::<RecordRow>(conn),
                 )*}
             }
 

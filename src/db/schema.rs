@@ -12,8 +12,36 @@ diesel::table! {
         password_hash -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        email_verified_at -> Nullable<Timestamp>,
+        last_active_at -> Nullable<Timestamp>,
+        retention_warned_at -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    sessions (id_hash) {
+        id_hash -> Text,
+        user_id -> Text,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    user_tokens (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        purpose -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(sessions -> users (user_id));
 
 diesel::table! {
     officer_scopes (user_id, municipality) {
@@ -168,6 +196,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     index_events,
     outbox,
     introductions,
+    sessions,
+    user_tokens,
     audit_log,
     organisations,
     needs,

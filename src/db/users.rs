@@ -17,6 +17,7 @@ pub struct User {
     pub password_hash: Option<String>,
     pub created_at: PrimitiveDateTime,
     pub updated_at: PrimitiveDateTime,
+    pub email_verified_at: Option<PrimitiveDateTime>,
 }
 
 pub struct NewUser<'a> {
@@ -26,6 +27,8 @@ pub struct NewUser<'a> {
     pub locale: &'a str,
     pub role: &'a str,
     pub password_hash: Option<&'a str>,
+    /// Whether the address is known to be theirs (an officer attests it, or the CLI).
+    pub verified: bool,
 }
 
 const USER_COLUMNS: (
@@ -38,6 +41,7 @@ const USER_COLUMNS: (
     users::password_hash,
     users::created_at,
     users::updated_at,
+    users::email_verified_at,
 ) = (
     users::id,
     users::email,
@@ -48,6 +52,7 @@ const USER_COLUMNS: (
     users::password_hash,
     users::created_at,
     users::updated_at,
+    users::email_verified_at,
 );
 
 impl User {
@@ -65,6 +70,8 @@ impl User {
                 users::password_hash.eq(new.password_hash),
                 users::created_at.eq(now),
                 users::updated_at.eq(now),
+                users::email_verified_at.eq(new.verified.then_some(now)),
+                users::last_active_at.eq(now),
             ))
             .execute(conn)?;
         Ok(id)
@@ -135,6 +142,15 @@ impl User {
             .load(conn)
     }
 
+    /// The members of an organisation, longest-standing first.
+    pub fn members(conn: &mut DbConn, organisation: &str) -> QueryResult<Vec<String>> {
+        memberships::table
+            .filter(memberships::organisation_id.eq(organisation))
+            .order((memberships::created_at.asc(), memberships::user_id.asc()))
+            .select(memberships::user_id)
+            .load(conn)
+    }
+
     /// The longest-standing member of an organisation, who answers for it.
     pub fn first_member(conn: &mut DbConn, organisation: &str) -> QueryResult<Option<String>> {
         memberships::table
@@ -177,6 +193,16 @@ impl User {
             ))
             .execute(conn)
             .map(drop)
+    }
+
+    pub fn revoke_token(conn: &mut DbConn, token_hash: &str) -> QueryResult<usize> {
+        diesel::update(
+            api_tokens::table
+                .find(token_hash)
+                .filter(api_tokens::revoked_at.is_null()),
+        )
+        .set(api_tokens::revoked_at.eq(super::now()))
+        .execute(conn)
     }
 
     /// The user a live (unexpired, unrevoked) token belongs to.

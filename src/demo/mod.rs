@@ -277,6 +277,7 @@ impl Loader<'_> {
                 locale,
                 role,
                 password_hash: Some(&self.hash),
+                verified: true,
             },
         )?;
         let role = Role::parse(role).context("demo role")?;

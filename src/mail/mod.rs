@@ -188,6 +188,11 @@ impl Mailer {
         let queued = db
             .write(move |c| crate::introductions::run_due(c, &s))
             .await?;
+        let s = settings.clone();
+        let (warned, erased) = db.write(move |c| crate::privacy::retention(c, &s)).await?;
+        if warned > 0 || erased > 0 {
+            tracing::info!(warned, erased, "retention applied");
+        }
         let days = settings.mail_retention_days;
         let purged = db
             .write(move |c| db::outbox::purge_sent(c, days).map_err(DbError::from))
@@ -318,6 +323,7 @@ mod message_tests {
             "b_title": "Data analyst, Python, Arabic", "b_org": "",
             "b_name": "Amal Haddad", "b_email": "amal@example.org",
             "link": "http://127.0.0.1:8080/me",
+            "erase_on": "2027-01-31",
             "consents": ["matching_ktp", "contact"],
         })
     }

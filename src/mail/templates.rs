@@ -36,6 +36,9 @@ templates!(
     "introduction_introduced_officer",
     "profile_recorded_by_officer",
     "registration_attempt_on_existing_account",
+    "verify_email",
+    "password_reset",
+    "retention_warning",
 );
 
 /// A rendered email.

@@ -219,6 +219,12 @@ pub fn values(template: &str, locale: &str, params: &Value, base_url: &str) -> V
                 }
             }
         }
+        "verify_email" | "password_reset" => {
+            v.set("link", s(p, "link"));
+        }
+        "retention_warning" => {
+            v.set("erase_on", date(locale, s(p, "erase_on")));
+        }
         "profile_recorded_by_officer" => {
             v.set("link", s(p, "link"));
             let purposes: Vec<String> = p["consents"]

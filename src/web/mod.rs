@@ -1,10 +1,12 @@
 //! The HTTP side: every route in one table ([`endpoints`]), which both registers the routes
 //! and generates the OpenAPI document, so the two cannot disagree.
 
+pub mod account;
 pub mod body;
 pub mod error;
 mod health;
 pub mod introductions;
+pub mod limits;
 mod matches;
 pub mod openapi;
 pub(crate) mod records;
@@ -33,6 +35,8 @@ pub struct AppState {
     pub counters: health::Counters,
     /// The outbox's sender.
     pub mailer: Arc<crate::mail::Mailer>,
+    /// Rate limits of sign-in, registration and reset.
+    pub limiter: limits::Limiter,
 }
 
 /// One route: what it does (for the OpenAPI document) and its handler.
@@ -184,6 +188,114 @@ pub fn endpoints() -> Vec<Endpoint> {
         .body(openapi::schema_of::<session::RegisterRequest>())
         .responses(ACCEPTED),
         endpoint(Method::GET, "/api/v1/me", "Your own account", "auth").to(session::me),
+        endpoint(
+            Method::POST,
+            "/api/v1/auth/login",
+            "Sign in a browser: a session cookie, and the CSRF token changes must send",
+            "auth",
+        )
+        .to(account::login)
+        .public()
+        .body(openapi::schema_of::<account::LoginRequest>()),
+        endpoint(
+            Method::POST,
+            "/api/v1/auth/logout",
+            "Sign out: ends the session (or revokes the token used)",
+            "auth",
+        )
+        .to(account::logout)
+        .responses(NO_CONTENT),
+        endpoint(
+            Method::POST,
+            "/api/v1/auth/verify",
+            "Confirm an email address with the emailed token",
+            "auth",
+        )
+        .to(account::verify)
+        .public()
+        .body(openapi::schema_of::<account::TokenBody>()),
+        endpoint(
+            Method::POST,
+            "/api/v1/auth/reset-request",
+            "Ask for a password reset link by email (the same answer whether or not the address \
+             has an account)",
+            "auth",
+        )
+        .to(account::reset_request)
+        .public()
+        .body(openapi::schema_of::<account::ResetRequest>())
+        .responses(ACCEPTED),
+        endpoint(
+            Method::POST,
+            "/api/v1/auth/reset",
+            "Choose a new password with the emailed token; ends every session and token",
+            "auth",
+        )
+        .to(account::reset)
+        .public()
+        .body(openapi::schema_of::<account::ResetBody>()),
+        endpoint(
+            Method::POST,
+            "/api/v1/me/password",
+            "Change your password; ends every session and token",
+            "auth",
+        )
+        .to(account::change_password)
+        .body(openapi::schema_of::<account::PasswordChange>())
+        .responses(NO_CONTENT),
+        endpoint(
+            Method::GET,
+            "/api/v1/me/consents",
+            "Your consents",
+            "privacy",
+        )
+        .to(account::consents),
+        endpoint(
+            Method::PUT,
+            "/api/v1/me/consents",
+            "Give or withdraw consents: the list is what you consent to from now on",
+            "privacy",
+        )
+        .to(account::set_consents)
+        .body(openapi::schema_of::<account::ConsentsBody>()),
+        endpoint(
+            Method::GET,
+            "/api/v1/me/export",
+            "Everything held about you, as versioned JSON",
+            "privacy",
+        )
+        .to(account::export),
+        endpoint(
+            Method::DELETE,
+            "/api/v1/me",
+            "Erase your account (your password confirms it)",
+            "privacy",
+        )
+        .to(account::erase)
+        .body(openapi::schema_of::<account::EraseBody>())
+        .responses(NO_CONTENT),
+        endpoint(
+            Method::GET,
+            "/verify",
+            "The page the confirmation email links to",
+            "pages",
+        )
+        .to(account::verify_page)
+        .public(),
+        endpoint(Method::POST, "/verify", "Confirms the address", "pages")
+            .to(account::verify_form)
+            .public(),
+        endpoint(
+            Method::GET,
+            "/reset",
+            "The page the reset email links to",
+            "pages",
+        )
+        .to(account::reset_page)
+        .public(),
+        endpoint(Method::POST, "/reset", "Sets the new password", "pages")
+            .to(account::reset_form)
+            .public(),
     ];
     record_endpoints::<Organisation>(&mut e);
     record_endpoints::<Need>(&mut e);
@@ -341,6 +453,12 @@ fn register(cfg: &mut web::ServiceConfig) {
     }
 }
 
+/// The Content-Security-Policy of every response that sets none of its own: no inline script,
+/// no plugins, no framing.
+pub const CSP: &str =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+     object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
 /// Gives each request an id (in error bodies, logs and the `X-Request-Id` header) and the
 /// headers every response carries.
 async fn request_context(
@@ -355,10 +473,34 @@ async fn request_context(
         .instrument(span.clone())
         .await?;
     span.in_scope(|| tracing::info!(status = res.status().as_u16(), "answered"));
+    let mut tls = false;
     if let Some(state) = res.request().app_data::<web::Data<AppState>>() {
         state.counters.count(res.status().as_u16());
+        tls = state.settings.tls();
     }
+    let personal = {
+        let path = res.request().path();
+        path.starts_with("/api/v1/") && path != "/api/v1/openapi.json"
+    };
     let headers = res.headers_mut();
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            header::HeaderValue::from_static(CSP),
+        );
+    }
+    if personal && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
+    }
+    if tls {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            header::HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
     if let Ok(v) = header::HeaderValue::from_str(&id) {
         headers.insert(header::HeaderName::from_static("x-request-id"), v);
     }
@@ -405,6 +547,7 @@ impl Application {
         settings.link_key()?;
         let mailer = crate::mail::Mailer::start(db.clone(), settings.clone())?;
         let state = web::Data::new(AppState {
+            limiter: limits::Limiter::default(),
             mailer: mailer.clone(),
             search: search.clone(),
             counters: health::Counters::default(),

@@ -123,6 +123,7 @@ fn owner_of<R: RecordType>(
                 locale: &p.locale,
                 role: R::RECORD.name(),
                 password_hash: None,
+                verified: true,
             };
             Ok((User::insert(conn, &new)?, Some(p.clone())))
         }
@@ -195,6 +196,7 @@ pub(crate) fn insert<R: RecordType>(
     }
     R::RECORD.insert(conn, &row)?;
     db::index_event(conn, R::RECORD.name(), &row.id, "upsert")?;
+    db::accounts::touch_user(conn, &viewer.user_id)?;
     if R::RECORD == Record::Organisation && !viewer.is_officer() {
         User::join_organisation(conn, &viewer.user_id, &row.id, "owner")?;
     }
@@ -313,6 +315,7 @@ fn change<R: RecordType>(
     }
     R::RECORD.update(conn, &row)?;
     db::index_event(conn, R::RECORD.name(), &row.id, "upsert")?;
+    db::accounts::touch_user(conn, &viewer.user_id)?;
     Ok(row)
 }
 

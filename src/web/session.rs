@@ -4,16 +4,67 @@
 use super::error::AppError;
 use super::{body, AppState};
 use crate::auth;
+use crate::db::accounts;
 use crate::db::{record_consents, User};
 use crate::domain::{Email, FieldErrors};
 use crate::policy::{Role, Viewer};
 use crate::records::{CONSENT_TEXT_VERSION, LOCALES, PURPOSES};
+use actix_web::http::Method;
 use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
+/// Whether a cookie-authenticated request that changes something comes from our own pages:
+/// its `Origin` (or, without one, its `Referer`) is the service's own.
+fn same_origin(req: &HttpRequest, base_url: &str) -> bool {
+    let own = origin_of(base_url);
+    let header = |name: header::HeaderName| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    match header(header::ORIGIN).or_else(|| header(header::REFERER)) {
+        Some(o) => own.is_some() && origin_of(&o) == own,
+        None => false,
+    }
+}
+
+/// `scheme://host[:port]` of a URL.
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let host = rest.split(['/', '?', '#']).next()?;
+    Some(format!(
+        "{}://{}",
+        scheme.to_ascii_lowercase(),
+        host.to_ascii_lowercase()
+    ))
+}
+
+fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+fn viewer_of(conn: &mut crate::db::DbConn, user: User) -> Result<Viewer, AppError> {
+    let role = Role::parse(&user.role).ok_or_else(|| anyhow::anyhow!("unknown role"))?;
+    Ok(Viewer {
+        scopes: User::scopes(conn, &user.id)?,
+        organisations: User::organisations(conn, &user.id)?,
+        user_id: user.id,
+        role,
+        locale: user.locale,
+    })
+}
+
+/// The signed-in user: by `Authorization: Bearer <token>`, or by the session cookie. A request
+/// that changes something with the cookie must come from our own origin and carry the
+/// session's CSRF token (`X-CSRF-Token`, or the form field the pages add).
 impl FromRequest for Viewer {
     type Error = AppError;
     type Future = LocalBoxFuture<'static, Result<Viewer, AppError>>;
@@ -26,28 +77,64 @@ impl FromRequest for Viewer {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(|t| auth::token_hash(t.trim()));
+        let cookie = state.as_ref().and_then(|s| {
+            req.cookie(s.settings.session_cookie())
+                .map(|c| auth::token_hash(c.value()))
+        });
+        let changes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+        let same_origin = state
+            .as_ref()
+            .is_some_and(|s| same_origin(req, &s.settings.base_url()));
+        let csrf = req
+            .headers()
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         Box::pin(async move {
-            let (Some(state), Some(hash)) = (state, token) else {
+            let Some(state) = state else {
                 return Err(AppError::Unauthenticated);
             };
+            if let Some(hash) = token {
+                return state
+                    .db
+                    .read(move |conn| -> Result<Option<Viewer>, AppError> {
+                        match User::by_token(conn, &hash)? {
+                            Some(user) => Ok(Some(viewer_of(conn, user)?)),
+                            None => Ok(None),
+                        }
+                    })
+                    .await?
+                    .ok_or(AppError::Unauthenticated);
+            }
+            let Some(hash) = cookie else {
+                return Err(AppError::Unauthenticated);
+            };
+            let idle = time::Duration::minutes(state.settings.session_idle_minutes.max(1));
+            let session = state
+                .db
+                .read(move |conn| accounts::live_session(conn, &hash, idle).map_err(AppError::from))
+                .await?
+                .ok_or(AppError::Unauthenticated)?;
+            if changes
+                && !(same_origin
+                    && csrf
+                        .as_deref()
+                        .is_some_and(|t| constant_time_eq(t, &session.csrf_token)))
+            {
+                return Err(AppError::forbidden(
+                    "a change signed in with the session cookie must come from this site's own \
+                     pages, with the session's CSRF token",
+                ));
+            }
             state
                 .db
-                .read(move |conn| -> Result<Option<Viewer>, AppError> {
-                    let Some(user) = User::by_token(conn, &hash)? else {
-                        return Ok(None);
-                    };
-                    let role =
-                        Role::parse(&user.role).ok_or_else(|| anyhow::anyhow!("unknown role"))?;
-                    Ok(Some(Viewer {
-                        scopes: User::scopes(conn, &user.id)?,
-                        organisations: User::organisations(conn, &user.id)?,
-                        user_id: user.id,
-                        role,
-                        locale: user.locale,
-                    }))
+                .write(move |conn| -> Result<Viewer, AppError> {
+                    accounts::touch_session(conn, &session)?;
+                    let user =
+                        User::by_id(conn, &session.user_id)?.ok_or(AppError::Unauthenticated)?;
+                    viewer_of(conn, user)
                 })
-                .await?
-                .ok_or(AppError::Unauthenticated)
+                .await
         })
     }
 }
@@ -67,7 +154,7 @@ pub struct TokenResponse {
 }
 
 /// Verifies a password on the blocking pool, a few at a time.
-async fn verify(
+pub(crate) async fn verify_password(
     state: &AppState,
     password: String,
     hash: Option<String>,
@@ -82,13 +169,23 @@ async fn verify(
         .map_err(|e| AppError::Internal(e.into()))
 }
 
-pub async fn create_token(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    payload: web::Payload,
-) -> Result<HttpResponse, AppError> {
-    let body: TokenRequest = body::json(&req, payload, state.settings.max_body_bytes).await?;
-    let email = Email::parse(&body.email)
+/// Checks an email address and password (rate limited per client and per account; unknown
+/// address and wrong password answer alike) and that the address was confirmed.
+pub(crate) async fn sign_in(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    email: &str,
+    password: String,
+) -> Result<User, AppError> {
+    super::limits::check(
+        &state.limiter,
+        &state.settings,
+        req,
+        "sign-in",
+        super::limits::SIGN_IN_PER_ADDRESS,
+        Some((email, super::limits::SIGN_IN_PER_ACCOUNT)),
+    )?;
+    let email = Email::parse(email)
         .map(|e| e.to_string())
         .unwrap_or_default();
     let user = state
@@ -96,10 +193,30 @@ pub async fn create_token(
         .read(move |c| User::by_email(c, &email).map_err(AppError::from))
         .await?;
     let hash = user.as_ref().and_then(|u| u.password_hash.clone());
-    if !verify(&state, body.password, hash).await? {
+    if !verify_password(state, password, hash).await? {
         return Err(AppError::InvalidCredentials);
     }
     let user = user.ok_or(AppError::InvalidCredentials)?;
+    if user.email_verified_at.is_none() {
+        return Err(AppError::forbidden(
+            "confirm your email address first: follow the link in the email we sent you",
+        ));
+    }
+    let id = user.id.clone();
+    state
+        .db
+        .write(move |c| accounts::touch_user(c, &id).map_err(AppError::from))
+        .await?;
+    Ok(user)
+}
+
+pub async fn create_token(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let body: TokenRequest = body::json(&req, payload, state.settings.max_body_bytes).await?;
+    let user = sign_in(&state, &req, &body.email, body.password).await?;
     let (token, token_hash) = auth::new_token();
     let expires = crate::db::now() + time::Duration::hours(state.settings.token_ttl_hours);
     state
@@ -138,6 +255,14 @@ pub async fn register(
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let body: RegisterRequest = body::json(&req, payload, state.settings.max_body_bytes).await?;
+    super::limits::check(
+        &state.limiter,
+        &state.settings,
+        &req,
+        "register",
+        super::limits::REGISTER_PER_ADDRESS,
+        None,
+    )?;
     let mut errors = FieldErrors::new();
     let email = errors.take("email", Email::parse(&body.email));
     errors.take("password", auth::check_new_password(&body.password));
@@ -160,6 +285,7 @@ pub async fn register(
             .map_err(|e| AppError::Internal(e.into()))??
     };
     let domain = state.settings.mail_domain();
+    let base = state.settings.base_url();
     let (role, locale) = (body.role, body.locale);
     state
         .db
@@ -183,17 +309,29 @@ pub async fn register(
                 locale: &locale,
                 role: &role,
                 password_hash: Some(&hash),
+                verified: false,
             };
             let id = User::insert(c, &new)?;
             let purposes: Vec<&str> = consents.iter().map(String::as_str).collect();
             record_consents(c, &id, &purposes, CONSENT_TEXT_VERSION, None)?;
+            let (token, hash) = auth::new_token();
+            accounts::insert_user_token(c, &hash, &id, "verify", time::Duration::hours(48))?;
+            let email = crate::db::NewEmail {
+                recipient_user_id: Some(&id),
+                to_address: email.as_str(),
+                template: "verify_email",
+                locale: &locale,
+                params: json!({"recipient_name": name, "link": format!("{base}/verify?token={token}")}),
+                introduction_id: None,
+            };
+            crate::db::enqueue_email(c, email, &domain)?;
             Ok(())
         })
         .await?;
     state.mailer.wake();
     Ok(HttpResponse::Accepted().json(json!({
         "status": "accepted",
-        "message": "If the address can be registered, the account is ready: sign in with it."
+        "message": "If the address can be registered, we have sent it a link: follow it to confirm the address, then sign in."
     })))
 }
 

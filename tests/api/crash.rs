@@ -285,6 +285,7 @@ async fn an_email_queued_before_a_kill_goes_out_once_after_restart(backend: Back
             heartland::db::outbox::by_status(&mut c, "pending", 10)
                 .expect("outbox")
                 .iter()
+                .filter(|r| r.template == "introduction_request")
                 .filter(|r| r.attempts >= 1 && r.last_error.is_some())
                 .count()
         })

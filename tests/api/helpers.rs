@@ -248,6 +248,7 @@ impl TestApp {
                         locale: "sv",
                         role: &r,
                         password_hash: Some(&hash),
+                        verified: true,
                     },
                 )?;
                 for s in &scopes {
@@ -281,7 +282,45 @@ impl TestApp {
             "register {email}: {}",
             a.body
         );
+        self.confirm_email(email).await;
         self.token(email, PASSWORD).await
+    }
+
+    /// The link of the newest email of `template` to `address`, read from the outbox (the
+    /// database the mailer sends from), whatever transport is configured.
+    pub async fn emailed_link(&self, address: &str, template: &str) -> String {
+        let (db, a, t) = (self.db.clone(), address.to_string(), template.to_string());
+        tokio::task::spawn_blocking(move || {
+            use diesel::prelude::*;
+            use heartland::db::schema::outbox;
+            let mut c = db.conn().expect("conn");
+            let params: String = outbox::table
+                .filter(outbox::to_address.eq(&a))
+                .filter(outbox::template.eq(&t))
+                .order(outbox::created_at.desc())
+                .select(outbox::params)
+                .first(&mut *c)
+                .unwrap_or_else(|_| panic!("no {t} email to {a}"));
+            let v: Value = serde_json::from_str(&params).expect("params");
+            v["link"].as_str().expect("link").to_string()
+        })
+        .await
+        .expect("link")
+    }
+
+    /// Follows the confirmation link emailed at registration (through the API).
+    pub async fn confirm_email(&self, address: &str) {
+        let link = self.emailed_link(address, "verify_email").await;
+        let token = link.split("token=").nth(1).expect("token").to_string();
+        let a = self
+            .request(
+                Method::POST,
+                "/api/v1/auth/verify",
+                None,
+                Some(json!({"token": token})),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "verify {address}: {}", a.body);
     }
 
     /// Counts rows of a table, to show that a rejected write changed nothing.

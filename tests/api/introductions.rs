@@ -36,6 +36,7 @@ async fn person(
         "register {email}: {}",
         a.body
     );
+    app.confirm_email(email).await;
     app.token(email, PASSWORD).await
 }
 
@@ -495,7 +496,11 @@ async fn rules_are_checked_before_anyone_is_asked(backend: Backend) {
         StatusCode::FORBIDDEN
     );
     assert_eq!(app.count("introductions").await, 0);
-    assert_eq!(app.count("outbox").await, 0);
+    assert_eq!(
+        app.count("outbox WHERE template LIKE 'introduction%'")
+            .await,
+        0
+    );
 
     // A need that requires Arabic C1 does not match a candidate without it: refused.
     let mut strict = bodies::need(&w.org, "SE-2062");
@@ -546,14 +551,22 @@ async fn a_temporary_failure_is_retried_until_delivered(backend: Backend) {
     let view = status_of(&app, &w.officer, &id).await;
     let emails = view["emails"].as_array().expect("emails");
     assert!(emails.iter().all(|e| e["status"] == "sent"), "{emails:?}");
-    let attempts: i64 = emails
-        .iter()
-        .map(|e| e["attempts"].as_i64().unwrap_or(0))
-        .sum();
-    assert_eq!(
-        attempts, 5,
-        "three 451 answers, then two deliveries: {emails:?}"
-    );
+    // Every email of the test (the registrations' confirmations too) went out in the end, and
+    // the three 451 answers cost three extra tries in all.
+    let rows = app.count("outbox").await;
+    assert_eq!(app.count("outbox WHERE status = 'sent'").await, rows);
+    let (db, n) = (app.db.clone(), rows);
+    let attempts = tokio::task::spawn_blocking(move || {
+        let mut c = db.conn().expect("conn");
+        heartland::db::outbox::by_status(&mut c, "sent", 100)
+            .expect("outbox")
+            .iter()
+            .map(|r| i64::from(r.attempts))
+            .sum::<i64>()
+    })
+    .await
+    .expect("attempts");
+    assert_eq!(attempts, n + 3, "{emails:?}");
 }
 
 async fn a_permanent_failure_stops_and_is_shown(backend: Backend) {
@@ -587,12 +600,15 @@ async fn a_permanent_failure_stops_and_is_shown(backend: Backend) {
     assert!(smtp.messages().is_empty());
     // The officer's list of what failed shows them too; nobody else sees it.
     let failed = app.get("/api/v1/emails?status=failed", &w.officer).await;
-    assert_eq!(
-        failed.body["items"].as_array().map(Vec::len),
-        Some(2),
-        "{}",
-        failed.body
-    );
+    let requests = failed.body["items"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|e| e["template"] == "introduction_request")
+                .count()
+        })
+        .unwrap_or(0);
+    assert_eq!(requests, 2, "{}", failed.body);
     assert_eq!(
         app.get("/api/v1/emails", &w.company).await.status,
         StatusCode::FORBIDDEN
@@ -833,6 +849,10 @@ async fn without_smtp_the_emails_are_written_as_files(backend: Backend) {
                     .collect()
             })
             .unwrap_or_default();
+        let files: Vec<String> = files
+            .into_iter()
+            .filter(|f| f.contains("/accept?party="))
+            .collect();
         if files.len() >= 2 || started.elapsed().as_secs() > 10 {
             break files;
         }

@@ -78,8 +78,17 @@ impl SmtpServer {
         format!("smtp://127.0.0.1:{}", self.port)
     }
 
-    /// Every message received so far, in order.
+    /// Every message received so far, in order, but for the address confirmations that every
+    /// registration sends (see [`SmtpServer::all_messages`]).
     pub fn messages(&self) -> Vec<Received> {
+        self.all_messages()
+            .into_iter()
+            .filter(|m| !m.text.contains("/verify?token="))
+            .collect()
+    }
+
+    /// Every message received so far, in order.
+    pub fn all_messages(&self) -> Vec<Received> {
         let mut paths: Vec<PathBuf> = std::fs::read_dir(self.dir.path())
             .map(|d| {
                 d.filter_map(|e| e.ok().map(|e| e.path()))

@@ -1,0 +1,328 @@
+//! The GDPR rights: everything held about a person, as versioned JSON; and erasure — their
+//! rows, index documents, pending emails and sessions go, leaving audit rows that name no one.
+//! Also the retention rule: profiles untouched too long are anonymised, after a warning.
+
+use crate::config::Settings;
+use crate::db::schema::{audit_log, consents, introductions, outbox, users};
+use crate::db::{self, DbConn, Record, User};
+use crate::web::error::AppError;
+use diesel::prelude::*;
+use serde_json::{json, Map, Value};
+
+/// The version of the export's format.
+pub const EXPORT_VERSION: u32 = 1;
+/// Owner of what an erased person leaves that others rely on (see the accounts migration).
+pub const ERASED_USER: &str = "00000000-0000-0000-0000-000000000000";
+
+fn ts(t: time::PrimitiveDateTime) -> String {
+    crate::web::rfc3339(t)
+}
+
+/// Everything held about `user_id`.
+pub fn export(conn: &mut DbConn, user_id: &str, settings: &Settings) -> Result<Value, AppError> {
+    let user = User::by_id(conn, user_id)?.ok_or(AppError::NotFound)?;
+    let mut records = Map::new();
+    for record in [
+        Record::Candidate,
+        Record::Mentor,
+        Record::Organisation,
+        Record::Need,
+        Record::Offer,
+        Record::Procurement,
+    ] {
+        let rows = record.owned_by(conn, user_id)?;
+        let items: Vec<Value> = rows
+            .iter()
+            .map(|r| {
+                let mut d: Value = serde_json::from_str(&r.data).unwrap_or(Value::Null);
+                if let Value::Object(o) = &mut d {
+                    o.insert("id".into(), json!(r.id));
+                    o.insert("status".into(), json!(r.status));
+                    o.insert("created_at".into(), json!(ts(r.created_at)));
+                    o.insert("updated_at".into(), json!(ts(r.updated_at)));
+                }
+                d
+            })
+            .collect();
+        records.insert(record.path().to_string(), json!(items));
+    }
+    type ConsentRow = (
+        String,
+        String,
+        time::PrimitiveDateTime,
+        Option<time::PrimitiveDateTime>,
+        Option<String>,
+    );
+    let consent_rows: Vec<ConsentRow> = consents::table
+        .filter(consents::user_id.eq(user_id))
+        .order(consents::given_at.asc())
+        .select((
+            consents::purpose,
+            consents::text_version,
+            consents::given_at,
+            consents::withdrawn_at,
+            consents::recorded_by,
+        ))
+        .load(conn)?;
+    let consents: Vec<Value> = consent_rows
+        .into_iter()
+        .map(|(purpose, version, given, withdrawn, by)| {
+            json!({"purpose": purpose, "text_version": version, "given_at": ts(given),
+                   "withdrawn_at": withdrawn.map(ts), "recorded_by_officer": by.is_some()})
+        })
+        .collect();
+    let intros: Vec<crate::introductions::Introduction> = introductions::table
+        .filter(
+            introductions::a_user_id
+                .eq(user_id)
+                .or(introductions::b_user_id.eq(user_id)),
+        )
+        .order(introductions::created_at.asc())
+        .select(crate::introductions::Introduction::as_select())
+        .load(conn)?;
+    let introductions: Vec<Value> = intros
+        .iter()
+        .map(|i| {
+            let side = if i.a_user_id.as_deref() == Some(user_id) {
+                "a"
+            } else {
+                "b"
+            };
+            json!({"id": i.id, "track": i.track, "you_were": side,
+                   "a": {"kind": i.a_kind, "id": i.a_id, "answer": i.a_answer},
+                   "b": {"kind": i.b_kind, "id": i.b_id, "answer": i.b_answer},
+                   "status": i.status, "outcome": i.outcome, "note": i.note,
+                   "created_at": ts(i.created_at), "introduced_at": i.introduced_at.map(ts)})
+        })
+        .collect();
+    let mails: Vec<db::outbox::OutboxRow> = outbox::table
+        .filter(outbox::recipient_user_id.eq(user_id))
+        .order(outbox::created_at.asc())
+        .select(db::outbox::OutboxRow::as_select())
+        .load(conn)?;
+    let emails: Vec<Value> = mails
+        .iter()
+        .map(|m| {
+            let body = if m.purged_at.is_some() {
+                Value::Null
+            } else {
+                let params: Value = serde_json::from_str(&m.params).unwrap_or(Value::Null);
+                let values = crate::mail::views::values(
+                    &m.template,
+                    &m.locale,
+                    &params,
+                    &settings.base_url(),
+                );
+                crate::mail::templates::render(&m.template, &m.locale, &values)
+                    .map(|r| json!({"subject": r.subject, "text": r.text}))
+                    .unwrap_or(Value::Null)
+            };
+            json!({"id": m.id, "template": m.template, "to": m.to_address, "status": m.status,
+                   "created_at": ts(m.created_at), "sent_at": m.sent_at.map(ts),
+                   "purged_at": m.purged_at.map(ts), "content": body})
+        })
+        .collect();
+    let like = format!("%{user_id}%");
+    type AuditRow = (
+        i64,
+        time::PrimitiveDateTime,
+        Option<String>,
+        String,
+        String,
+        Option<String>,
+        String,
+    );
+    let audit_rows: Vec<AuditRow> = audit_log::table
+        .filter(
+            audit_log::actor_id
+                .eq(user_id)
+                .or(audit_log::subject_id.eq(user_id))
+                .or(audit_log::detail.like(like)),
+        )
+        .order(audit_log::seq.asc())
+        .select((
+            audit_log::seq,
+            audit_log::at,
+            audit_log::actor_id,
+            audit_log::action,
+            audit_log::subject_kind,
+            audit_log::subject_id,
+            audit_log::detail,
+        ))
+        .load(conn)?;
+    let audit: Vec<Value> = audit_rows
+        .into_iter()
+        .map(|(seq, at, actor, action, kind, subject, detail)| {
+            json!({"seq": seq, "at": ts(at), "by_you": actor.as_deref() == Some(user_id),
+                   "action": action, "subject_kind": kind, "subject_id": subject,
+                   "detail": serde_json::from_str::<Value>(&detail).unwrap_or(Value::Null)})
+        })
+        .collect();
+    db::audit(
+        conn,
+        Some(user_id),
+        "data_exported",
+        "user",
+        Some(user_id),
+        json!({}),
+    )?;
+    Ok(json!({
+        "format": "heartland-match-export",
+        "version": EXPORT_VERSION,
+        "exported_at": ts(db::now()),
+        "account": {"id": user.id, "email": user.email, "display_name": user.display_name,
+                    "phone": user.phone, "locale": user.locale, "role": user.role,
+                    "created_at": ts(user.created_at),
+                    "email_verified_at": user.email_verified_at.map(ts)},
+        "municipalities": User::scopes(conn, user_id)?,
+        "organisations": User::organisations(conn, user_id)?,
+        "records": records,
+        "consents": consents,
+        "introductions": introductions,
+        "emails": emails,
+        "audit": audit,
+    }))
+}
+
+/// Erases a person. Their profiles are deleted (and leave the index); what they own that
+/// belongs to an organisation passes to another member, or else to the erased placeholder,
+/// closed; their open introductions are withdrawn; their emails, sessions, tokens, consents
+/// and memberships go with the account. One audit row records the erasure by id only.
+pub fn erase(conn: &mut DbConn, user_id: &str, by: Option<&str>) -> Result<(), AppError> {
+    if user_id == ERASED_USER {
+        return Err(AppError::NotFound);
+    }
+    for record in [Record::Candidate, Record::Mentor] {
+        for row in record.owned_by(conn, user_id)? {
+            record.delete(conn, &row.id)?;
+            db::index_event(conn, record.name(), &row.id, "delete")?;
+        }
+    }
+    for (record, closed) in [
+        (Record::Need, "closed"),
+        (Record::Offer, "inactive"),
+        (Record::Procurement, "closed"),
+        (Record::Organisation, "inactive"),
+    ] {
+        for mut row in record.owned_by(conn, user_id)? {
+            let org = if record == Record::Organisation {
+                Some(row.id.clone())
+            } else {
+                row.organisation_id.clone()
+            };
+            let heir = match org {
+                Some(o) => crate::db::User::members(conn, &o)?
+                    .into_iter()
+                    .find(|m| m != user_id),
+                None => None,
+            };
+            match heir {
+                Some(h) => row.owner_id = h,
+                None => {
+                    row.owner_id = ERASED_USER.to_string();
+                    row.status = closed.to_string();
+                    let mut d: Value = serde_json::from_str(&row.data).unwrap_or(Value::Null);
+                    if let Value::Object(o) = &mut d {
+                        o.insert("status".into(), json!(closed));
+                    }
+                    row.data = d.to_string();
+                }
+            }
+            row.updated_at = db::now();
+            record.update(conn, &row)?;
+            db::index_event(conn, record.name(), &row.id, "upsert")?;
+        }
+    }
+    // Open introductions end; the person's side forgets who they were.
+    for (user_col, answer_col) in [("a", "a"), ("b", "b")] {
+        let _ = answer_col;
+        let open = introductions::table
+            .filter(introductions::status.eq_any(["proposed", "accepted"]))
+            .select(introductions::id);
+        let ids: Vec<String> = if user_col == "a" {
+            open.filter(introductions::a_user_id.eq(user_id))
+                .load(conn)?
+        } else {
+            open.filter(introductions::b_user_id.eq(user_id))
+                .load(conn)?
+        };
+        if !ids.is_empty() {
+            diesel::update(introductions::table.filter(introductions::id.eq_any(&ids)))
+                .set((
+                    introductions::status.eq("withdrawn"),
+                    introductions::updated_at.eq(db::now()),
+                ))
+                .execute(conn)?;
+        }
+    }
+    // Emails they are the subject of but not the recipient (the other side's copy, the
+    // officer's copy) keep their content until the purge; pending ones are cancelled.
+    diesel::update(
+        outbox::table
+            .filter(outbox::status.eq_any(["pending", "sending"]))
+            .filter(outbox::params.like(format!("%{user_id}%"))),
+    )
+    .set((outbox::status.eq("cancelled"), outbox::params.eq("{}")))
+    .execute(conn)?;
+    diesel::delete(users::table.find(user_id)).execute(conn)?;
+    db::audit(
+        conn,
+        by.filter(|b| *b != user_id),
+        "account_erased",
+        "user",
+        Some(user_id),
+        json!({"by": if by.is_some() { "request" } else { "retention" }}),
+    )?;
+    Ok(())
+}
+
+/// The retention rule: people (not staff) untouched for `retention_months` are warned by email
+/// 30 days ahead, then erased. Returns (warned, erased).
+pub fn retention(conn: &mut DbConn, settings: &Settings) -> Result<(usize, usize), AppError> {
+    let now = db::now();
+    let limit = time::Duration::days(settings.retention_months.max(1) * 30);
+    let warn_ahead = time::Duration::days(30);
+    let people = ["company", "candidate", "mentor", "supplier"];
+    let to_warn: Vec<User> = users::table
+        .filter(users::role.eq_any(people))
+        .filter(users::id.ne(ERASED_USER))
+        .filter(users::retention_warned_at.is_null())
+        .filter(users::last_active_at.le(now - limit + warn_ahead))
+        .select(User::as_select())
+        .load(conn)?;
+    for u in &to_warn {
+        let took = diesel::update(
+            users::table
+                .find(&u.id)
+                .filter(users::retention_warned_at.is_null()),
+        )
+        .set(users::retention_warned_at.eq(now))
+        .execute(conn)?;
+        if took == 1 {
+            db::enqueue_email(
+                conn,
+                db::NewEmail {
+                    recipient_user_id: Some(&u.id),
+                    to_address: &u.email,
+                    template: "retention_warning",
+                    locale: &u.locale,
+                    params: json!({"recipient_name": u.display_name,
+                                   "erase_on": (now + warn_ahead).date().to_string()}),
+                    introduction_id: None,
+                },
+                &settings.mail_domain(),
+            )?;
+        }
+    }
+    let to_erase: Vec<String> = users::table
+        .filter(users::role.eq_any(people))
+        .filter(users::id.ne(ERASED_USER))
+        .filter(users::retention_warned_at.le(now - warn_ahead))
+        .filter(users::last_active_at.le(now - limit))
+        .select(users::id)
+        .load(conn)?;
+    for id in &to_erase {
+        erase(conn, id, None)?;
+    }
+    Ok((to_warn.len(), to_erase.len()))
+}

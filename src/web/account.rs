@@ -1,0 +1,635 @@
+//! The person's own account: browser sign-in and sign-out, confirming the email address,
+//! password reset and change, consents, and the GDPR rights (export, erasure).
+
+use super::error::AppError;
+use super::session::sign_in;
+use super::{body, rfc3339, AppState};
+use crate::auth;
+use crate::db::{self, accounts, User};
+use crate::mail::templates::escape_html;
+use crate::policy::Viewer;
+use crate::records::{CONSENT_TEXT_VERSION, PURPOSES};
+use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
+use actix_web::{http::header, web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use utoipa::ToSchema;
+
+fn no_store(mut res: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBuilder {
+    res.insert_header((header::CACHE_CONTROL, "no-store"));
+    res
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+fn session_cookie(
+    state: &AppState,
+    value: String,
+    max_age: Option<CookieDuration>,
+) -> Cookie<'static> {
+    let mut c = Cookie::build(state.settings.session_cookie(), value)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.settings.tls())
+        .finish();
+    if let Some(age) = max_age {
+        c.set_max_age(age);
+    }
+    c
+}
+
+/// `POST /api/v1/auth/login`: a new server-side session (a new id at every sign-in), in an
+/// `HttpOnly`, `SameSite=Lax` cookie; the answer carries the CSRF token that changes made
+/// with the cookie must send.
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let body: LoginRequest = body::json(&req, payload, state.settings.max_body_bytes).await?;
+    let user = sign_in(&state, &req, &body.email, body.password).await?;
+    // A session the browser already had is ended: its id must not survive the sign-in.
+    let old = req
+        .cookie(state.settings.session_cookie())
+        .map(|c| auth::token_hash(c.value()));
+    let (session, hash) = auth::new_token();
+    let (csrf, _) = auth::new_token();
+    let absolute = time::Duration::hours(state.settings.session_absolute_hours.max(1));
+    let (uid, csrf2) = (user.id.clone(), csrf.clone());
+    let expires = state
+        .db
+        .write(move |c| -> Result<time::PrimitiveDateTime, AppError> {
+            if let Some(old) = old {
+                accounts::revoke_session(c, &old)?;
+            }
+            Ok(accounts::create_session(c, &hash, &uid, &csrf2, absolute)?)
+        })
+        .await?;
+    let cookie = session_cookie(
+        &state,
+        session,
+        Some(CookieDuration::hours(
+            state.settings.session_absolute_hours.max(1),
+        )),
+    );
+    Ok(no_store(HttpResponse::Ok())
+        .cookie(cookie)
+        .json(json!({"csrf_token": csrf, "expires_at": rfc3339(expires),
+                     "user": {"id": user.id, "role": user.role, "locale": user.locale}})))
+}
+
+/// `POST /api/v1/auth/logout`: ends the session (or, with a token, revokes that token).
+pub async fn logout(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let session = req
+        .cookie(state.settings.session_cookie())
+        .map(|c| auth::token_hash(c.value()));
+    let bearer = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| auth::token_hash(t.trim()));
+    let _ = viewer;
+    state
+        .db
+        .write(move |c| -> Result<(), AppError> {
+            if let Some(t) = bearer {
+                User::revoke_token(c, &t)?;
+            } else if let Some(s) = session {
+                accounts::revoke_session(c, &s)?;
+            }
+            Ok(())
+        })
+        .await?;
+    let mut gone = session_cookie(&state, String::new(), Some(CookieDuration::ZERO));
+    gone.make_removal();
+    Ok(no_store(HttpResponse::NoContent()).cookie(gone).finish())
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenBody {
+    pub token: String,
+}
+
+async fn verify_token(state: &web::Data<AppState>, token: String) -> Result<(), AppError> {
+    let hash = auth::token_hash(token.trim());
+    state
+        .db
+        .write(move |c| -> Result<(), AppError> {
+            let user = accounts::use_user_token(c, &hash, "verify")?.ok_or_else(|| {
+                AppError::invalid("token", "is not a valid link: it was used, or it expired")
+            })?;
+            accounts::mark_verified(c, &user)?;
+            db::audit(
+                c,
+                Some(&user),
+                "email_verified",
+                "user",
+                Some(&user),
+                json!({}),
+            )?;
+            Ok(())
+        })
+        .await
+}
+
+/// `POST /api/v1/auth/verify`: the token of the emailed link confirms the address.
+pub async fn verify(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let body: TokenBody = body::json(&req, payload, state.settings.max_body_bytes).await?;
+    verify_token(&state, body.token).await?;
+    Ok(no_store(HttpResponse::Ok()).json(json!({"status": "verified"})))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetRequest {
+    pub email: String,
+}
+
+/// `POST /api/v1/auth/reset-request`: emails a single-use link (1 hour) when the address has
+/// an account; the answer is the same either way.
+pub async fn reset_request(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let body: ResetRequest = body::json(&req, payload, state.settings.max_body_bytes).await?;
+    super::limits::check(
+        &state.limiter,
+        &state.settings,
+        &req,
+        "reset",
+        super::limits::RESET_PER_ADDRESS,
+        Some((&body.email, super::limits::RESET_PER_ACCOUNT)),
+    )?;
+    let email = crate::domain::Email::parse(&body.email)
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    let (base, domain) = (state.settings.base_url(), state.settings.mail_domain());
+    state
+        .db
+        .write(move |c| -> Result<(), AppError> {
+            let Some(user) = User::by_email(c, &email)? else {
+                return Ok(());
+            };
+            if user.id == crate::privacy::ERASED_USER {
+                return Ok(());
+            }
+            let (token, hash) = auth::new_token();
+            accounts::insert_user_token(c, &hash, &user.id, "reset", time::Duration::hours(1))?;
+            db::enqueue_email(
+                c,
+                db::NewEmail {
+                    recipient_user_id: Some(&user.id),
+                    to_address: &user.email,
+                    template: "password_reset",
+                    locale: &user.locale,
+                    params: json!({"recipient_name": user.display_name,
+                                   "link": format!("{base}/reset?token={token}")}),
+                    introduction_id: None,
+                },
+                &domain,
+            )?;
+            Ok(())
+        })
+        .await?;
+    state.mailer.wake();
+    Ok(no_store(HttpResponse::Accepted()).json(json!({
+        "status": "accepted",
+        "message": "If the address has an account, a link to choose a new password is on its way (valid for one hour)."
+    })))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetBody {
+    pub token: String,
+    /// The new password: 12 to 1024 characters, not one of the most common.
+    pub password: String,
+}
+
+async fn hash_new(state: &AppState, password: String) -> Result<String, AppError> {
+    auth::check_new_password(&password).map_err(|m| AppError::invalid("password", m))?;
+    let _permit = state
+        .hash_permits
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    tokio::task::spawn_blocking(move || auth::hash_password(&password))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(AppError::Internal)
+}
+
+async fn reset_with(
+    state: &web::Data<AppState>,
+    token: String,
+    password: String,
+) -> Result<(), AppError> {
+    let hash = hash_new(state, password).await?;
+    let token = auth::token_hash(token.trim());
+    state
+        .db
+        .write(move |c| -> Result<(), AppError> {
+            let user = accounts::use_user_token(c, &token, "reset")?.ok_or_else(|| {
+                AppError::invalid("token", "is not a valid link: it was used, or it expired")
+            })?;
+            User::set_password(c, &user, &hash)?;
+            // Following the link proves the address too.
+            accounts::mark_verified(c, &user)?;
+            accounts::revoke_all(c, &user)?;
+            db::audit(
+                c,
+                Some(&user),
+                "password_reset",
+                "user",
+                Some(&user),
+                json!({}),
+            )?;
+            Ok(())
+        })
+        .await
+}
+
+/// `POST /api/v1/auth/reset`: a new password with the emailed token; every session and token
+/// of the account ends.
+pub async fn reset(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let body: ResetBody = body::json(&req, payload, state.settings.max_body_bytes).await?;
+    reset_with(&state, body.token, body.password).await?;
+    Ok(no_store(HttpResponse::Ok()).json(json!({"status": "password_changed"})))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// `POST /api/v1/me/password`: every session and token ends, this one too.
+pub async fn change_password(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let body: PasswordChange = body::json(&req, payload, state.settings.max_body_bytes).await?;
+    let id = viewer.user_id.clone();
+    let user = state
+        .db
+        .read(move |c| User::by_id(c, &id).map_err(AppError::from))
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let ok =
+        super::session::verify_password(&state, body.current_password, user.password_hash.clone())
+            .await?;
+    if !ok {
+        return Err(AppError::invalid(
+            "current_password",
+            "is not your password",
+        ));
+    }
+    auth::check_new_password(&body.new_password)
+        .map_err(|m| AppError::invalid("new_password", m))?;
+    let hash = hash_new(&state, body.new_password).await?;
+    state
+        .db
+        .write(move |c| -> Result<(), AppError> {
+            User::set_password(c, &user.id, &hash)?;
+            accounts::revoke_all(c, &user.id)?;
+            db::audit(
+                c,
+                Some(&user.id),
+                "password_changed",
+                "user",
+                Some(&user.id),
+                json!({}),
+            )?;
+            Ok(())
+        })
+        .await?;
+    let mut gone = session_cookie(&state, String::new(), Some(CookieDuration::ZERO));
+    gone.make_removal();
+    Ok(no_store(HttpResponse::NoContent()).cookie(gone).finish())
+}
+
+/// `GET /api/v1/me/consents`.
+pub async fn consents(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+) -> Result<HttpResponse, AppError> {
+    let id = viewer.user_id.clone();
+    let active = state
+        .db
+        .read(move |c| db::active_consents(c, &id).map_err(AppError::from))
+        .await?;
+    Ok(no_store(HttpResponse::Ok()).json(json!({
+        "consents": active, "purposes": PURPOSES, "text_version": CONSENT_TEXT_VERSION,
+    })))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentsBody {
+    /// The purposes consented to from now on; the others are withdrawn.
+    pub consents: Vec<String>,
+}
+
+/// `PUT /api/v1/me/consents`: gives what is new, withdraws what is left out. Withdrawing takes
+/// the person's profiles out of matching at once (the database check) and out of the index
+/// within a second.
+pub async fn set_consents(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let body: ConsentsBody = body::json(&req, payload, state.settings.max_body_bytes).await?;
+    let mut check = crate::records::check::Check {
+        errors: crate::domain::FieldErrors::new(),
+    };
+    let wanted = check.each_one_of("consents", &body.consents, PURPOSES);
+    check.finish().map_err(AppError::Validation)?;
+    let id = viewer.user_id.clone();
+    let active = state
+        .db
+        .write(move |c| -> Result<Vec<String>, AppError> {
+            let (given, withdrawn) = db::set_consents(c, &id, &wanted, CONSENT_TEXT_VERSION)?;
+            if !given.is_empty() || !withdrawn.is_empty() {
+                for record in [db::Record::Candidate, db::Record::Mentor] {
+                    for row in record.owned_by(c, &id)? {
+                        db::index_event(c, record.name(), &row.id, "upsert")?;
+                    }
+                }
+                db::audit(
+                    c,
+                    Some(&id),
+                    "consents_changed",
+                    "user",
+                    Some(&id),
+                    json!({"given": given, "withdrawn": withdrawn}),
+                )?;
+                accounts::touch_user(c, &id)?;
+            }
+            Ok(db::active_consents(c, &id)?)
+        })
+        .await?;
+    state.search.wake();
+    Ok(no_store(HttpResponse::Ok()).json(json!({
+        "consents": active, "purposes": PURPOSES, "text_version": CONSENT_TEXT_VERSION,
+    })))
+}
+
+/// `GET /api/v1/me/export`: everything held about the person, as versioned JSON.
+pub async fn export(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpResponse, AppError> {
+    let st = state.clone();
+    let body = state
+        .db
+        .write(move |c| crate::privacy::export(c, &viewer.user_id, &st.settings))
+        .await?;
+    Ok(no_store(HttpResponse::Ok())
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"heartland-match-export.json\"",
+        ))
+        .json(body))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct EraseBody {
+    /// The account's password (required when it has one).
+    pub password: Option<String>,
+}
+
+/// `DELETE /api/v1/me`: erases the account, with the password as confirmation.
+pub async fn erase(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let body: EraseBody = body::json(&req, payload, state.settings.max_body_bytes).await?;
+    let id = viewer.user_id.clone();
+    let user = state
+        .db
+        .read(move |c| User::by_id(c, &id).map_err(AppError::from))
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    if user.password_hash.is_some() {
+        let given = body.password.unwrap_or_default();
+        if !super::session::verify_password(&state, given, user.password_hash.clone()).await? {
+            return Err(AppError::invalid(
+                "password",
+                "give your password to confirm the erasure",
+            ));
+        }
+    }
+    let id = viewer.user_id.clone();
+    state
+        .db
+        .write(move |c| crate::privacy::erase(c, &id, Some(&id)))
+        .await?;
+    state.search.wake();
+    let mut gone = session_cookie(&state, String::new(), Some(CookieDuration::ZERO));
+    gone.make_removal();
+    Ok(no_store(HttpResponse::NoContent()).cookie(gone).finish())
+}
+
+// The pages the emailed links open: a GET asks, a POST does.
+
+fn page(locale: &str, title: &str, body: &str) -> HttpResponse {
+    no_store(HttpResponse::Ok())
+        .content_type("text/html; charset=utf-8")
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+        ))
+        .body(format!(
+            "<!DOCTYPE html><html lang=\"{l}\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <title>{t} – Heartland Match</title></head>\
+             <body style=\"font-family:sans-serif;max-width:36em;margin:2em auto;padding:0 1em;line-height:1.5\">\
+             <h1>{t}</h1>{body}</body></html>",
+            l = escape_html(locale),
+            t = escape_html(title)
+        ))
+}
+
+fn pick<'a>(req: &HttpRequest, sv: &'a str, nb: &'a str, en: &'a str) -> (&'static str, &'a str) {
+    let accept = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let first = accept.split(',').next().unwrap_or_default();
+    if first.starts_with("sv") {
+        ("sv", sv)
+    } else if first.starts_with("nb") || first.starts_with("no") || first.starts_with("nn") {
+        ("nb", nb)
+    } else {
+        ("en", en)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenQuery {
+    pub token: Option<String>,
+}
+
+/// `GET /verify?token=`: asks to confirm.
+pub async fn verify_page(req: HttpRequest) -> Result<HttpResponse, AppError> {
+    let q: TokenQuery = body::query(&req)?;
+    let (l, title) = pick(
+        &req,
+        "Bekräfta din e-postadress",
+        "Bekreft e-postadressen din",
+        "Confirm your email address",
+    );
+    let (_, button) = pick(&req, "Bekräfta", "Bekreft", "Confirm");
+    let token = escape_html(q.token.as_deref().unwrap_or_default());
+    Ok(page(l, title, &format!(
+        "<form method=\"post\" action=\"/verify\"><input type=\"hidden\" name=\"token\" value=\"{token}\">\
+         <button type=\"submit\" style=\"font-size:1.1em;padding:.6em 1.2em\">{}</button></form>",
+        escape_html(button)
+    )))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenForm {
+    pub token: String,
+}
+
+/// `POST /verify` (the page's form).
+pub async fn verify_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<TokenForm>,
+) -> Result<HttpResponse, AppError> {
+    let (l, title) = pick(
+        &req,
+        "Bekräfta din e-postadress",
+        "Bekreft e-postadressen din",
+        "Confirm your email address",
+    );
+    let text = match verify_token(&state, form.into_inner().token).await {
+        Ok(()) => {
+            pick(
+                &req,
+                "Tack! Adressen är bekräftad: du kan logga in nu.",
+                "Takk! Adressen er bekreftet: du kan logge inn nå.",
+                "Thank you! The address is confirmed: you can sign in now.",
+            )
+            .1
+        }
+        Err(AppError::Validation(_)) => {
+            pick(
+                &req,
+                "Länken gäller inte längre (den är använd eller för gammal).",
+                "Lenken gjelder ikke lenger (den er brukt eller for gammel).",
+                "This link is no longer valid (it was used, or it is too old).",
+            )
+            .1
+        }
+        Err(e) => return Err(e),
+    };
+    Ok(page(l, title, &format!("<p>{}</p>", escape_html(text))))
+}
+
+/// `GET /reset?token=`: the form for a new password.
+pub async fn reset_page(req: HttpRequest) -> Result<HttpResponse, AppError> {
+    let q: TokenQuery = body::query(&req)?;
+    let (l, title) = pick(
+        &req,
+        "Välj ett nytt lösenord",
+        "Velg et nytt passord",
+        "Choose a new password",
+    );
+    let (_, label) = pick(
+        &req,
+        "Nytt lösenord (minst 12 tecken)",
+        "Nytt passord (minst 12 tegn)",
+        "New password (at least 12 characters)",
+    );
+    let (_, button) = pick(&req, "Spara", "Lagre", "Save");
+    let token = escape_html(q.token.as_deref().unwrap_or_default());
+    Ok(page(l, title, &format!(
+        "<form method=\"post\" action=\"/reset\"><input type=\"hidden\" name=\"token\" value=\"{token}\">\
+         <p><label for=\"password\">{}</label><br><input id=\"password\" name=\"password\" type=\"password\" \
+         autocomplete=\"new-password\" minlength=\"12\" maxlength=\"1024\" required></p>\
+         <button type=\"submit\" style=\"font-size:1.1em;padding:.6em 1.2em\">{}</button></form>",
+        escape_html(label),
+        escape_html(button)
+    )))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResetForm {
+    pub token: String,
+    pub password: String,
+}
+
+/// `POST /reset` (the page's form).
+pub async fn reset_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<ResetForm>,
+) -> Result<HttpResponse, AppError> {
+    let (l, title) = pick(
+        &req,
+        "Välj ett nytt lösenord",
+        "Velg et nytt passord",
+        "Choose a new password",
+    );
+    let form = form.into_inner();
+    let text: String = match reset_with(&state, form.token, form.password).await {
+        Ok(()) => pick(
+            &req,
+            "Klart! Logga in med ditt nya lösenord.",
+            "Ferdig! Logg inn med det nye passordet.",
+            "Done! Sign in with your new password.",
+        )
+        .1
+        .to_string(),
+        Err(AppError::Validation(f)) => {
+            let v: Value = serde_json::to_value(&f).unwrap_or_default();
+            if v.get("password").is_some() {
+                pick(&req, "Lösenordet måste ha 12–1024 tecken och får inte vara ett av de vanligaste. Gå tillbaka och försök igen.", "Passordet må ha 12–1024 tegn og kan ikke være et av de vanligste. Gå tilbake og prøv igjen.", "The password must have 12–1024 characters and must not be one of the most common. Go back and try again.").1.to_string()
+            } else {
+                pick(
+                    &req,
+                    "Länken gäller inte längre (den är använd eller äldre än en timme).",
+                    "Lenken gjelder ikke lenger (den er brukt eller eldre enn en time).",
+                    "This link is no longer valid (it was used, or it is older than an hour).",
+                )
+                .1
+                .to_string()
+            }
+        }
+        Err(e) => return Err(e),
+    };
+    Ok(page(l, title, &format!("<p>{}</p>", escape_html(&text))))
+}
