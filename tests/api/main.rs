@@ -2,6 +2,7 @@
 //! `HEARTLAND_TEST_POSTGRES_URL` is set) on PostgreSQL.
 
 mod access;
+mod accounts;
 mod cli;
 mod crash;
 mod errors;
