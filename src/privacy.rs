@@ -255,15 +255,30 @@ pub fn erase(conn: &mut DbConn, user_id: &str, by: Option<&str>) -> Result<(), A
                 .execute(conn)?;
         }
     }
-    // Emails they are the subject of but not the recipient (the other side's copy, the
-    // officer's copy) keep their content until the purge; pending ones are cancelled.
+    // The emails of their introductions to the other side and to the officer carry their
+    // name and address: emptied (pending ones cancelled). Their own emails go with the account.
+    let theirs: Vec<String> = introductions::table
+        .filter(
+            introductions::a_user_id
+                .eq(user_id)
+                .or(introductions::b_user_id.eq(user_id)),
+        )
+        .select(introductions::id)
+        .load(conn)?;
+    let touched = outbox::table
+        .filter(outbox::introduction_id.eq_any(&theirs))
+        .or_filter(outbox::params.like(format!("%{user_id}%")));
+    let ids: Vec<String> = touched.select(outbox::id).load(conn)?;
     diesel::update(
         outbox::table
-            .filter(outbox::status.eq_any(["pending", "sending"]))
-            .filter(outbox::params.like(format!("%{user_id}%"))),
+            .filter(outbox::id.eq_any(&ids))
+            .filter(outbox::status.eq_any(["pending", "sending"])),
     )
-    .set((outbox::status.eq("cancelled"), outbox::params.eq("{}")))
+    .set(outbox::status.eq("cancelled"))
     .execute(conn)?;
+    diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
+        .set((outbox::params.eq("{}"), outbox::purged_at.eq(db::now())))
+        .execute(conn)?;
     diesel::delete(users::table.find(user_id)).execute(conn)?;
     db::audit(
         conn,

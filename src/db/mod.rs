@@ -48,9 +48,12 @@ impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
         if let DbConn::Sqlite(c) = conn {
             // WAL lets readers run beside the one writer; the busy timeout makes a second
-            // process (the CLI next to a running server) wait instead of failing.
+            // process (the CLI next to a running server) wait instead of failing; secure_delete
+            // overwrites what is deleted, so an erased person's data does not linger in free
+            // pages of the file.
             c.batch_execute(
-                "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
+                 PRAGMA secure_delete = ON;",
             )
             .map_err(diesel::r2d2::Error::QueryError)?;
         }

@@ -12,6 +12,7 @@ mod introductions;
 mod lists;
 mod matching;
 mod openapi;
+mod privacy;
 mod records;
 mod smtp;
 mod storage;
