@@ -66,9 +66,38 @@ const LIST_PARAMETERS: &[(&str, &str)] = &[
     ("organisation_id", "Organisation"),
 ];
 
+const SIGNED_LINK: &[(&str, &str)] = &[
+    ("party", "a or b: the party the emailed link was made for"),
+    ("expires", "When the link expires (Unix seconds), as the link gives it"),
+    ("sig", "The link's signature"),
+];
+
 fn query_parameters(e: &Endpoint) -> Vec<&'static (&'static str, &'static str)> {
     let p = e.path.as_str();
-    if e.method != actix_web::http::Method::GET || !e.auth || p == "/api/v1/me" {
+    let get = e.method == actix_web::http::Method::GET;
+    if p.starts_with("/introductions/")
+        || p.ends_with("/accept")
+        || p.ends_with("/decline")
+    {
+        return SIGNED_LINK.iter().collect();
+    }
+    if get && (p == "/verify" || p == "/reset") {
+        return vec![&("token", "The token of the emailed link")];
+    }
+    if get && p == "/api/v1/introductions" {
+        return vec![
+            &("status", "proposed, accepted, declined, expired, introduced or withdrawn"),
+            &("limit", "Items per page, 1–200 (default 50)"),
+            &("cursor", "The next_cursor of the previous page"),
+        ];
+    }
+    if get && p == "/api/v1/emails" {
+        return vec![
+            &("status", "pending, sending, sent, failed (the default) or cancelled"),
+            &("limit", "Items, 1–200 (default 50)"),
+        ];
+    }
+    if !get || !e.auth || p.starts_with("/api/v1/me") || p.starts_with("/api/v1/introductions") {
         return Vec::new();
     }
     if p.ends_with("/matches") {
@@ -92,25 +121,60 @@ fn query_parameters(e: &Endpoint) -> Vec<&'static (&'static str, &'static str)> 
     LIST_PARAMETERS.iter().collect()
 }
 
+fn string_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .into()
+}
+
+fn integer_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::Integer)
+        .into()
+}
+
+/// The `{name}` parameters of a path.
+fn path_parameters(path: &str) -> Vec<&str> {
+    path.split('{')
+        .skip(1)
+        .filter_map(|s| s.split_once('}').map(|(name, _)| name))
+        .collect()
+}
+
 fn operation(e: &Endpoint) -> utoipa::openapi::path::Operation {
     let mut op = OperationBuilder::new()
         .summary(Some(e.summary.clone()))
         .tag(e.tag)
         .operation_id(Some(format!("{} {}", e.method, e.path)));
-    if e.path.contains("{id}") {
+    for name in path_parameters(&e.path) {
+        let schema = if name == "action" {
+            utoipa::openapi::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::String)
+                .enum_values(Some(["accept", "decline"]))
+                .into()
+        } else {
+            string_schema()
+        };
         op = op.parameter(
             ParameterBuilder::new()
-                .name("id")
+                .name(name)
                 .parameter_in(ParameterIn::Path)
-                .required(Required::True),
+                .required(Required::True)
+                .schema(Some(schema)),
         );
     }
     for (name, doc) in query_parameters(e) {
+        let schema = if matches!(*name, "limit" | "expires") {
+            integer_schema()
+        } else {
+            string_schema()
+        };
         op = op.parameter(
             ParameterBuilder::new()
                 .name(*name)
                 .parameter_in(ParameterIn::Query)
-                .description(Some(*doc)),
+                .description(Some(*doc))
+                .schema(Some(schema)),
         );
     }
     if let Some(b) = &e.body {
