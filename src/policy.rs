@@ -160,3 +160,127 @@ impl Viewer {
         row.owner_id == self.user_id || self.in_scope(&row.municipality)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn role() -> impl Strategy<Value = Role> {
+        prop_oneof![
+            Just(Role::Company),
+            Just(Role::Candidate),
+            Just(Role::Mentor),
+            Just(Role::Supplier),
+            Just(Role::Officer),
+            Just(Role::Admin),
+        ]
+    }
+
+    fn record() -> impl Strategy<Value = Record> {
+        prop_oneof![
+            Just(Record::Organisation),
+            Just(Record::Need),
+            Just(Record::Candidate),
+            Just(Record::Mentor),
+            Just(Record::Procurement),
+            Just(Record::Offer),
+        ]
+    }
+
+    const USERS: [&str; 3] = ["u1", "u2", "u3"];
+    const ORGS: [&str; 3] = ["o1", "o2", "o3"];
+    const PLACES: [&str; 3] = ["SE-2062", "NO-5025", "SE-1780"];
+    const STATUSES: [&str; 7] = [
+        "open", "draft", "matched", "closed", "active", "inactive", "planned",
+    ];
+
+    fn viewer() -> impl Strategy<Value = Viewer> {
+        (
+            role(),
+            0..3usize,
+            proptest::sample::subsequence(PLACES.to_vec(), 0..3),
+            proptest::sample::subsequence(ORGS.to_vec(), 0..3),
+        )
+            .prop_map(|(role, u, scopes, orgs)| Viewer {
+                user_id: USERS[u].into(),
+                role,
+                scopes: scopes.into_iter().map(String::from).collect(),
+                organisations: orgs.into_iter().map(String::from).collect(),
+                locale: "sv".into(),
+            })
+    }
+
+    fn row() -> impl Strategy<Value = RecordRow> {
+        (
+            0..3usize,
+            proptest::option::of(0..3usize),
+            0..3usize,
+            0..7usize,
+        )
+            .prop_map(|(owner, org, place, status)| {
+                let t = time::macros::datetime!(2026-11-28 10:00:00);
+                RecordRow {
+                    id: "r".into(),
+                    owner_id: USERS[owner].into(),
+                    organisation_id: org.map(|o| ORGS[o].to_string()),
+                    municipality: PLACES[place].into(),
+                    county: "X".into(),
+                    kind: "company".into(),
+                    status: STATUSES[status].into(),
+                    data: "{}".into(),
+                    created_at: t,
+                    updated_at: t,
+                }
+            })
+    }
+
+    /// What the SQL of a `Visible` selects, evaluated on one row.
+    fn selects(v: &Visible, row: &RecordRow) -> bool {
+        match v {
+            Visible::All => true,
+            Visible::Where {
+                statuses,
+                organisations,
+                owner,
+            } => {
+                statuses.contains(&row.status)
+                    || row
+                        .organisation_id
+                        .as_ref()
+                        .is_some_and(|o| organisations.contains(o))
+                    || owner.as_deref() == Some(row.owner_id.as_str())
+            }
+        }
+    }
+
+    proptest! {
+        /// A list shows exactly the rows a read of each would show.
+        #[test]
+        fn lists_and_reads_agree(v in viewer(), r in record(), row in row()) {
+            prop_assert_eq!(v.view_of(r, &row).is_some(), selects(&v.visible(r), &row));
+        }
+
+        /// Whoever may change a record may see it in full; nobody but officers in scope, the
+        /// admin and the person sees the person behind a profile; companies, mentors and
+        /// suppliers never see a profile that is not theirs in full.
+        #[test]
+        fn the_rules_hold_together(v in viewer(), r in record(), row in row()) {
+            if v.may_change(r, &row) {
+                prop_assert_eq!(v.view_of(r, &row), Some(View::Full));
+            }
+            if v.sees_person(&row) {
+                prop_assert!(row.owner_id == v.user_id || v.role == Role::Admin
+                    || (v.role == Role::Officer && v.scopes.contains(&row.municipality)));
+            }
+            if matches!(r, Record::Candidate | Record::Mentor)
+                && !v.is_officer() && row.owner_id != v.user_id
+            {
+                prop_assert_ne!(v.view_of(r, &row), Some(View::Full));
+            }
+            if r == Record::Candidate && v.role == Role::Supplier && row.owner_id != v.user_id {
+                prop_assert_eq!(v.view_of(r, &row), None);
+            }
+        }
+    }
+}

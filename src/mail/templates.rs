@@ -211,3 +211,74 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod escaping {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever a person types, escaped HTML holds no markup and no unescaped ampersand.
+        #[test]
+        fn escaped_html_holds_no_markup(s in any::<String>()) {
+            let e = escape_html(&s);
+            prop_assert!(!e.contains('<') && !e.contains('>') && !e.contains('"') && !e.contains('\''));
+            for (i, _) in e.match_indices('&') {
+                let rest = &e[i..];
+                prop_assert!(["&amp;", "&lt;", "&gt;", "&quot;", "&#39;"].iter().any(|x| rest.starts_with(x)));
+            }
+        }
+
+        /// Every template, whatever the values: no markup from a value in the HTML part, no line
+        /// break in the subject (the headers themselves are lettre's: see `mail::message_tests`).
+        #[test]
+        fn every_template_escapes_every_value(s in any::<String>()) {
+            let payload = format!("<script>{s}</script>\r\nBcc: x@example.org");
+            for (name, _) in TEMPLATES {
+                for locale in LOCALES {
+                    let mut v = Values::default();
+                    for key in KEYS {
+                        v.set(key, payload.clone());
+                    }
+                    v.set_lines("note", payload.clone());
+                    v.set_lines("explanation", payload.clone());
+                    v.set_html("explanation_html", "<ul></ul>");
+                    let r = render(name, locale, &v).expect("render");
+                    prop_assert!(!r.html.contains("<script>"), "{} {}", name, locale);
+                    prop_assert!(!r.subject.contains('\n') && !r.subject.contains('\r'));
+                }
+            }
+        }
+    }
+
+    /// Every value any template names.
+    const KEYS: &[&str] = &[
+        "base_url",
+        "recipient_name",
+        "track",
+        "officer_name",
+        "officer_email",
+        "introduction_id",
+        "own_title",
+        "other_title",
+        "other_place",
+        "other_org",
+        "accept_link",
+        "decline_link",
+        "expires_on",
+        "other_name",
+        "other_email",
+        "other_phone",
+        "a_title",
+        "a_name",
+        "a_email",
+        "a_org",
+        "b_title",
+        "b_name",
+        "b_email",
+        "b_org",
+        "link",
+        "consents",
+        "erase_on",
+    ];
+}

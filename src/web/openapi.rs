@@ -68,17 +68,17 @@ const LIST_PARAMETERS: &[(&str, &str)] = &[
 
 const SIGNED_LINK: &[(&str, &str)] = &[
     ("party", "a or b: the party the emailed link was made for"),
-    ("expires", "When the link expires (Unix seconds), as the link gives it"),
+    (
+        "expires",
+        "When the link expires (Unix seconds), as the link gives it",
+    ),
     ("sig", "The link's signature"),
 ];
 
 fn query_parameters(e: &Endpoint) -> Vec<&'static (&'static str, &'static str)> {
     let p = e.path.as_str();
     let get = e.method == actix_web::http::Method::GET;
-    if p.starts_with("/introductions/")
-        || p.ends_with("/accept")
-        || p.ends_with("/decline")
-    {
+    if p.starts_with("/introductions/") || p.ends_with("/accept") || p.ends_with("/decline") {
         return SIGNED_LINK.iter().collect();
     }
     if get && (p == "/verify" || p == "/reset") {
@@ -86,14 +86,20 @@ fn query_parameters(e: &Endpoint) -> Vec<&'static (&'static str, &'static str)> 
     }
     if get && p == "/api/v1/introductions" {
         return vec![
-            &("status", "proposed, accepted, declined, expired, introduced or withdrawn"),
+            &(
+                "status",
+                "proposed, accepted, declined, expired, introduced or withdrawn",
+            ),
             &("limit", "Items per page, 1–200 (default 50)"),
             &("cursor", "The next_cursor of the previous page"),
         ];
     }
     if get && p == "/api/v1/emails" {
         return vec![
-            &("status", "pending, sending, sent, failed (the default) or cancelled"),
+            &(
+                "status",
+                "pending, sending, sent, failed (the default) or cancelled",
+            ),
             &("limit", "Items, 1–200 (default 50)"),
         ];
     }
