@@ -64,7 +64,7 @@ fn viewer_of(conn: &mut crate::db::DbConn, user: User) -> Result<Viewer, AppErro
 
 /// The signed-in user: by `Authorization: Bearer <token>`, or by the session cookie. A request
 /// that changes something with the cookie must come from our own origin and carry the
-/// session's CSRF token (`X-CSRF-Token`, or the form field the pages add).
+/// session's CSRF token in `X-CSRF-Token`.
 impl FromRequest for Viewer {
     type Error = AppError;
     type Future = LocalBoxFuture<'static, Result<Viewer, AppError>>;

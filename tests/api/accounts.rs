@@ -434,3 +434,75 @@ async fn behind_a_tls_proxy_the_cookie_is_secure_and_hsts_is_sent() {
         .expect("hsts")
         .contains("max-age="));
 }
+
+/// People untouched for the retention period are warned, then erased; activity in between
+/// starts the clock again.
+async fn people_untouched_for_too_long_are_warned_then_erased(backend: Backend) {
+    let Some(app) = spawn_app_with(backend, |s| s.retention_months = 3).await else {
+        return;
+    };
+    let token = app
+        .register("gammal@example.org", "candidate", &["matching_ktp"])
+        .await;
+    let id = app
+        .create("candidates", &token, bodies::candidate("SE-2062"))
+        .await;
+    let officer = app
+        .staff("officer@mora.example", "officer", &["SE-2062"])
+        .await;
+    sql(&app, "UPDATE users SET last_active_at = '2000-01-01 00:00:00' WHERE email = 'gammal@example.org'".into()).await;
+    app.mailer.wake();
+    let started = std::time::Instant::now();
+    while app
+        .count("outbox WHERE template = 'retention_warning'")
+        .await
+        == 0
+    {
+        assert!(started.elapsed().as_secs() < 10, "no warning");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // Warned, not yet erased: the profile is still there; staff are never warned.
+    assert_eq!(
+        app.get(&format!("/api/v1/candidates/{id}"), &officer)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.count("outbox WHERE template = 'retention_warning'")
+            .await,
+        1
+    );
+    // 30 days after the warning, still untouched: erased.
+    sql(&app, "UPDATE users SET retention_warned_at = '2000-01-02 00:00:00' WHERE email = 'gammal@example.org'".into()).await;
+    app.mailer.wake();
+    let started = std::time::Instant::now();
+    while app
+        .get(&format!("/api/v1/candidates/{id}"), &officer)
+        .await
+        .status
+        != StatusCode::NOT_FOUND
+    {
+        assert!(started.elapsed().as_secs() < 10, "not erased");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        app.count("users WHERE email = 'gammal@example.org'").await,
+        0
+    );
+    assert_eq!(
+        app.count("audit_log WHERE action = 'account_erased'").await,
+        1
+    );
+    assert_eq!(app.get("/api/v1/me", &officer).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn sqlite_people_untouched_for_too_long_are_warned_then_erased() {
+    people_untouched_for_too_long_are_warned_then_erased(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn postgres_people_untouched_for_too_long_are_warned_then_erased() {
+    people_untouched_for_too_long_are_warned_then_erased(Backend::Postgres).await;
+}
