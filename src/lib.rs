@@ -6,6 +6,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod i18n;
 pub mod introductions;
 pub mod mail;
 pub mod policy;

@@ -44,24 +44,20 @@ fn session_cookie(
     c
 }
 
-/// `POST /api/v1/auth/login`: a new server-side session (a new id at every sign-in), in an
-/// `HttpOnly`, `SameSite=Lax` cookie; the answer carries the CSRF token that changes made
-/// with the cookie must send.
-pub async fn login(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    payload: web::Payload,
-) -> Result<HttpResponse, AppError> {
-    let body: LoginRequest = body::json(&req, payload, state.settings.max_body_bytes).await?;
-    let user = sign_in(&state, &req, &body.email, body.password).await?;
-    // A session the browser already had is ended: its id must not survive the sign-in.
+/// Starts a session for `user` (ending any the browser already had: an id must not survive
+/// a sign-in): the cookie to set, the CSRF token, and when it ends at the latest.
+pub(crate) async fn start_session(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    user: &str,
+) -> Result<(Cookie<'static>, String, time::PrimitiveDateTime), AppError> {
     let old = req
         .cookie(state.settings.session_cookie())
         .map(|c| auth::token_hash(c.value()));
     let (session, hash) = auth::new_token();
     let (csrf, _) = auth::new_token();
     let absolute = time::Duration::hours(state.settings.session_absolute_hours.max(1));
-    let (uid, csrf2) = (user.id.clone(), csrf.clone());
+    let (uid, csrf2) = (user.to_string(), csrf.clone());
     let expires = state
         .db
         .write(move |c| -> Result<time::PrimitiveDateTime, AppError> {
@@ -72,12 +68,33 @@ pub async fn login(
         })
         .await?;
     let cookie = session_cookie(
-        &state,
+        state,
         session,
         Some(CookieDuration::hours(
             state.settings.session_absolute_hours.max(1),
         )),
     );
+    Ok((cookie, csrf, expires))
+}
+
+/// A cookie that removes the session cookie.
+pub(crate) fn removal_cookie(state: &AppState) -> Cookie<'static> {
+    let mut gone = session_cookie(state, String::new(), Some(CookieDuration::ZERO));
+    gone.make_removal();
+    gone
+}
+
+/// `POST /api/v1/auth/login`: a new server-side session (a new id at every sign-in), in an
+/// `HttpOnly`, `SameSite=Lax` cookie; the answer carries the CSRF token that changes made
+/// with the cookie must send.
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let body: LoginRequest = body::json(&req, payload, state.settings.max_body_bytes).await?;
+    let user = sign_in(&state, &req, &body.email, body.password).await?;
+    let (cookie, csrf, expires) = start_session(&state, &req, &user.id).await?;
     Ok(no_store(HttpResponse::Ok())
         .cookie(cookie)
         .json(json!({"csrf_token": csrf, "expires_at": rfc3339(expires),

@@ -107,7 +107,7 @@ fn still_valid(conn: &mut DbConn, hits: &[Hit], track: Track) -> Result<HashSet<
 }
 
 /// Ranks until `offset + limit` valid hits are found (or there are no more), then pages.
-fn ranked_page(
+pub(crate) fn ranked_page(
     state: &AppState,
     conn: &mut DbConn,
     query: &Entity,

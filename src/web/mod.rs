@@ -7,10 +7,11 @@ pub mod error;
 mod health;
 pub mod introductions;
 pub mod limits;
-mod matches;
+pub(crate) mod matches;
 pub mod openapi;
+pub mod pages;
 pub(crate) mod records;
-mod session;
+pub(crate) mod session;
 
 use crate::config::Settings;
 use crate::db::Db;
@@ -101,6 +102,8 @@ impl Endpoint {
 const CREATED: &[(u16, &str)] = &[(201, "Created")];
 const ACCEPTED: &[(u16, &str)] = &[(202, "Accepted")];
 const NO_CONTENT: &[(u16, &str)] = &[(204, "Deleted")];
+const PAGE_GET: &[(u16, &str)] = &[(200, "The page"), (303, "To the sign-in page")];
+const PAGE_POST: &[(u16, &str)] = &[(303, "Done: to the next page"), (200, "The page again")];
 
 /// The five routes of one record type.
 fn record_endpoints<R: RecordType>(out: &mut Vec<Endpoint>) {
@@ -413,6 +416,57 @@ pub fn endpoints() -> Vec<Endpoint> {
             i,
         )
         .to(introductions::emails),
+        endpoint(Method::GET, "/", "The front page", "pages")
+            .to(pages::home)
+            .public(),
+        endpoint(Method::GET, "/static/app.css", "The stylesheet", "pages")
+            .to(pages::stylesheet)
+            .public(),
+        endpoint(Method::GET, "/sign-in", "The sign-in page", "pages")
+            .to(pages::sign_in_page)
+            .public(),
+        endpoint(Method::POST, "/sign-in", "Signs in (the page's form)", "pages")
+            .to(pages::sign_in)
+            .public()
+            .responses(PAGE_POST),
+        endpoint(Method::POST, "/sign-out", "Signs out (the page's form)", "pages")
+            .to(pages::sign_out)
+            .public()
+            .responses(PAGE_POST),
+        endpoint(Method::GET, "/dashboard", "What needs the officer's attention", "pages")
+            .to(pages::dashboard)
+            .public()
+            .responses(PAGE_GET),
+        endpoint(Method::GET, "/needs/{id}", "A need and its ranked matches", "pages")
+            .to(pages::need)
+            .public()
+            .responses(PAGE_GET),
+        endpoint(
+            Method::POST,
+            "/needs/{id}/introduce",
+            "Introduces a candidate to the need (the page's form)",
+            "pages",
+        )
+        .to(pages::introduce)
+        .public()
+        .responses(PAGE_POST),
+        endpoint(Method::GET, "/introductions", "The introductions", "pages")
+            .to(pages::introductions)
+            .public()
+            .responses(PAGE_GET),
+        endpoint(Method::GET, "/introductions/{id}", "One introduction", "pages")
+            .to(pages::introduction)
+            .public()
+            .responses(PAGE_GET),
+        endpoint(
+            Method::POST,
+            "/introductions/{id}",
+            "Records the outcome (the page's form)",
+            "pages",
+        )
+        .to(pages::record_outcome)
+        .public()
+        .responses(PAGE_POST),
         endpoint(
             Method::GET,
             "/introductions/{id}/{action}",
@@ -508,9 +562,11 @@ async fn request_context(
         header::X_CONTENT_TYPE_OPTIONS,
         header::HeaderValue::from_static("nosniff"),
     );
+    // Not `no-referrer`: with it, browsers send `Origin: null` on our own form posts, and the
+    // CSRF check could not tell them from another site's. `same-origin` sends nothing away.
     headers.insert(
         header::REFERRER_POLICY,
-        header::HeaderValue::from_static("no-referrer"),
+        header::HeaderValue::from_static("same-origin"),
     );
     Ok(res)
 }

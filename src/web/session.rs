@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 
 /// Whether a cookie-authenticated request that changes something comes from our own pages:
 /// its `Origin` (or, without one, its `Referer`) is the service's own.
-fn same_origin(req: &HttpRequest, base_url: &str) -> bool {
+pub(crate) fn same_origin(req: &HttpRequest, base_url: &str) -> bool {
     let own = origin_of(base_url);
     let header = |name: header::HeaderName| {
         req.headers()
@@ -43,7 +43,7 @@ fn origin_of(url: &str) -> Option<String> {
     ))
 }
 
-fn constant_time_eq(a: &str, b: &str) -> bool {
+pub(crate) fn constant_time_eq(a: &str, b: &str) -> bool {
     a.len() == b.len()
         && a.bytes()
             .zip(b.bytes())
@@ -51,7 +51,7 @@ fn constant_time_eq(a: &str, b: &str) -> bool {
             == 0
 }
 
-fn viewer_of(conn: &mut crate::db::DbConn, user: User) -> Result<Viewer, AppError> {
+pub(crate) fn viewer_of(conn: &mut crate::db::DbConn, user: User) -> Result<Viewer, AppError> {
     let role = Role::parse(&user.role).ok_or_else(|| anyhow::anyhow!("unknown role"))?;
     Ok(Viewer {
         scopes: User::scopes(conn, &user.id)?,

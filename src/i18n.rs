@@ -1,0 +1,137 @@
+//! The words of the pages in Swedish, Norwegian bokmål and English (`assets/i18n.tsv`), the
+//! choice of language (the account's, else the `hm_lang` cookie the switcher sets, else
+//! `Accept-Language`), and dates and numbers as each language writes them.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+pub const LOCALES: [&str; 3] = ["sv", "nb", "en"];
+
+fn table() -> &'static HashMap<&'static str, [&'static str; 3]> {
+    static TABLE: OnceLock<HashMap<&'static str, [&'static str; 3]>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        include_str!("../assets/i18n.tsv")
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .filter_map(|l| {
+                let mut parts = l.split('\t');
+                let key = parts.next()?;
+                Some((key, [parts.next()?, parts.next()?, parts.next()?]))
+            })
+            .collect()
+    })
+}
+
+/// The words of one language.
+#[derive(Debug, Clone, Copy)]
+pub struct Tr {
+    pub locale: &'static str,
+}
+
+impl Tr {
+    pub fn new(locale: &str) -> Tr {
+        Tr {
+            locale: LOCALES
+                .iter()
+                .find(|l| **l == locale)
+                .copied()
+                .unwrap_or("en"),
+        }
+    }
+
+    fn index(&self) -> usize {
+        LOCALES.iter().position(|l| *l == self.locale).unwrap_or(2)
+    }
+
+    /// The text of `key` (the key itself when it is missing: a test keeps that from happening).
+    pub fn t<'a>(&self, key: &'a str) -> &'a str {
+        table().get(key).map(|row| row[self.index()]).unwrap_or(key)
+    }
+
+    /// A score 0–1 as a percentage, written as the language writes it.
+    pub fn percent(&self, score: &f64) -> String {
+        let n = (score * 100.0).round();
+        match self.locale {
+            "en" => format!("{n}%"),
+            // A no-break space: the number and its sign stay on one line.
+            _ => format!("{n}\u{a0}%"),
+        }
+    }
+
+    /// An ISO date (`2027-03-01`) as the language writes it.
+    pub fn date(&self, iso: &str) -> String {
+        crate::mail::views::date(self.locale, iso)
+    }
+}
+
+/// The language of a request: the `lang` query parameter or cookie, else `Accept-Language`.
+pub fn negotiate(query_or_cookie: Option<&str>, accept_language: Option<&str>) -> &'static str {
+    if let Some(l) = query_or_cookie.and_then(|l| LOCALES.iter().find(|x| **x == l)) {
+        return l;
+    }
+    for part in accept_language.unwrap_or_default().split(',') {
+        let tag = part
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        let primary = tag.split('-').next().unwrap_or_default();
+        match primary {
+            "sv" => return "sv",
+            "nb" | "no" | "nn" => return "nb",
+            "en" => return "en",
+            _ => {}
+        }
+    }
+    "en"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_has_every_language() {
+        for line in include_str!("../assets/i18n.tsv").lines() {
+            if line.starts_with('#') || line.trim().is_empty() {
+                continue;
+            }
+            let parts: Vec<&str> = line.split('\t').collect();
+            assert_eq!(parts.len(), 4, "{line}");
+            assert!(parts.iter().all(|p| !p.trim().is_empty()), "{line}");
+        }
+    }
+
+    /// Every `t("…")` in a page template names a key of the table.
+    #[test]
+    fn every_key_the_pages_use_exists() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/pages");
+        let mut missing = Vec::new();
+        let mut used = 0;
+        for entry in std::fs::read_dir(&dir).expect("templates/pages") {
+            let path = entry.expect("entry").path();
+            let text = std::fs::read_to_string(&path).expect("template");
+            for piece in text.split("t(\"").skip(1) {
+                let key = piece.split('"').next().unwrap_or_default();
+                used += 1;
+                if !table().contains_key(key) {
+                    missing.push(format!("{}: {key}", path.display()));
+                }
+            }
+        }
+        assert!(used > 20, "the pages use the table");
+        assert!(missing.is_empty(), "missing keys: {missing:?}");
+    }
+
+    #[test]
+    fn the_language_is_negotiated() {
+        assert_eq!(negotiate(Some("nb"), Some("sv-SE")), "nb");
+        assert_eq!(negotiate(None, Some("nn-NO,en;q=0.5")), "nb");
+        assert_eq!(negotiate(None, Some("de-DE,sv;q=0.8")), "sv");
+        assert_eq!(negotiate(Some("xx"), None), "en");
+        assert_eq!(Tr::new("sv").percent(&0.87), "87\u{a0}%");
+        assert_eq!(Tr::new("en").percent(&0.87), "87%");
+        assert_eq!(Tr::new("nb").t("nav.sign_out"), "Logg ut");
+    }
+}

@@ -1,0 +1,820 @@
+//! The server-rendered pages (askama, `templates/pages/`), in the reader's language. No script
+//! is needed: forms post, and each post that changes something carries the session's CSRF
+//! token in a hidden field and must come from our own origin. This is the officer's path:
+//! sign in, see what needs attention, open a need, read its ranked matches with every factor
+//! drawn as a bar, introduce, follow the introduction and record its outcome.
+
+use super::error::AppError;
+use super::{account, session, AppState};
+use crate::db::{self, accounts, Record, User};
+use crate::i18n::{self, Tr};
+use crate::introductions::{self as intro, Introduction, Party, ProposeRequest, SideRef};
+use crate::policy::Viewer;
+use actix_web::cookie::Cookie;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// What every page needs: the words, who is signed in, the CSRF token of their session.
+pub struct Ctx {
+    pub tr: Tr,
+    pub viewer: Option<Viewer>,
+    pub csrf: String,
+    /// A language picked with `?lang=`, to remember in a cookie.
+    set_lang: Option<&'static str>,
+}
+
+const LANG_COOKIE: &str = "hm_lang";
+
+fn query_lang(req: &HttpRequest) -> Option<&'static str> {
+    form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "lang")
+        .and_then(|(_, v)| i18n::LOCALES.iter().find(|l| **l == v).copied())
+}
+
+async fn ctx(state: &web::Data<AppState>, req: &HttpRequest) -> Result<Ctx, AppError> {
+    let picked = query_lang(req);
+    let remembered = req
+        .cookie(LANG_COOKIE)
+        .and_then(|c| i18n::LOCALES.iter().find(|l| **l == c.value()).copied());
+    let accept = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let session = req
+        .cookie(state.settings.session_cookie())
+        .map(|c| crate::auth::token_hash(c.value()));
+    let idle = time::Duration::minutes(state.settings.session_idle_minutes.max(1));
+    let signed_in = match session {
+        None => None,
+        Some(hash) => {
+            state
+                .db
+                .write(move |c| -> Result<Option<(Viewer, String)>, AppError> {
+                    let Some(s) = accounts::live_session(c, &hash, idle)? else {
+                        return Ok(None);
+                    };
+                    accounts::touch_session(c, &s)?;
+                    let Some(user) = User::by_id(c, &s.user_id)? else {
+                        return Ok(None);
+                    };
+                    Ok(Some((session::viewer_of(c, user)?, s.csrf_token)))
+                })
+                .await?
+        }
+    };
+    let locale = match (picked.or(remembered), &signed_in) {
+        (Some(l), _) => l,
+        (None, Some((v, _))) => Tr::new(&v.locale).locale,
+        (None, None) => i18n::negotiate(None, accept.as_deref()),
+    };
+    let (viewer, csrf) = match signed_in {
+        Some((v, c)) => (Some(v), c),
+        None => (None, String::new()),
+    };
+    Ok(Ctx {
+        tr: Tr::new(locale),
+        viewer,
+        csrf,
+        set_lang: picked,
+    })
+}
+
+fn respond(ctx: &Ctx, status: StatusCode, body: Result<String, askama::Error>) -> HttpResponse {
+    let mut res = HttpResponse::build(status);
+    res.insert_header((header::CACHE_CONTROL, "no-store"))
+        .content_type("text/html; charset=utf-8");
+    if let Some(l) = ctx.set_lang {
+        res.cookie(
+            Cookie::build(LANG_COOKIE, l)
+                .path("/")
+                .same_site(actix_web::cookie::SameSite::Lax)
+                .max_age(actix_web::cookie::time::Duration::days(365))
+                .finish(),
+        );
+    }
+    match body {
+        Ok(html) => res.body(html),
+        Err(e) => {
+            tracing::error!(error = %e, "a page did not render");
+            HttpResponse::InternalServerError()
+                .content_type("text/plain; charset=utf-8")
+                .body("500")
+        }
+    }
+}
+
+fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to.to_string()))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish()
+}
+
+#[derive(Template)]
+#[template(path = "pages/error.html")]
+struct ErrorPage<'a> {
+    tr: Tr,
+    signed_in: bool,
+    csrf: &'a str,
+    message_key: String,
+    details: Vec<String>,
+    back: &'a str,
+}
+
+/// An error as a page in the reader's language, with a way back; never a stack trace.
+fn error_page(ctx: &Ctx, err: AppError, back: &str) -> HttpResponse {
+    let (status, key, details) = match &err {
+        AppError::NotFound | AppError::NoRoute => {
+            (StatusCode::NOT_FOUND, "error.not_found", vec![])
+        }
+        AppError::Forbidden(_) | AppError::Unauthenticated => {
+            (StatusCode::FORBIDDEN, "error.forbidden", vec![])
+        }
+        AppError::Validation(f) => {
+            let v: Value = serde_json::to_value(f).unwrap_or_default();
+            let details = v
+                .as_object()
+                .map(|o| {
+                    o.iter()
+                        .map(|(k, m)| format!("{k}: {}", m[0].as_str().unwrap_or_default()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            (StatusCode::UNPROCESSABLE_ENTITY, "error.invalid", details)
+        }
+        AppError::Conflict(m) => (StatusCode::CONFLICT, "error.conflict", vec![m.clone()]),
+        AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "error.conflict", vec![]),
+        AppError::Malformed { message, .. } => (
+            StatusCode::BAD_REQUEST,
+            "error.invalid",
+            vec![message.clone()],
+        ),
+        _ => {
+            tracing::error!(error = ?err, "a page failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "error.internal", vec![])
+        }
+    };
+    let page = ErrorPage {
+        tr: ctx.tr,
+        signed_in: ctx.viewer.is_some(),
+        csrf: &ctx.csrf,
+        message_key: key.to_string(),
+        details,
+        back,
+    };
+    respond(ctx, status, page.render())
+}
+
+/// To the sign-in page, which comes back here.
+fn to_sign_in(req: &HttpRequest) -> HttpResponse {
+    let next: String = form_urlencoded::byte_serialize(req.path().as_bytes()).collect();
+    see_other(&format!("/sign-in?next={next}"))
+}
+
+/// A post that changes something: from our own origin, with the session's token.
+fn checked_post(
+    state: &AppState,
+    req: &HttpRequest,
+    ctx: &Ctx,
+    token: &str,
+) -> Result<(), AppError> {
+    if ctx.viewer.is_none() {
+        return Err(AppError::Unauthenticated);
+    }
+    if !session::same_origin(req, &state.settings.base_url())
+        || !session::constant_time_eq(token, &ctx.csrf)
+    {
+        return Err(AppError::forbidden("cross-site request refused"));
+    }
+    Ok(())
+}
+
+#[derive(Template)]
+#[template(path = "pages/home.html")]
+struct Home<'a> {
+    tr: Tr,
+    signed_in: bool,
+    csrf: &'a str,
+}
+
+pub async fn home(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    match ctx(&state, &req).await {
+        Ok(c) => {
+            let page = Home {
+                tr: c.tr,
+                signed_in: c.viewer.is_some(),
+                csrf: &c.csrf,
+            };
+            respond(&c, StatusCode::OK, page.render())
+        }
+        Err(e) => fallback(e),
+    }
+}
+
+/// When even the context cannot be had (the database is down): a plain English page.
+fn fallback(e: AppError) -> HttpResponse {
+    tracing::error!(error = ?e, "a page's context failed");
+    HttpResponse::ServiceUnavailable()
+        .content_type("text/plain; charset=utf-8")
+        .body("Heartland Match is unavailable for a moment. Please try again shortly.")
+}
+
+pub async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(include_str!("../../assets/app.css"))
+}
+
+#[derive(Template)]
+#[template(path = "pages/sign_in.html")]
+struct SignIn<'a> {
+    tr: Tr,
+    signed_in: bool,
+    csrf: &'a str,
+    failed: bool,
+    next: String,
+    email: String,
+}
+
+/// Only a path of this site: `/…`, never `//host` or a scheme.
+fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_string()
+    } else {
+        "/dashboard".to_string()
+    }
+}
+
+pub async fn sign_in_page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let c = match ctx(&state, &req).await {
+        Ok(c) => c,
+        Err(e) => return fallback(e),
+    };
+    let next = form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "next")
+        .map(|(_, v)| safe_next(&v))
+        .unwrap_or_else(|| "/dashboard".into());
+    let page = SignIn {
+        tr: c.tr,
+        signed_in: c.viewer.is_some(),
+        csrf: &c.csrf,
+        failed: false,
+        next,
+        email: String::new(),
+    };
+    respond(&c, StatusCode::OK, page.render())
+}
+
+#[derive(Deserialize)]
+pub struct SignInForm {
+    pub email: String,
+    pub password: String,
+    #[serde(default)]
+    pub next: String,
+}
+
+pub async fn sign_in(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<SignInForm>,
+) -> HttpResponse {
+    let c = match ctx(&state, &req).await {
+        Ok(c) => c,
+        Err(e) => return fallback(e),
+    };
+    let form = form.into_inner();
+    // Sign-in CSRF: only from our own pages.
+    if !session::same_origin(&req, &state.settings.base_url()) {
+        return error_page(&c, AppError::forbidden("cross-site"), "/sign-in");
+    }
+    match session::sign_in(&state, &req, &form.email, form.password).await {
+        Ok(user) => match account::start_session(&state, &req, &user.id).await {
+            Ok((cookie, _, _)) => {
+                let mut res = see_other(&safe_next(&form.next));
+                if let Err(e) = res.add_cookie(&cookie) {
+                    tracing::error!(error = %e, "cannot set the session cookie");
+                }
+                res
+            }
+            Err(e) => error_page(&c, e, "/sign-in"),
+        },
+        Err(AppError::InvalidCredentials) | Err(AppError::Forbidden(_)) => {
+            let page = SignIn {
+                tr: c.tr,
+                signed_in: false,
+                csrf: &c.csrf,
+                failed: true,
+                next: safe_next(&form.next),
+                email: form.email,
+            };
+            respond(&c, StatusCode::UNAUTHORIZED, page.render())
+        }
+        Err(e) => error_page(&c, e, "/sign-in"),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    pub csrf_token: String,
+}
+
+pub async fn sign_out(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<TokenForm>,
+) -> HttpResponse {
+    let c = match ctx(&state, &req).await {
+        Ok(c) => c,
+        Err(e) => return fallback(e),
+    };
+    if let Err(e) = checked_post(&state, &req, &c, &form.csrf_token) {
+        return error_page(&c, e, "/");
+    }
+    let session = req
+        .cookie(state.settings.session_cookie())
+        .map(|k| crate::auth::token_hash(k.value()));
+    if let Some(s) = session {
+        let _ = state
+            .db
+            .write(move |conn| accounts::revoke_session(conn, &s).map_err(AppError::from))
+            .await;
+    }
+    let mut res = see_other("/");
+    let _ = res.add_cookie(&account::removal_cookie(&state));
+    res
+}
+
+/// One line of a list: an introduction and its two sides' titles.
+pub struct IntroLine {
+    pub id: String,
+    pub a_title: String,
+    pub b_title: String,
+    pub track_key: String,
+    pub status_key: String,
+    pub created: String,
+}
+
+fn intro_line(conn: &mut db::DbConn, i: &Introduction) -> Result<IntroLine, AppError> {
+    let (a, _, _) = intro::describe(conn, &i.a_kind, &i.a_id)?;
+    let (b, _, _) = intro::describe(conn, &i.b_kind, &i.b_id)?;
+    Ok(IntroLine {
+        id: i.id.clone(),
+        a_title: a,
+        b_title: b,
+        track_key: format!("track.{}", i.track),
+        status_key: format!("status.{}", i.status),
+        created: i.created_at.date().to_string(),
+    })
+}
+
+pub struct RecordLine {
+    pub id: String,
+    pub title: String,
+    pub organisation: String,
+    pub place: String,
+    pub created: String,
+}
+
+pub struct FailedLine {
+    pub template: String,
+    pub error: String,
+    pub introduction_id: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "pages/dashboard.html")]
+struct Dashboard<'a> {
+    tr: Tr,
+    signed_in: bool,
+    csrf: &'a str,
+    needs: Vec<RecordLine>,
+    procurements: Vec<RecordLine>,
+    waiting: Vec<IntroLine>,
+    failed: Vec<FailedLine>,
+}
+
+fn recent(
+    conn: &mut db::DbConn,
+    record: Record,
+    viewer: &Viewer,
+    status: &str,
+) -> Result<Vec<RecordLine>, AppError> {
+    let filter = db::ListFilter {
+        status: Some(status.to_string()),
+        limit: 200,
+        ..Default::default()
+    };
+    let mut rows = record.list(conn, &viewer.visible(record), &filter)?;
+    // The officer's own municipalities first, newest first.
+    rows.sort_by(|a, b| {
+        (
+            !viewer.in_scope(&a.municipality),
+            std::cmp::Reverse(a.created_at),
+        )
+            .cmp(&(
+                !viewer.in_scope(&b.municipality),
+                std::cmp::Reverse(b.created_at),
+            ))
+    });
+    rows.truncate(10);
+    rows.iter()
+        .map(|r| {
+            let (title, place, org) = intro::describe(conn, record.name(), &r.id)?;
+            Ok(RecordLine {
+                id: r.id.clone(),
+                title,
+                organisation: org,
+                place,
+                created: r.created_at.date().to_string(),
+            })
+        })
+        .collect()
+}
+
+pub async fn dashboard(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let c = match ctx(&state, &req).await {
+        Ok(c) => c,
+        Err(e) => return fallback(e),
+    };
+    let Some(viewer) = c.viewer.clone() else {
+        return to_sign_in(&req);
+    };
+    if !viewer.is_officer() {
+        return see_other("/introductions");
+    }
+    let data = state
+        .db
+        .read(move |conn| -> Result<_, AppError> {
+            let needs = recent(conn, Record::Need, &viewer, "open")?;
+            let procurements = recent(conn, Record::Procurement, &viewer, "planned")?;
+            let waiting = intro::list(conn, &viewer, Some("proposed"), None, 10)?
+                .into_iter()
+                .chain(intro::list(conn, &viewer, Some("accepted"), None, 10)?)
+                .map(|i| intro_line(conn, &i))
+                .collect::<Result<Vec<_>, _>>()?;
+            let failed = db::outbox::by_status(conn, "failed", 10)?
+                .into_iter()
+                .map(|e| FailedLine {
+                    template: e.template,
+                    error: e.last_error.unwrap_or_default(),
+                    introduction_id: e.introduction_id,
+                })
+                .collect();
+            Ok((needs, procurements, waiting, failed))
+        })
+        .await;
+    match data {
+        Ok((needs, procurements, waiting, failed)) => {
+            let page = Dashboard {
+                tr: c.tr,
+                signed_in: true,
+                csrf: &c.csrf,
+                needs,
+                procurements,
+                waiting,
+                failed,
+            };
+            respond(&c, StatusCode::OK, page.render())
+        }
+        Err(e) => error_page(&c, e, "/"),
+    }
+}
+
+pub struct FactorLine {
+    pub key: String,
+    pub score: f64,
+    pub detail: String,
+}
+
+pub struct MatchLine {
+    pub id: String,
+    pub title: String,
+    pub score: f64,
+    pub factors: Vec<FactorLine>,
+}
+
+#[derive(Template)]
+#[template(path = "pages/need.html")]
+struct NeedPage<'a> {
+    tr: Tr,
+    signed_in: bool,
+    csrf: &'a str,
+    officer: bool,
+    id: String,
+    title: String,
+    description: String,
+    organisation: String,
+    place: String,
+    start_date: String,
+    months: i64,
+    matches: Vec<MatchLine>,
+}
+
+pub async fn need(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> HttpResponse {
+    let c = match ctx(&state, &req).await {
+        Ok(c) => c,
+        Err(e) => return fallback(e),
+    };
+    let Some(viewer) = c.viewer.clone() else {
+        return to_sign_in(&req);
+    };
+    let (id, st, locale) = (id.into_inner(), state.clone(), c.tr.locale);
+    let data = state
+        .db
+        .read(move |conn| -> Result<_, AppError> {
+            let row = Record::Need.find(conn, &id)?.ok_or(AppError::NotFound)?;
+            viewer
+                .view_of(Record::Need, &row)
+                .ok_or(AppError::NotFound)?;
+            if !(viewer.is_officer() || viewer.may_change(Record::Need, &row)) {
+                return Err(AppError::NotFound);
+            }
+            let d: Value = serde_json::from_str(&row.data).unwrap_or_default();
+            let (title, place, organisation) = intro::describe(conn, "need", &row.id)?;
+            let query = crate::search::load(conn, Record::Need, &id)?.ok_or(AppError::NotFound)?;
+            let (hits, _) = super::matches::ranked_page(
+                &st,
+                conn,
+                &query,
+                heartland_index::Kind::Candidate,
+                10,
+                0,
+            )?;
+            let matches = hits
+                .into_iter()
+                .map(|h| MatchLine {
+                    id: h.id,
+                    title: h.title,
+                    score: h.score,
+                    factors: h
+                        .factors
+                        .into_iter()
+                        .map(|f| FactorLine {
+                            key: format!("factor.{}", f.name),
+                            score: f.score,
+                            detail: crate::mail::views::localize_detail(locale, &f.detail),
+                        })
+                        .collect(),
+                })
+                .collect();
+            Ok((
+                row.id.clone(),
+                title,
+                d["description"].as_str().unwrap_or_default().to_string(),
+                organisation,
+                place,
+                d["start_date"].as_str().unwrap_or_default().to_string(),
+                d["duration_months"].as_i64().unwrap_or(0),
+                matches,
+                viewer.is_officer(),
+            ))
+        })
+        .await;
+    match data {
+        Ok((id, title, description, organisation, place, start_date, months, matches, officer)) => {
+            let page = NeedPage {
+                tr: c.tr,
+                signed_in: true,
+                csrf: &c.csrf,
+                officer,
+                id,
+                title,
+                description,
+                organisation,
+                place,
+                start_date,
+                months,
+                matches,
+            };
+            respond(&c, StatusCode::OK, page.render())
+        }
+        Err(e) => error_page(&c, e, "/dashboard"),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct IntroduceForm {
+    pub csrf_token: String,
+    pub candidate_id: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+pub async fn introduce(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    form: web::Form<IntroduceForm>,
+) -> HttpResponse {
+    let c = match ctx(&state, &req).await {
+        Ok(c) => c,
+        Err(e) => return fallback(e),
+    };
+    let back = format!("/needs/{}", id.as_str());
+    if let Err(e) = checked_post(&state, &req, &c, &form.csrf_token) {
+        return error_page(&c, e, &back);
+    }
+    let Some(viewer) = c.viewer.clone() else {
+        return error_page(&c, AppError::Unauthenticated, &back);
+    };
+    let form = form.into_inner();
+    let request = ProposeRequest {
+        track: "ktp".into(),
+        a: SideRef {
+            kind: "need".into(),
+            id: id.into_inner(),
+        },
+        b: SideRef {
+            kind: "candidate".into(),
+            id: form.candidate_id,
+        },
+        note: form.note,
+    };
+    let st = state.clone();
+    let made = state
+        .db
+        .write(move |conn| {
+            intro::propose(
+                conn,
+                &viewer,
+                &request,
+                None,
+                &st.settings,
+                &st.search.index,
+            )
+        })
+        .await;
+    match made {
+        Ok(p) => {
+            state.mailer.wake();
+            see_other(&format!("/introductions/{}", p.introduction.id))
+        }
+        Err(e) => error_page(&c, e, &back),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/introductions.html")]
+struct IntroList<'a> {
+    tr: Tr,
+    signed_in: bool,
+    csrf: &'a str,
+    items: Vec<IntroLine>,
+}
+
+pub async fn introductions(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let c = match ctx(&state, &req).await {
+        Ok(c) => c,
+        Err(e) => return fallback(e),
+    };
+    let Some(viewer) = c.viewer.clone() else {
+        return to_sign_in(&req);
+    };
+    let data = state
+        .db
+        .read(move |conn| -> Result<Vec<IntroLine>, AppError> {
+            intro::list(conn, &viewer, None, None, 100)?
+                .iter()
+                .map(|i| intro_line(conn, i))
+                .collect()
+        })
+        .await;
+    match data {
+        Ok(items) => {
+            let page = IntroList {
+                tr: c.tr,
+                signed_in: true,
+                csrf: &c.csrf,
+                items,
+            };
+            respond(&c, StatusCode::OK, page.render())
+        }
+        Err(e) => error_page(&c, e, "/"),
+    }
+}
+
+pub struct EmailLine {
+    pub template: String,
+    pub status_key: String,
+    pub error: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/introduction.html")]
+struct IntroPage<'a> {
+    tr: Tr,
+    signed_in: bool,
+    csrf: &'a str,
+    officer: bool,
+    can_record: bool,
+    summary: IntroLine,
+    outcome_key: Option<String>,
+    note: String,
+    emails: Vec<EmailLine>,
+}
+
+pub async fn introduction(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> HttpResponse {
+    let c = match ctx(&state, &req).await {
+        Ok(c) => c,
+        Err(e) => return fallback(e),
+    };
+    let Some(viewer) = c.viewer.clone() else {
+        return to_sign_in(&req);
+    };
+    let id = id.into_inner();
+    let data = state
+        .db
+        .read(move |conn| -> Result<_, AppError> {
+            let i = intro::find(conn, &id)?.ok_or(AppError::NotFound)?;
+            if !(viewer.is_officer() || i.party_of(&viewer.user_id).is_some()) {
+                return Err(AppError::NotFound);
+            }
+            let emails = if viewer.is_officer() {
+                db::outbox::of_introduction(conn, &i.id)?
+                    .into_iter()
+                    .map(|e| EmailLine {
+                        template: e.template,
+                        status_key: format!("status.{}", e.status),
+                        error: e.last_error.unwrap_or_default(),
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let _ = Party::A;
+            Ok((
+                intro_line(conn, &i)?,
+                i.outcome.as_ref().map(|o| format!("outcome.{o}")),
+                i.note.clone(),
+                emails,
+                viewer.is_officer(),
+                matches!(i.status.as_str(), "introduced" | "withdrawn"),
+            ))
+        })
+        .await;
+    match data {
+        Ok((summary, outcome_key, note, emails, officer, can_record)) => {
+            let page = IntroPage {
+                tr: c.tr,
+                signed_in: true,
+                csrf: &c.csrf,
+                officer,
+                can_record,
+                summary,
+                outcome_key,
+                note,
+                emails,
+            };
+            respond(&c, StatusCode::OK, page.render())
+        }
+        Err(e) => error_page(&c, e, "/introductions"),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct OutcomeForm {
+    pub csrf_token: String,
+    pub outcome: String,
+}
+
+pub async fn record_outcome(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    form: web::Form<OutcomeForm>,
+) -> HttpResponse {
+    let c = match ctx(&state, &req).await {
+        Ok(c) => c,
+        Err(e) => return fallback(e),
+    };
+    let id = id.into_inner();
+    let back = format!("/introductions/{id}");
+    if let Err(e) = checked_post(&state, &req, &c, &form.csrf_token) {
+        return error_page(&c, e, &back);
+    }
+    let Some(viewer) = c.viewer.clone() else {
+        return error_page(&c, AppError::Unauthenticated, &back);
+    };
+    let outcome = form.into_inner().outcome;
+    let done = state
+        .db
+        .write(move |conn| intro::record_outcome(conn, &viewer, &id, &outcome))
+        .await;
+    match done {
+        Ok(_) => see_other(&back),
+        Err(e) => error_page(&c, e, &back),
+    }
+}

@@ -1,0 +1,229 @@
+//! The pages in a real browser: Debian's Chromium, headless, driven over WebDriver
+//! (chromedriver) against the real server on 127.0.0.1. The officer of Røros signs in (in
+//! Swedish), finds the welding need on the dashboard, reads its ranked matches with every
+//! factor drawn as a bar, introduces the best welder with a note; both parties accept through
+//! the links of their emails; the officer records a placement. Each step asserts what is on
+//! the page; screenshots of the main pages go to `target/screenshots/`.
+
+use crate::helpers::{spawn_app, Backend, TestApp};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use thirtyfour::prelude::*;
+
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port")
+}
+
+async fn chromedriver() -> Driver {
+    let port = free_port();
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver (Debian's chromium-driver: ./scripts/test installs it)");
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "chromedriver did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Driver { child, port }
+}
+
+async fn browser(driver: &Driver, profile: &std::path::Path) -> WebDriver {
+    let mut caps = DesiredCapabilities::chrome();
+    for arg in [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--window-size=1280,900",
+    ] {
+        caps.add_arg(arg).expect("arg");
+    }
+    caps.add_arg(&format!("--user-data-dir={}", profile.display()))
+        .expect("profile");
+    caps.set_binary("/usr/bin/chromium").expect("binary");
+    WebDriver::new(format!("http://127.0.0.1:{}", driver.port), caps)
+        .await
+        .expect("a Chromium session")
+}
+
+fn screenshots() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshots dir");
+    dir
+}
+
+async fn text(d: &WebDriver, css: &str) -> WebDriverResult<String> {
+    d.find(By::Css(css)).await?.text().await
+}
+
+async fn load_demo(app: &TestApp) {
+    let (db, mut settings) = (
+        app.db.clone(),
+        heartland::config::Settings::load(None).expect("settings"),
+    );
+    settings.data_dir = app.data_dir.clone();
+    tokio::task::spawn_blocking(move || heartland::demo::load(&db, &settings).expect("demo"))
+        .await
+        .expect("demo");
+}
+
+#[tokio::test]
+async fn an_officer_introduces_a_welder_and_records_a_placement_in_chromium() {
+    let app = spawn_app(Backend::Sqlite).await.expect("app");
+    load_demo(&app).await;
+    let driver = chromedriver().await;
+    let profile = tempfile::tempdir().expect("profile");
+    let d = browser(&driver, profile.path()).await;
+    let shots = screenshots();
+    let result = async {
+        // Signing in, in Swedish.
+        d.goto(format!("{}/sign-in?lang=sv", app.address)).await?;
+        assert_eq!(text(&d, "h1").await?, "Logga in");
+        d.find(By::Id("email"))
+            .await?
+            .send_keys(format!("officer.roros@{}", heartland::demo::DEMO_DOMAIN))
+            .await?;
+        d.find(By::Id("password"))
+            .await?
+            .send_keys("not the password")
+            .await?;
+        d.find(By::Css("form.stack button")).await?.click().await?;
+        assert!(text(&d, ".error").await?.contains("stämmer inte"));
+        d.find(By::Id("password"))
+            .await?
+            .send_keys(heartland::demo::DEMO_PASSWORD)
+            .await?;
+        d.find(By::Css("form.stack button")).await?.click().await?;
+        assert_eq!(text(&d, "h1").await?, "Det här behöver din uppmärksamhet");
+        d.screenshot(&shots.join("dashboard.sv.png")).await?;
+
+        // The welding need of Røros, and its matches: Swedish welders first, each factor a bar.
+        d.find(By::PartialLinkText("Sveiseingeniør"))
+            .await?
+            .click()
+            .await?;
+        let matches = d.find_all(By::Css("li.match h3")).await?;
+        assert!(!matches.is_empty(), "matches listed");
+        let first = matches[0].text().await?;
+        assert!(first.contains("Svetsingenjör"), "{first}");
+        let bars = d
+            .find_all(By::Css("li.match:first-child table.factors meter"))
+            .await?;
+        assert!(bars.len() >= 4, "a bar per factor: {}", bars.len());
+        let why = text(&d, "li.match:first-child table.factors").await?;
+        assert!(
+            why.contains("Kompetenser") && why.contains("Avstånd"),
+            "{why}"
+        );
+        assert!(
+            why.contains("över gränsen"),
+            "the border crossing is named: {why}"
+        );
+        d.screenshot(&shots.join("need-matches.sv.png")).await?;
+
+        // On a phone-sized window the same page still reads.
+        d.set_window_rect(0, 0, 360, 800).await?;
+        d.screenshot(&shots.join("need-matches.phone.png")).await?;
+        d.set_window_rect(0, 0, 1280, 900).await?;
+
+        // Introduce the best match with a note.
+        d.find(By::Css("li.match:first-child textarea"))
+            .await?
+            .send_keys("Hej! Johan kan stålkonstruktioner.")
+            .await?;
+        d.find(By::Css("li.match:first-child form button"))
+            .await?
+            .click()
+            .await?;
+        assert_eq!(text(&d, "#status").await?, "föreslagen");
+        let url = d.current_url().await?;
+        let intro_id = url.path().rsplit('/').next().expect("id").to_string();
+
+        // The page in English, then Norwegian, on request.
+        d.goto(format!("{}/introductions/{intro_id}?lang=en", app.address))
+            .await?;
+        assert_eq!(text(&d, "#status").await?, "proposed");
+        d.goto(format!("{}/introductions/{intro_id}?lang=sv", app.address))
+            .await?;
+
+        // Both parties accept through the pages their emailed links open.
+        for address in [
+            format!("company.rorosstal@{}", heartland::demo::DEMO_DOMAIN),
+            format!("candidate.2@{}", heartland::demo::DEMO_DOMAIN),
+        ] {
+            let link = accept_link(&app, &address, &intro_id).await;
+            d.goto(&link).await?;
+            d.find(By::Css("form button")).await?.click().await?;
+        }
+        d.screenshot(&shots.join("accepted.png")).await?;
+        d.goto(format!("{}/introductions/{intro_id}", app.address))
+            .await?;
+        assert_eq!(text(&d, "#status").await?, "introducerade");
+        d.find(By::Id("outcome-select"))
+            .await?
+            .send_keys("Placering")
+            .await?;
+        d.find(By::Css("form.stack button")).await?.click().await?;
+        assert_eq!(text(&d, "#outcome").await?, "Placering");
+        d.screenshot(&shots.join("introduction.sv.png")).await?;
+
+        // Signing out ends the session: the dashboard asks to sign in again.
+        d.find(By::Css("form.inline button")).await?.click().await?;
+        d.goto(format!("{}/dashboard", app.address)).await?;
+        assert_eq!(text(&d, "h1").await?, "Logga in");
+        Ok::<(), WebDriverError>(())
+    }
+    .await;
+    let _ = d.screenshot(&shots.join("last.png")).await;
+    d.quit().await.expect("quit");
+    result.expect("the flow");
+}
+
+/// The accept link of the introduction request emailed to `address`.
+async fn accept_link(app: &TestApp, address: &str, introduction: &str) -> String {
+    let (db, a, i) = (
+        app.db.clone(),
+        address.to_string(),
+        introduction.to_string(),
+    );
+    tokio::task::spawn_blocking(move || {
+        use diesel::prelude::*;
+        use heartland::db::schema::outbox;
+        let mut c = db.conn().expect("conn");
+        let p: String = outbox::table
+            .filter(outbox::to_address.eq(&a))
+            .filter(outbox::introduction_id.eq(&i))
+            .filter(outbox::template.eq("introduction_request"))
+            .select(outbox::params)
+            .first(&mut *c)
+            .expect("the request");
+        let v: serde_json::Value = serde_json::from_str(&p).expect("json");
+        v["accept_link"].as_str().expect("link").to_string()
+    })
+    .await
+    .expect("link")
+}
