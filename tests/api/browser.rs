@@ -80,6 +80,41 @@ async fn text(d: &WebDriver, css: &str) -> WebDriverResult<String> {
     d.find(By::Css(css)).await?.text().await
 }
 
+/// Waits (at most 10 s) for an element, and gives its text.
+async fn wait_for(d: &WebDriver, css: &str) -> WebDriverResult<String> {
+    let started = Instant::now();
+    loop {
+        if let Ok(e) = d.find(By::Css(css)).await {
+            return e.text().await;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{css} never appeared"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits (at most 10 s) until the page's heading is `expected`: a click that submits a form
+/// returns before the next page has loaded.
+async fn wait_for_h1(d: &WebDriver, expected: &str) -> WebDriverResult<()> {
+    let started = Instant::now();
+    loop {
+        let now = match d.find(By::Css("h1")).await {
+            Ok(h) => h.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if now == expected {
+            return Ok(());
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "expected the heading {expected:?}, the page shows {now:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn load_demo(app: &TestApp) {
     let (db, mut settings) = (
         app.db.clone(),
@@ -99,10 +134,15 @@ async fn an_officer_introduces_a_welder_and_records_a_placement_in_chromium() {
     let profile = tempfile::tempdir().expect("profile");
     let d = browser(&driver, profile.path()).await;
     let shots = screenshots();
+    let axe = axe_source();
+    let mut checked_pages = Vec::new();
     let result = async {
         // Signing in, in Swedish.
         d.goto(format!("{}/sign-in?lang=sv", app.address)).await?;
         assert_eq!(text(&d, "h1").await?, "Logga in");
+        let v = serious_violations(&d, &axe).await?;
+        assert!(v.is_empty(), "sign-in: {v:?}");
+        checked_pages.push("sign-in");
         d.find(By::Id("email"))
             .await?
             .send_keys(format!("officer.roros@{}", heartland::demo::DEMO_DOMAIN))
@@ -118,14 +158,18 @@ async fn an_officer_introduces_a_welder_and_records_a_placement_in_chromium() {
             .send_keys(heartland::demo::DEMO_PASSWORD)
             .await?;
         d.find(By::Css("form.stack button")).await?.click().await?;
-        assert_eq!(text(&d, "h1").await?, "Det här behöver din uppmärksamhet");
+        wait_for_h1(&d, "Det här behöver din uppmärksamhet").await?;
         d.screenshot(&shots.join("dashboard.sv.png")).await?;
+        let v = serious_violations(&d, &axe).await?;
+        assert!(v.is_empty(), "dashboard: {v:?}");
+        checked_pages.push("dashboard");
 
         // The welding need of Røros, and its matches: Swedish welders first, each factor a bar.
         d.find(By::PartialLinkText("Sveiseingeniør"))
             .await?
             .click()
             .await?;
+        wait_for_h1(&d, "Sveiseingeniør til produksjon av stålkonstruksjoner").await?;
         let matches = d.find_all(By::Css("li.match h3")).await?;
         assert!(!matches.is_empty(), "matches listed");
         let first = matches[0].text().await?;
@@ -144,6 +188,9 @@ async fn an_officer_introduces_a_welder_and_records_a_placement_in_chromium() {
             "the border crossing is named: {why}"
         );
         d.screenshot(&shots.join("need-matches.sv.png")).await?;
+        let v = serious_violations(&d, &axe).await?;
+        assert!(v.is_empty(), "need: {v:?}");
+        checked_pages.push("need");
 
         // On a phone-sized window the same page still reads.
         d.set_window_rect(0, 0, 360, 800).await?;
@@ -159,7 +206,7 @@ async fn an_officer_introduces_a_welder_and_records_a_placement_in_chromium() {
             .await?
             .click()
             .await?;
-        assert_eq!(text(&d, "#status").await?, "föreslagen");
+        assert_eq!(wait_for(&d, "#status").await?, "föreslagen");
         let url = d.current_url().await?;
         let intro_id = url.path().rsplit('/').next().expect("id").to_string();
 
@@ -178,6 +225,14 @@ async fn an_officer_introduces_a_welder_and_records_a_placement_in_chromium() {
             let link = accept_link(&app, &address, &intro_id).await;
             d.goto(&link).await?;
             d.find(By::Css("form button")).await?.click().await?;
+            let started = Instant::now();
+            while !d.find_all(By::Css("form button")).await?.is_empty() {
+                assert!(
+                    started.elapsed() < Duration::from_secs(10),
+                    "no answer page"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
         }
         d.screenshot(&shots.join("accepted.png")).await?;
         d.goto(format!("{}/introductions/{intro_id}", app.address))
@@ -188,11 +243,15 @@ async fn an_officer_introduces_a_welder_and_records_a_placement_in_chromium() {
             .send_keys("Placering")
             .await?;
         d.find(By::Css("form.stack button")).await?.click().await?;
-        assert_eq!(text(&d, "#outcome").await?, "Placering");
+        assert_eq!(wait_for(&d, "#outcome").await?, "Placering");
         d.screenshot(&shots.join("introduction.sv.png")).await?;
+        let v = serious_violations(&d, &axe).await?;
+        assert!(v.is_empty(), "introduction: {v:?}");
+        checked_pages.push("introduction");
 
         // Signing out ends the session: the dashboard asks to sign in again.
         d.find(By::Css("form.inline button")).await?.click().await?;
+        wait_for_h1(&d, "Heartland Match").await?;
         d.goto(format!("{}/dashboard", app.address)).await?;
         assert_eq!(text(&d, "h1").await?, "Logga in");
         Ok::<(), WebDriverError>(())
@@ -201,6 +260,28 @@ async fn an_officer_introduces_a_welder_and_records_a_placement_in_chromium() {
     let _ = d.screenshot(&shots.join("last.png")).await;
     d.quit().await.expect("quit");
     result.expect("the flow");
+    eprintln!("axe-core: no serious violations on {checked_pages:?}");
+}
+
+/// axe-core's script: `HEARTLAND_TEST_AXE` (set by `scripts/test`, which installs it from npm).
+fn axe_source() -> String {
+    let path = std::env::var("HEARTLAND_TEST_AXE")
+        .expect("HEARTLAND_TEST_AXE: the path of axe.min.js (./scripts/test installs axe-core)");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Runs axe-core on the current page: the serious and critical violations, by rule.
+async fn serious_violations(d: &WebDriver, axe: &str) -> WebDriverResult<Vec<String>> {
+    let script = format!(
+        "{axe}\nconst done = arguments[arguments.length - 1];\n\
+         axe.run(document, {{runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})\n\
+           .then(r => done(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')\n\
+             .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))))\n\
+           .catch(e => done(['axe failed: ' + e]));"
+    );
+    let ret = d.execute_async(&script, Vec::new()).await?;
+    let found: Vec<String> = ret.convert()?;
+    Ok(found)
 }
 
 /// The accept link of the introduction request emailed to `address`.
