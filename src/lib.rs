@@ -12,6 +12,7 @@ pub mod mail;
 pub mod policy;
 pub mod privacy;
 pub mod records;
+pub mod reports;
 pub mod search;
 pub mod web;
 

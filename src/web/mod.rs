@@ -11,6 +11,7 @@ pub(crate) mod matches;
 pub mod openapi;
 pub mod pages;
 pub(crate) mod records;
+mod reports;
 pub(crate) mod session;
 
 use crate::config::Settings;
@@ -450,6 +451,18 @@ pub fn endpoints() -> Vec<Endpoint> {
         .to(pages::introduce)
         .public()
         .responses(PAGE_POST),
+        endpoint(
+            Method::GET,
+            "/api/v1/reports/indicators",
+            "Programme indicators (officers): from, to (dates, default this year), municipality, \
+             format=json|csv; counts of people under 5 are given as \"<5\"",
+            "reports",
+        )
+        .to(reports::indicators),
+        endpoint(Method::GET, "/reports", "The programme indicators page", "pages")
+            .to(reports::page)
+            .public()
+            .responses(PAGE_GET),
         endpoint(Method::GET, "/introductions", "The introductions", "pages")
             .to(pages::introductions)
             .public()

@@ -94,6 +94,17 @@ fn query_parameters(e: &Endpoint) -> Vec<&'static (&'static str, &'static str)> 
             &("cursor", "The next_cursor of the previous page"),
         ];
     }
+    if get && (p == "/api/v1/reports/indicators" || p == "/reports") {
+        return vec![
+            &(
+                "from",
+                "First day, YYYY-MM-DD (default: 1 January this year)",
+            ),
+            &("to", "Last day, YYYY-MM-DD (default: today)"),
+            &("municipality", "Only this municipality, e.g. SE-2062"),
+            &("format", "json (default) or csv"),
+        ];
+    }
     if get && p == "/api/v1/emails" {
         return vec![
             &(

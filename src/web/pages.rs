@@ -34,7 +34,10 @@ fn query_lang(req: &HttpRequest) -> Option<&'static str> {
         .and_then(|(_, v)| i18n::LOCALES.iter().find(|l| **l == v).copied())
 }
 
-async fn ctx(state: &web::Data<AppState>, req: &HttpRequest) -> Result<Ctx, AppError> {
+pub(crate) async fn context(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+) -> Result<Ctx, AppError> {
     let picked = query_lang(req);
     let remembered = req
         .cookie(LANG_COOKIE)
@@ -83,7 +86,11 @@ async fn ctx(state: &web::Data<AppState>, req: &HttpRequest) -> Result<Ctx, AppE
     })
 }
 
-fn respond(ctx: &Ctx, status: StatusCode, body: Result<String, askama::Error>) -> HttpResponse {
+pub(crate) fn respond(
+    ctx: &Ctx,
+    status: StatusCode,
+    body: Result<String, askama::Error>,
+) -> HttpResponse {
     let mut res = HttpResponse::build(status);
     res.insert_header((header::CACHE_CONTROL, "no-store"))
         .content_type("text/html; charset=utf-8");
@@ -126,7 +133,7 @@ struct ErrorPage<'a> {
 }
 
 /// An error as a page in the reader's language, with a way back; never a stack trace.
-fn error_page(ctx: &Ctx, err: AppError, back: &str) -> HttpResponse {
+pub(crate) fn error_page(ctx: &Ctx, err: AppError, back: &str) -> HttpResponse {
     let (status, key, details) = match &err {
         AppError::NotFound | AppError::NoRoute => {
             (StatusCode::NOT_FOUND, "error.not_found", vec![])
@@ -170,7 +177,7 @@ fn error_page(ctx: &Ctx, err: AppError, back: &str) -> HttpResponse {
 }
 
 /// To the sign-in page, which comes back here.
-fn to_sign_in(req: &HttpRequest) -> HttpResponse {
+pub(crate) fn to_sign_in(req: &HttpRequest) -> HttpResponse {
     let next: String = form_urlencoded::byte_serialize(req.path().as_bytes()).collect();
     see_other(&format!("/sign-in?next={next}"))
 }
@@ -202,7 +209,7 @@ struct Home<'a> {
 }
 
 pub async fn home(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    match ctx(&state, &req).await {
+    match context(&state, &req).await {
         Ok(c) => {
             let page = Home {
                 tr: c.tr,
@@ -216,7 +223,7 @@ pub async fn home(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
 }
 
 /// When even the context cannot be had (the database is down): a plain English page.
-fn fallback(e: AppError) -> HttpResponse {
+pub(crate) fn fallback(e: AppError) -> HttpResponse {
     tracing::error!(error = ?e, "a page's context failed");
     HttpResponse::ServiceUnavailable()
         .content_type("text/plain; charset=utf-8")
@@ -251,7 +258,7 @@ fn safe_next(next: &str) -> String {
 }
 
 pub async fn sign_in_page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let c = match ctx(&state, &req).await {
+    let c = match context(&state, &req).await {
         Ok(c) => c,
         Err(e) => return fallback(e),
     };
@@ -283,7 +290,7 @@ pub async fn sign_in(
     req: HttpRequest,
     form: web::Form<SignInForm>,
 ) -> HttpResponse {
-    let c = match ctx(&state, &req).await {
+    let c = match context(&state, &req).await {
         Ok(c) => c,
         Err(e) => return fallback(e),
     };
@@ -328,7 +335,7 @@ pub async fn sign_out(
     req: HttpRequest,
     form: web::Form<TokenForm>,
 ) -> HttpResponse {
-    let c = match ctx(&state, &req).await {
+    let c = match context(&state, &req).await {
         Ok(c) => c,
         Err(e) => return fallback(e),
     };
@@ -437,7 +444,7 @@ fn recent(
 }
 
 pub async fn dashboard(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let c = match ctx(&state, &req).await {
+    let c = match context(&state, &req).await {
         Ok(c) => c,
         Err(e) => return fallback(e),
     };
@@ -520,7 +527,7 @@ pub async fn need(
     req: HttpRequest,
     id: web::Path<String>,
 ) -> HttpResponse {
-    let c = match ctx(&state, &req).await {
+    let c = match context(&state, &req).await {
         Ok(c) => c,
         Err(e) => return fallback(e),
     };
@@ -615,7 +622,7 @@ pub async fn introduce(
     id: web::Path<String>,
     form: web::Form<IntroduceForm>,
 ) -> HttpResponse {
-    let c = match ctx(&state, &req).await {
+    let c = match context(&state, &req).await {
         Ok(c) => c,
         Err(e) => return fallback(e),
     };
@@ -672,7 +679,7 @@ struct IntroList<'a> {
 }
 
 pub async fn introductions(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let c = match ctx(&state, &req).await {
+    let c = match context(&state, &req).await {
         Ok(c) => c,
         Err(e) => return fallback(e),
     };
@@ -727,7 +734,7 @@ pub async fn introduction(
     req: HttpRequest,
     id: web::Path<String>,
 ) -> HttpResponse {
-    let c = match ctx(&state, &req).await {
+    let c = match context(&state, &req).await {
         Ok(c) => c,
         Err(e) => return fallback(e),
     };
@@ -796,7 +803,7 @@ pub async fn record_outcome(
     id: web::Path<String>,
     form: web::Form<OutcomeForm>,
 ) -> HttpResponse {
-    let c = match ctx(&state, &req).await {
+    let c = match context(&state, &req).await {
         Ok(c) => c,
         Err(e) => return fallback(e),
     };

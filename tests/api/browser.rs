@@ -249,6 +249,19 @@ async fn an_officer_introduces_a_welder_and_records_a_placement_in_chromium() {
         assert!(v.is_empty(), "introduction: {v:?}");
         checked_pages.push("introduction");
 
+        // The indicators count it: a cross-border KTP introduction ending in a placement.
+        d.goto(format!("{}/reports?lang=sv", app.address)).await?;
+        assert_eq!(text(&d, "h1").await?, "Programindikatorer");
+        assert_eq!(text(&d, "#cross-border").await?, "1");
+        let outcomes = text(&d, "#outcomes-h + svg + table").await?;
+        assert!(outcomes.contains("Placering 1"), "{outcomes}");
+        d.screenshot(&shots.join("reports.sv.png")).await?;
+        let v = serious_violations(&d, &axe).await?;
+        assert!(v.is_empty(), "reports: {v:?}");
+        checked_pages.push("reports");
+        d.goto(format!("{}/introductions/{intro_id}", app.address))
+            .await?;
+
         // Signing out ends the session: the dashboard asks to sign in again.
         d.find(By::Css("form.inline button")).await?.click().await?;
         wait_for_h1(&d, "Heartland Match").await?;

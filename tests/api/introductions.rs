@@ -351,6 +351,50 @@ async fn both_accept_and_are_introduced(backend: Backend) {
         )
     );
     let _ = (&w.candidate, &w.org);
+
+    // The programme's indicators count it: one KTP introduction, a placement, one women-led
+    // small company, one participant (shown as "<5"); the same numbers as CSV; officers only.
+    let r = app.get("/api/v1/reports/indicators", &w.officer).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let b = &r.body;
+    assert_eq!(b["introductions"]["ktp"]["total"], 1, "{b}");
+    assert_eq!(b["introductions"]["ktp"]["outcomes"]["placement"], 1);
+    assert_eq!(b["enterprises"]["total"], 1);
+    assert_eq!(b["enterprises"]["by_leadership"]["women"], 1);
+    assert_eq!(b["participants"]["total"], "<5");
+    assert_eq!(b["participants"]["by_gender"]["woman"], "<5");
+    assert_eq!(b["cross_border_introductions"], 0);
+    let csv = app
+        .client
+        .get(format!(
+            "{}/api/v1/reports/indicators?format=csv",
+            app.address
+        ))
+        .bearer_auth(&w.officer)
+        .send()
+        .await
+        .expect("csv")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        csv.contains("introductions.ktp.outcomes,placement,1"),
+        "{csv}"
+    );
+    assert!(csv.contains("participants.by_gender,woman,<5"), "{csv}");
+    assert_eq!(
+        app.get("/api/v1/reports/indicators", &w.company)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let bad = app
+        .get("/api/v1/reports/indicators?from=2027-13-01", &w.officer)
+        .await;
+    assert_eq!(
+        (bad.status, bad.error_fields()),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["from".to_string()])
+    );
 }
 
 async fn a_decline_shares_nothing(backend: Backend) {

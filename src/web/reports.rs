@@ -1,0 +1,298 @@
+//! `GET /api/v1/reports/indicators` (JSON or CSV) and the officer's `/reports` page: the same
+//! numbers, as tables and as bar charts the server draws (SVG).
+
+use super::error::AppError;
+use super::{body, AppState};
+use crate::domain::{FieldErrors, Municipality};
+use crate::i18n::Tr;
+use crate::policy::Viewer;
+use crate::reports::{self, Indicators};
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorQuery {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub municipality: Option<String>,
+    pub format: Option<String>,
+    /// The pages' language switch (read by the page context, not here).
+    #[serde(rename = "lang")]
+    pub _lang: Option<String>,
+}
+
+/// The period (default: this year so far) and municipalities of a query, or what is wrong.
+fn period(q: &IndicatorQuery) -> Result<(time::Date, time::Date, Vec<String>), AppError> {
+    let mut errors = FieldErrors::new();
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    let today = time::OffsetDateTime::now_utc().date();
+    let parse =
+        |field: &str, v: &Option<String>, default: time::Date, errors: &mut FieldErrors| match v
+            .as_deref()
+            .filter(|s| !s.is_empty())
+        {
+            None => default,
+            Some(s) => time::Date::parse(s, fmt).unwrap_or_else(|_| {
+                errors.add(field, "must be a date: YYYY-MM-DD");
+                default
+            }),
+        };
+    let jan1 =
+        time::Date::from_calendar_date(today.year(), time::Month::January, 1).unwrap_or(today);
+    let from = parse("from", &q.from, jan1, &mut errors);
+    let to = parse("to", &q.to, today, &mut errors);
+    if from > to {
+        errors.add("to", "must not be before from");
+    }
+    let municipalities = match q.municipality.as_deref().filter(|s| !s.is_empty()) {
+        None => Vec::new(),
+        Some(m) => match Municipality::parse_key(m) {
+            Ok(m) => vec![m.key()],
+            Err(e) => {
+                errors.add("municipality", e);
+                Vec::new()
+            }
+        },
+    };
+    errors.into_result().map_err(AppError::Validation)?;
+    Ok((from, to, municipalities))
+}
+
+async fn load(
+    state: &web::Data<AppState>,
+    viewer: &Viewer,
+    q: &IndicatorQuery,
+) -> Result<Indicators, AppError> {
+    if !viewer.is_officer() {
+        return Err(AppError::forbidden("programme indicators are for officers"));
+    }
+    let (from, to, municipalities) = period(q)?;
+    state
+        .db
+        .read(move |c| reports::compute(c, from, to, &municipalities))
+        .await
+}
+
+/// `GET /api/v1/reports/indicators?from=&to=&municipality=&format=json|csv`.
+pub async fn indicators(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let q: IndicatorQuery = body::query(&req)?;
+    let format = q.format.clone().unwrap_or_else(|| "json".into());
+    if !matches!(format.as_str(), "json" | "csv") {
+        return Err(AppError::invalid("format", "must be json or csv"));
+    }
+    let ind = load(&state, &viewer, &q).await?;
+    let mut res = HttpResponse::Ok();
+    res.insert_header((header::CACHE_CONTROL, "no-store"));
+    Ok(if format == "csv" {
+        res.content_type("text/csv; charset=utf-8")
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"indicators-{}-{}.csv\"",
+                    ind.from, ind.to
+                ),
+            ))
+            .body(ind.to_csv())
+    } else {
+        res.json(ind.to_json())
+    })
+}
+
+/// One bar of a chart.
+pub struct Bar {
+    pub label: String,
+    pub shown: String,
+    /// Pixels, for the SVG.
+    pub width: u64,
+    pub y: u64,
+}
+
+pub struct Chart {
+    pub id: String,
+    pub title: String,
+    pub bars: Vec<Bar>,
+    pub height: u64,
+}
+
+fn chart(id: &str, title: &str, items: Vec<(String, u64, String)>) -> Chart {
+    let max = items.iter().map(|i| i.1).max().unwrap_or(0).max(1);
+    let bars = items
+        .into_iter()
+        .enumerate()
+        .map(|(n, (label, value, shown))| Bar {
+            label,
+            shown,
+            width: value * 300 / max,
+            y: n as u64 * 28,
+        })
+        .collect::<Vec<_>>();
+    Chart {
+        id: id.to_string(),
+        title: title.to_string(),
+        height: bars.len() as u64 * 28 + 4,
+        bars,
+    }
+}
+
+pub struct Row {
+    pub label: String,
+    pub value: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/reports.html")]
+struct ReportsPage<'a> {
+    tr: Tr,
+    signed_in: bool,
+    csrf: &'a str,
+    from: String,
+    to: String,
+    municipality: String,
+    csv: String,
+    charts: Vec<Chart>,
+    participants: Vec<Row>,
+    municipalities: Vec<(String, u64, u64, u64)>,
+    cross_border: u64,
+}
+
+fn shown_text(v: u64) -> String {
+    match reports::shown(v) {
+        serde_json::Value::String(s) => s,
+        other => other.to_string(),
+    }
+}
+
+pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let c = match super::pages::context(&state, &req).await {
+        Ok(c) => c,
+        Err(e) => return super::pages::fallback(e),
+    };
+    let Some(viewer) = c.viewer.clone() else {
+        return super::pages::to_sign_in(&req);
+    };
+    let q: IndicatorQuery = match body::query(&req) {
+        Ok(q) => q,
+        Err(e) => return super::pages::error_page(&c, e, "/reports"),
+    };
+    let ind = match load(&state, &viewer, &q).await {
+        Ok(i) => i,
+        Err(e) => return super::pages::error_page(&c, e, "/dashboard"),
+    };
+    let tr = c.tr;
+    let tracks = ["ktp", "mentoring", "procurement"];
+    let per_track = tracks
+        .iter()
+        .map(|t| {
+            let n = ind
+                .by_track
+                .get(*t)
+                .and_then(|m| m.get("total"))
+                .copied()
+                .unwrap_or(0);
+            (tr.t(&format!("track.{t}")).to_string(), n, n.to_string())
+        })
+        .collect();
+    let outcomes = [
+        "placement",
+        "mentoring_started",
+        "meeting_held",
+        "no_result",
+    ]
+    .iter()
+    .map(|o| {
+        let n: u64 = ind.outcomes.values().filter_map(|m| m.get(*o)).sum();
+        (tr.t(&format!("outcome.{o}")).to_string(), n, n.to_string())
+    })
+    .collect();
+    let leadership = ["women", "men", "mixed", "unknown"]
+        .iter()
+        .map(|l| {
+            let n = ind.by_leadership.get(*l).copied().unwrap_or(0);
+            (
+                tr.t(&format!("report.leadership.{l}")).to_string(),
+                n,
+                n.to_string(),
+            )
+        })
+        .collect();
+    let sizes = ["micro", "small", "medium", "large", "unknown"]
+        .iter()
+        .map(|s| {
+            let n = ind.by_size.get(*s).copied().unwrap_or(0);
+            (
+                tr.t(&format!("report.size.{s}")).to_string(),
+                n,
+                n.to_string(),
+            )
+        })
+        .collect();
+    let charts = vec![
+        chart("tracks", tr.t("report.introductions"), per_track),
+        chart("outcomes", tr.t("report.outcomes"), outcomes),
+        chart(
+            "leadership",
+            tr.t("report.enterprises_leadership"),
+            leadership,
+        ),
+        chart("sizes", tr.t("report.enterprises_size"), sizes),
+    ];
+    let mut participants = vec![Row {
+        label: tr.t("report.participants").to_string(),
+        value: shown_text(ind.participants.len() as u64),
+    }];
+    for g in ["woman", "man", "non_binary", "undisclosed", "unknown"] {
+        participants.push(Row {
+            label: tr.t(&format!("report.gender.{g}")).to_string(),
+            value: shown_text(ind.by_gender.get(g).copied().unwrap_or(0)),
+        });
+    }
+    for b in ["yes", "no", "unknown"] {
+        participants.push(Row {
+            label: tr.t(&format!("report.background.{b}")).to_string(),
+            value: shown_text(ind.by_background.get(b).copied().unwrap_or(0)),
+        });
+    }
+    let municipalities = ind
+        .by_municipality
+        .iter()
+        .map(|(m, (n, i, r))| {
+            let name = heartland_index::Gazetteer::get()
+                .lookup_key(m)
+                .map(|p| p.name.clone())
+                .unwrap_or_else(|| m.clone());
+            (name, *n, *i, *r)
+        })
+        .collect();
+    let municipality = q.municipality.clone().unwrap_or_default();
+    let csv = format!(
+        "/api/v1/reports/indicators?format=csv&from={}&to={}{}",
+        ind.from,
+        ind.to,
+        if municipality.is_empty() {
+            String::new()
+        } else {
+            format!("&municipality={municipality}")
+        }
+    );
+    let page = ReportsPage {
+        tr,
+        signed_in: true,
+        csrf: &c.csrf,
+        from: ind.from.clone(),
+        to: ind.to.clone(),
+        municipality,
+        csv,
+        charts,
+        participants,
+        municipalities,
+        cross_border: ind.cross_border,
+    };
+    super::pages::respond(&c, actix_web::http::StatusCode::OK, page.render())
+}
