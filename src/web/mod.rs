@@ -438,6 +438,34 @@ pub fn endpoints() -> Vec<Endpoint> {
             .to(pages::dashboard)
             .public()
             .responses(PAGE_GET),
+        endpoint(Method::GET, "/register", "The registration page", "pages")
+            .to(pages::register_page)
+            .public(),
+        endpoint(Method::POST, "/register", "Registers (the page's form)", "pages")
+            .to(pages::register)
+            .public()
+            .responses(PAGE_POST),
+        endpoint(Method::GET, "/company", "The company's needs", "pages")
+            .to(pages::company)
+            .public()
+            .responses(PAGE_GET),
+        endpoint(
+            Method::POST,
+            "/organisations/new",
+            "Creates the company's organisation (the page's form)",
+            "pages",
+        )
+        .to(pages::new_organisation)
+        .public()
+        .responses(PAGE_POST),
+        endpoint(Method::GET, "/needs/new", "The form for a new need", "pages")
+            .to(pages::new_need_page)
+            .public()
+            .responses(PAGE_GET),
+        endpoint(Method::POST, "/needs/new", "Publishes a need (the page's form)", "pages")
+            .to(pages::new_need)
+            .public()
+            .responses(PAGE_POST),
         endpoint(Method::GET, "/needs/{id}", "A need and its ranked matches", "pages")
             .to(pages::need)
             .public()

@@ -451,6 +451,12 @@ pub async fn dashboard(state: web::Data<AppState>, req: HttpRequest) -> HttpResp
     let Some(viewer) = c.viewer.clone() else {
         return to_sign_in(&req);
     };
+    if matches!(
+        viewer.role,
+        crate::policy::Role::Company | crate::policy::Role::Supplier
+    ) {
+        return see_other("/company");
+    }
     if !viewer.is_officer() {
         return see_other("/introductions");
     }
@@ -823,5 +829,385 @@ pub async fn record_outcome(
     match done {
         Ok(_) => see_other(&back),
         Err(e) => error_page(&c, e, &back),
+    }
+}
+
+// Registration, and the company's own pages.
+
+#[derive(Template)]
+#[template(path = "pages/register.html")]
+struct RegisterPage<'a> {
+    tr: Tr,
+    signed_in: bool,
+    csrf: &'a str,
+    errors: Vec<String>,
+    display_name: String,
+    email: String,
+}
+
+pub async fn register_page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let c = match context(&state, &req).await {
+        Ok(c) => c,
+        Err(e) => return fallback(e),
+    };
+    let page = RegisterPage {
+        tr: c.tr,
+        signed_in: c.viewer.is_some(),
+        csrf: &c.csrf,
+        errors: Vec::new(),
+        display_name: String::new(),
+        email: String::new(),
+    };
+    respond(&c, StatusCode::OK, page.render())
+}
+
+#[derive(Deserialize)]
+pub struct RegisterForm {
+    pub display_name: String,
+    pub email: String,
+    pub password: String,
+    pub role: String,
+    pub matching_ktp: Option<String>,
+    pub matching_mentoring: Option<String>,
+    pub matching_procurement: Option<String>,
+    pub contact: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "pages/message.html")]
+struct MessagePage<'a> {
+    tr: Tr,
+    signed_in: bool,
+    csrf: &'a str,
+    title: String,
+    paragraphs: Vec<String>,
+}
+
+/// The messages of a rejected form, one per field, for the page.
+fn field_messages(e: &AppError) -> Vec<String> {
+    match e {
+        AppError::Validation(f) => {
+            let v: Value = serde_json::to_value(f).unwrap_or_default();
+            v.as_object()
+                .map(|o| {
+                    o.iter()
+                        .flat_map(|(k, ms)| {
+                            ms.as_array()
+                                .cloned()
+                                .unwrap_or_default()
+                                .into_iter()
+                                .map(move |m| format!("{k}: {}", m.as_str().unwrap_or_default()))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        }
+        other => vec![other.to_string()],
+    }
+}
+
+pub async fn register(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<RegisterForm>,
+) -> HttpResponse {
+    let c = match context(&state, &req).await {
+        Ok(c) => c,
+        Err(e) => return fallback(e),
+    };
+    if !session::same_origin(&req, &state.settings.base_url()) {
+        return error_page(&c, AppError::forbidden("cross-site"), "/register");
+    }
+    let f = form.into_inner();
+    let consents = [
+        ("matching_ktp", &f.matching_ktp),
+        ("matching_mentoring", &f.matching_mentoring),
+        ("matching_procurement", &f.matching_procurement),
+        ("contact", &f.contact),
+    ]
+    .iter()
+    .filter(|(_, v)| v.is_some())
+    .map(|(k, _)| k.to_string())
+    .collect();
+    let body = session::RegisterRequest {
+        email: f.email.clone(),
+        password: f.password,
+        display_name: f.display_name.clone(),
+        role: f.role,
+        locale: c.tr.locale.to_string(),
+        consents,
+    };
+    match session::register_account(&state, &req, body).await {
+        Ok(()) => {
+            let page = MessagePage {
+                tr: c.tr,
+                signed_in: false,
+                csrf: &c.csrf,
+                title: c.tr.t("register.sent_title").to_string(),
+                paragraphs: vec![c.tr.t("register.sent").to_string()],
+            };
+            respond(&c, StatusCode::OK, page.render())
+        }
+        Err(e @ AppError::Validation(_)) => {
+            let page = RegisterPage {
+                tr: c.tr,
+                signed_in: false,
+                csrf: &c.csrf,
+                errors: field_messages(&e),
+                display_name: f.display_name,
+                email: f.email,
+            };
+            respond(&c, StatusCode::UNPROCESSABLE_ENTITY, page.render())
+        }
+        Err(e) => error_page(&c, e, "/register"),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/company.html")]
+struct CompanyPage<'a> {
+    tr: Tr,
+    signed_in: bool,
+    csrf: &'a str,
+    has_organisation: bool,
+    needs: Vec<RecordLine>,
+    errors: Vec<String>,
+}
+
+async fn company_page(
+    state: &web::Data<AppState>,
+    c: &Ctx,
+    viewer: Viewer,
+    errors: Vec<String>,
+    status: StatusCode,
+) -> HttpResponse {
+    let v = viewer.clone();
+    let data = state
+        .db
+        .read(move |conn| -> Result<Vec<RecordLine>, AppError> {
+            let mut out = Vec::new();
+            for org in &v.organisations {
+                let filter = db::ListFilter {
+                    organisation_id: Some(org.clone()),
+                    limit: 200,
+                    ..Default::default()
+                };
+                for r in Record::Need.list(conn, &v.visible(Record::Need), &filter)? {
+                    let (title, place, organisation) = intro::describe(conn, "need", &r.id)?;
+                    out.push(RecordLine {
+                        id: r.id.clone(),
+                        title,
+                        organisation,
+                        place,
+                        created: r.created_at.date().to_string(),
+                    });
+                }
+            }
+            Ok(out)
+        })
+        .await;
+    match data {
+        Ok(needs) => {
+            let page = CompanyPage {
+                tr: c.tr,
+                signed_in: true,
+                csrf: &c.csrf,
+                has_organisation: !viewer.organisations.is_empty(),
+                needs,
+                errors,
+            };
+            respond(c, status, page.render())
+        }
+        Err(e) => error_page(c, e, "/"),
+    }
+}
+
+/// `/company`: the company's needs, or first its organisation.
+pub async fn company(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let c = match context(&state, &req).await {
+        Ok(c) => c,
+        Err(e) => return fallback(e),
+    };
+    let Some(viewer) = c.viewer.clone() else {
+        return to_sign_in(&req);
+    };
+    company_page(&state, &c, viewer, Vec::new(), StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+pub struct OrganisationForm {
+    pub csrf_token: String,
+    pub name: String,
+    pub country: String,
+    pub org_number: String,
+    pub municipality: String,
+    pub size: Option<String>,
+}
+
+/// Creates a record from a page's form, through the API's own validation and rules.
+async fn create_record<R: crate::records::RecordType>(
+    state: &web::Data<AppState>,
+    viewer: &Viewer,
+    body: Value,
+) -> Result<String, AppError> {
+    let input: R::Input = super::body::from_value(body)?;
+    let valid = R::validate(input).map_err(AppError::Validation)?;
+    let (st, v) = (state.clone(), viewer.clone());
+    let row = state
+        .db
+        .write(move |conn| super::records::insert::<R>(conn, &v, valid, &st.settings))
+        .await?;
+    state.search.wake();
+    Ok(row.id)
+}
+
+pub async fn new_organisation(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<OrganisationForm>,
+) -> HttpResponse {
+    let c = match context(&state, &req).await {
+        Ok(c) => c,
+        Err(e) => return fallback(e),
+    };
+    if let Err(e) = checked_post(&state, &req, &c, &form.csrf_token) {
+        return error_page(&c, e, "/company");
+    }
+    let Some(viewer) = c.viewer.clone() else {
+        return to_sign_in(&req);
+    };
+    let f = form.into_inner();
+    let kind = if viewer.role == crate::policy::Role::Supplier {
+        "supplier"
+    } else {
+        "company"
+    };
+    let body = serde_json::json!({"name": f.name, "kind": kind, "org_number": f.org_number,
+        "country": f.country, "municipality": f.municipality, "size": f.size});
+    match create_record::<crate::records::organisation::Organisation>(&state, &viewer, body).await {
+        Ok(_) => see_other("/company"),
+        Err(e @ (AppError::Validation(_) | AppError::Malformed { .. })) => {
+            company_page(
+                &state,
+                &c,
+                viewer,
+                field_messages(&e),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => error_page(&c, e, "/company"),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/need_new.html")]
+struct NeedNew<'a> {
+    tr: Tr,
+    signed_in: bool,
+    csrf: &'a str,
+    errors: Vec<String>,
+}
+
+pub async fn new_need_page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let c = match context(&state, &req).await {
+        Ok(c) => c,
+        Err(e) => return fallback(e),
+    };
+    if c.viewer.is_none() {
+        return to_sign_in(&req);
+    }
+    let page = NeedNew {
+        tr: c.tr,
+        signed_in: true,
+        csrf: &c.csrf,
+        errors: Vec::new(),
+    };
+    respond(&c, StatusCode::OK, page.render())
+}
+
+#[derive(Deserialize)]
+pub struct NeedForm {
+    pub csrf_token: String,
+    pub title: String,
+    pub description: String,
+    pub kind: String,
+    #[serde(default)]
+    pub skills: String,
+    #[serde(default)]
+    pub language: String,
+    #[serde(default)]
+    pub level: String,
+    pub duration_months: String,
+    pub start_date: String,
+    #[serde(default)]
+    pub municipality: String,
+    pub remote_ok: Option<String>,
+    pub cross_border_ok: Option<String>,
+}
+
+pub async fn new_need(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<NeedForm>,
+) -> HttpResponse {
+    let c = match context(&state, &req).await {
+        Ok(c) => c,
+        Err(e) => return fallback(e),
+    };
+    if let Err(e) = checked_post(&state, &req, &c, &form.csrf_token) {
+        return error_page(&c, e, "/needs/new");
+    }
+    let Some(viewer) = c.viewer.clone() else {
+        return to_sign_in(&req);
+    };
+    let Some(org) = viewer.organisations.first().cloned() else {
+        return see_other("/company");
+    };
+    let f = form.into_inner();
+    let skills: Vec<String> = f
+        .skills
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    let languages = if f.language.trim().is_empty() {
+        serde_json::json!([])
+    } else {
+        serde_json::json!([{"code": f.language.trim().to_lowercase(), "min_level": f.level}])
+    };
+    let mut body = serde_json::json!({"organisation_id": org, "title": f.title,
+        "description": f.description, "kind": f.kind, "skills": skills, "languages": languages,
+        "duration_months": f.duration_months.trim().parse::<i64>().unwrap_or(0),
+        "start_date": f.start_date, "remote_ok": f.remote_ok.is_some(),
+        "cross_border_ok": f.cross_border_ok.is_some(), "ktp_target": false});
+    if !f.municipality.trim().is_empty() {
+        body["municipality"] = serde_json::json!(f.municipality.trim());
+    } else {
+        // The organisation's municipality.
+        let o = org.clone();
+        let place = state
+            .db
+            .read(move |conn| Record::Organisation.find(conn, &o).map_err(AppError::from))
+            .await
+            .ok()
+            .flatten()
+            .map(|r| r.municipality);
+        if let Some(p) = place {
+            body["municipality"] = serde_json::json!(p);
+        }
+    }
+    match create_record::<crate::records::need::Need>(&state, &viewer, body).await {
+        Ok(id) => see_other(&format!("/needs/{id}")),
+        Err(e @ (AppError::Validation(_) | AppError::Malformed { .. })) => {
+            let page = NeedNew {
+                tr: c.tr,
+                signed_in: true,
+                csrf: &c.csrf,
+                errors: field_messages(&e),
+            };
+            respond(&c, StatusCode::UNPROCESSABLE_ENTITY, page.render())
+        }
+        Err(e) => error_page(&c, e, "/company"),
     }
 }

@@ -249,16 +249,17 @@ pub struct RegisterRequest {
 
 /// Registers an account. The answer is the same whether or not the address was already
 /// registered (no account enumeration); the owner of a taken address is told by email instead.
-pub async fn register(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    payload: web::Payload,
-) -> Result<HttpResponse, AppError> {
-    let body: RegisterRequest = body::json(&req, payload, state.settings.max_body_bytes).await?;
+/// Registers an account (the API's and the page's registration): the same whether or not the
+/// address was free.
+pub(crate) async fn register_account(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    body: RegisterRequest,
+) -> Result<(), AppError> {
     super::limits::check(
         &state.limiter,
         &state.settings,
-        &req,
+        req,
         "register",
         super::limits::REGISTER_PER_ADDRESS,
         None,
@@ -329,6 +330,16 @@ pub async fn register(
         })
         .await?;
     state.mailer.wake();
+    Ok(())
+}
+
+pub async fn register(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let body: RegisterRequest = body::json(&req, payload, state.settings.max_body_bytes).await?;
+    register_account(&state, &req, body).await?;
     Ok(HttpResponse::Accepted().json(json!({
         "status": "accepted",
         "message": "If the address can be registered, we have sent it a link: follow it to confirm the address, then sign in."

@@ -321,3 +321,104 @@ async fn accept_link(app: &TestApp, address: &str, introduction: &str) -> String
     .await
     .expect("link")
 }
+
+#[tokio::test]
+async fn a_company_registers_and_publishes_a_need_on_a_phone_in_chromium() {
+    let app = spawn_app(Backend::Sqlite).await.expect("app");
+    let driver = chromedriver().await;
+    let profile = tempfile::tempdir().expect("profile");
+    let d = browser(&driver, profile.path()).await;
+    let shots = screenshots();
+    let axe = axe_source();
+    let result = async {
+        d.set_window_rect(0, 0, 360, 800).await?;
+        d.goto(format!("{}/register?lang=sv", app.address)).await?;
+        assert_eq!(text(&d, "h1").await?, "Skapa ett konto");
+        let v = serious_violations(&d, &axe).await?;
+        assert!(v.is_empty(), "register: {v:?}");
+        d.find(By::Id("display_name"))
+            .await?
+            .send_keys("Karin på Sågverket")
+            .await?;
+        d.find(By::Id("email"))
+            .await?
+            .send_keys("karin@sagverket.example")
+            .await?;
+        d.find(By::Id("password"))
+            .await?
+            .send_keys("ett långt och eget lösenord")
+            .await?;
+        d.find(By::Id("c-contact")).await?.click().await?;
+        d.screenshot(&shots.join("register.phone.png")).await?;
+        d.find(By::Css("form.stack button")).await?.click().await?;
+        wait_for_h1(&d, "Titta i din e-post").await?;
+        app.confirm_email("karin@sagverket.example").await;
+
+        d.goto(format!("{}/sign-in", app.address)).await?;
+        d.find(By::Id("email"))
+            .await?
+            .send_keys("karin@sagverket.example")
+            .await?;
+        d.find(By::Id("password"))
+            .await?
+            .send_keys("ett långt och eget lösenord")
+            .await?;
+        d.find(By::Css("form.stack button")).await?.click().await?;
+        wait_for_h1(&d, "Ditt företag").await?;
+        d.find(By::Id("name"))
+            .await?
+            .send_keys("Sågverket i Mora AB")
+            .await?;
+        d.find(By::Id("org_number"))
+            .await?
+            .send_keys("556012-5790")
+            .await?;
+        d.find(By::Id("org-municipality"))
+            .await?
+            .send_keys("SE-2062")
+            .await?;
+        d.find(By::Css("form.stack button")).await?.click().await?;
+        let new_need = wait_for(&d, "a.button[href='/needs/new']").await?;
+        assert_eq!(new_need, "Nytt utvecklingsbehov");
+        d.goto(format!("{}/needs/new", app.address)).await?;
+        let v = serious_violations(&d, &axe).await?;
+        assert!(v.is_empty(), "new need: {v:?}");
+        d.find(By::Id("title"))
+            .await?
+            .send_keys("Digitalisering av sågverket")
+            .await?;
+        d.find(By::Id("description"))
+            .await?
+            .send_keys("Sensorer och dataanalys i produktionen.")
+            .await?;
+        d.find(By::Id("skills"))
+            .await?
+            .send_keys("Python, dataanalys")
+            .await?;
+        d.find(By::Id("language")).await?.send_keys("sv").await?;
+        d.execute(
+            "document.getElementById('start').value = '2027-03-01';",
+            Vec::new(),
+        )
+        .await?;
+        d.screenshot(&shots.join("need-new.phone.png")).await?;
+        d.find(By::Css("form.stack button")).await?.click().await?;
+        wait_for_h1(&d, "Digitalisering av sågverket").await?;
+        assert!(text(&d, "dl.facts").await?.contains("1 mars 2027"));
+        Ok::<(), WebDriverError>(())
+    }
+    .await;
+    let _ = d.screenshot(&shots.join("last-company.png")).await;
+    d.quit().await.expect("quit");
+    result.expect("the flow");
+    // What the pages made is what the API shows.
+    let officer = app
+        .staff("officer@mora.example", "officer", &["SE-2062"])
+        .await;
+    let needs = app.get("/api/v1/needs", &officer).await;
+    assert_eq!(
+        needs.body["items"][0]["title"],
+        "Digitalisering av sågverket"
+    );
+    assert_eq!(needs.body["items"][0]["languages"][0]["min_level"], "B2");
+}
