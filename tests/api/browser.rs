@@ -152,7 +152,7 @@ async fn an_officer_introduces_a_welder_and_records_a_placement_in_chromium() {
             .send_keys("not the password")
             .await?;
         d.find(By::Css("form.stack button")).await?.click().await?;
-        assert!(text(&d, ".error").await?.contains("stämmer inte"));
+        assert!(wait_for(&d, ".error").await?.contains("stämmer inte"));
         d.find(By::Id("password"))
             .await?
             .send_keys(heartland::demo::DEMO_PASSWORD)
