@@ -509,6 +509,15 @@ pub fn endpoints() -> Vec<Endpoint> {
         .public()
         .responses(PAGE_POST),
         endpoint(
+            Method::POST,
+            "/introductions/{id}/answer",
+            "A party's answer, signed in (the introduction page's form)",
+            "pages",
+        )
+        .to(pages::answer)
+        .public()
+        .responses(PAGE_POST),
+        endpoint(
             Method::GET,
             "/introductions/{id}/{action}",
             "The page an emailed link opens: asks to confirm (changes nothing)",

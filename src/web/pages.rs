@@ -8,7 +8,7 @@ use super::error::AppError;
 use super::{account, session, AppState};
 use crate::db::{self, accounts, Record, User};
 use crate::i18n::{self, Tr};
-use crate::introductions::{self as intro, Introduction, Party, ProposeRequest, SideRef};
+use crate::introductions::{self as intro, Introduction, ProposeRequest, SideRef};
 use crate::policy::Viewer;
 use actix_web::cookie::Cookie;
 use actix_web::http::{header, StatusCode};
@@ -733,6 +733,10 @@ struct IntroPage<'a> {
     outcome_key: Option<String>,
     note: String,
     emails: Vec<EmailLine>,
+    /// The viewer is a party who has not answered yet.
+    can_answer: bool,
+    /// The other side's name and email, once both have said yes.
+    contact: Option<(String, String)>,
 }
 
 pub async fn introduction(
@@ -767,7 +771,16 @@ pub async fn introduction(
             } else {
                 Vec::new()
             };
-            let _ = Party::A;
+            let me = i.party_of(&viewer.user_id);
+            let can_answer = me.is_some_and(|p| i.side(p).3.is_none())
+                && intro::OPEN.contains(&i.status.as_str());
+            let contact = match me {
+                Some(p) if i.status == "introduced" => match i.side(p.other()).2 {
+                    Some(u) => User::by_id(conn, u)?.map(|u| (u.display_name, u.email)),
+                    None => None,
+                },
+                _ => None,
+            };
             Ok((
                 intro_line(conn, &i)?,
                 i.outcome.as_ref().map(|o| format!("outcome.{o}")),
@@ -775,11 +788,13 @@ pub async fn introduction(
                 emails,
                 viewer.is_officer(),
                 matches!(i.status.as_str(), "introduced" | "withdrawn"),
+                can_answer,
+                contact,
             ))
         })
         .await;
     match data {
-        Ok((summary, outcome_key, note, emails, officer, can_record)) => {
+        Ok((summary, outcome_key, note, emails, officer, can_record, can_answer, contact)) => {
             let page = IntroPage {
                 tr: c.tr,
                 signed_in: true,
@@ -790,6 +805,8 @@ pub async fn introduction(
                 outcome_key,
                 note,
                 emails,
+                can_answer,
+                contact,
             };
             respond(&c, StatusCode::OK, page.render())
         }
@@ -1209,5 +1226,55 @@ pub async fn new_need(
             respond(&c, StatusCode::UNPROCESSABLE_ENTITY, page.render())
         }
         Err(e) => error_page(&c, e, "/company"),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AnswerForm {
+    pub csrf_token: String,
+    pub answer: String,
+}
+
+/// A party answers on the introduction's page (signed in).
+pub async fn answer(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    form: web::Form<AnswerForm>,
+) -> HttpResponse {
+    let c = match context(&state, &req).await {
+        Ok(c) => c,
+        Err(e) => return fallback(e),
+    };
+    let id = id.into_inner();
+    let back = format!("/introductions/{id}");
+    if let Err(e) = checked_post(&state, &req, &c, &form.csrf_token) {
+        return error_page(&c, e, &back);
+    }
+    let Some(viewer) = c.viewer.clone() else {
+        return to_sign_in(&req);
+    };
+    let action = match form.answer.as_str() {
+        "accept" => intro::Action::Accept,
+        "decline" => intro::Action::Decline,
+        _ => return error_page(&c, AppError::invalid("answer", "accept or decline"), &back),
+    };
+    let (st, i) = (state.clone(), id.clone());
+    let done = state
+        .db
+        .write(move |conn| -> Result<(), AppError> {
+            let found = intro::find(conn, &i)?.ok_or(AppError::NotFound)?;
+            let party = found.party_of(&viewer.user_id).ok_or(AppError::NotFound)?;
+            intro::answer(conn, &i, party, action, Some(&viewer.user_id), &st.settings)?;
+            Ok(())
+        })
+        .await;
+    match done {
+        Ok(()) => {
+            state.mailer.wake();
+            state.search.wake();
+            see_other(&back)
+        }
+        Err(e) => error_page(&c, e, &back),
     }
 }

@@ -217,24 +217,56 @@ async fn an_officer_introduces_a_welder_and_records_a_placement_in_chromium() {
         d.goto(format!("{}/introductions/{intro_id}?lang=sv", app.address))
             .await?;
 
-        // Both parties accept through the pages their emailed links open.
-        for address in [
-            format!("company.rorosstal@{}", heartland::demo::DEMO_DOMAIN),
-            format!("candidate.2@{}", heartland::demo::DEMO_DOMAIN),
-        ] {
-            let link = accept_link(&app, &address, &intro_id).await;
-            d.goto(&link).await?;
-            d.find(By::Css("form button")).await?.click().await?;
-            let started = Instant::now();
-            while !d.find_all(By::Css("form button")).await?.is_empty() {
-                assert!(
-                    started.elapsed() < Duration::from_secs(10),
-                    "no answer page"
-                );
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
+        // The company accepts through the page its emailed link opens.
+        let company = format!("company.rorosstal@{}", heartland::demo::DEMO_DOMAIN);
+        let link = accept_link(&app, &company, &intro_id).await;
+        d.goto(&link).await?;
+        d.find(By::Css("form button")).await?.click().await?;
+        let started = Instant::now();
+        while !d.find_all(By::Css("form button")).await?.is_empty() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "no answer page"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
         d.screenshot(&shots.join("accepted.png")).await?;
+
+        // The welder signs in and accepts on the introduction's own page; the company's
+        // contact details appear there.
+        d.goto(format!("{}/introductions/{intro_id}", app.address))
+            .await?;
+        d.find(By::Css("form.inline button")).await?.click().await?;
+        wait_for_h1(&d, "Heartland Match").await?;
+        sign_in(
+            &d,
+            &app,
+            &format!("candidate.2@{}", heartland::demo::DEMO_DOMAIN),
+        )
+        .await?;
+        wait_for_h1(&d, "Introduktioner").await?;
+        d.goto(format!("{}/introductions/{intro_id}", app.address))
+            .await?;
+        assert_eq!(text(&d, "#status").await?, "ena parten har tackat ja");
+        let v = serious_violations(&d, &axe).await?;
+        assert!(v.is_empty(), "the party's introduction page: {v:?}");
+        checked_pages.push("introduction (party)");
+        d.find(By::Id("accept")).await?.click().await?;
+        let contact = wait_for(&d, "#contact").await?;
+        assert!(contact.contains(&company), "{contact}");
+        assert_eq!(text(&d, "#status").await?, "introducerade");
+        d.screenshot(&shots.join("introduced.party.png")).await?;
+        d.find(By::Css("form.inline button")).await?.click().await?;
+        wait_for_h1(&d, "Heartland Match").await?;
+
+        // The officer records the placement.
+        sign_in(
+            &d,
+            &app,
+            &format!("officer.roros@{}", heartland::demo::DEMO_DOMAIN),
+        )
+        .await?;
+        wait_for_h1(&d, "Det här behöver din uppmärksamhet").await?;
         d.goto(format!("{}/introductions/{intro_id}", app.address))
             .await?;
         assert_eq!(text(&d, "#status").await?, "introducerade");
@@ -274,6 +306,17 @@ async fn an_officer_introduces_a_welder_and_records_a_placement_in_chromium() {
     d.quit().await.expect("quit");
     result.expect("the flow");
     eprintln!("axe-core: no serious violations on {checked_pages:?}");
+}
+
+/// Signs in on the sign-in page (the demo's password).
+async fn sign_in(d: &WebDriver, app: &TestApp, email: &str) -> WebDriverResult<()> {
+    d.goto(format!("{}/sign-in", app.address)).await?;
+    d.find(By::Id("email")).await?.send_keys(email).await?;
+    d.find(By::Id("password"))
+        .await?
+        .send_keys(heartland::demo::DEMO_PASSWORD)
+        .await?;
+    d.find(By::Css("form.stack button")).await?.click().await
 }
 
 /// axe-core's script: `HEARTLAND_TEST_AXE` (set by `scripts/test`, which installs it from npm).
