@@ -234,27 +234,20 @@ pub fn erase(conn: &mut DbConn, user_id: &str, by: Option<&str>) -> Result<(), A
         }
     }
     // Open introductions end; the person's side forgets who they were.
-    for (user_col, answer_col) in [("a", "a"), ("b", "b")] {
-        let _ = answer_col;
-        let open = introductions::table
-            .filter(introductions::status.eq_any(["proposed", "accepted"]))
-            .select(introductions::id);
-        let ids: Vec<String> = if user_col == "a" {
-            open.filter(introductions::a_user_id.eq(user_id))
-                .load(conn)?
-        } else {
-            open.filter(introductions::b_user_id.eq(user_id))
-                .load(conn)?
-        };
-        if !ids.is_empty() {
-            diesel::update(introductions::table.filter(introductions::id.eq_any(&ids)))
-                .set((
-                    introductions::status.eq("withdrawn"),
-                    introductions::updated_at.eq(db::now()),
-                ))
-                .execute(conn)?;
-        }
-    }
+    diesel::update(
+        introductions::table
+            .filter(introductions::status.eq_any(crate::introductions::OPEN))
+            .filter(
+                introductions::a_user_id
+                    .eq(user_id)
+                    .or(introductions::b_user_id.eq(user_id)),
+            ),
+    )
+    .set((
+        introductions::status.eq("withdrawn"),
+        introductions::updated_at.eq(db::now()),
+    ))
+    .execute(conn)?;
     // The emails of their introductions to the other side and to the officer carry their
     // name and address: emptied (pending ones cancelled). Their own emails go with the account.
     let theirs: Vec<String> = introductions::table

@@ -242,15 +242,7 @@ pub struct ResetBody {
 
 async fn hash_new(state: &AppState, password: String) -> Result<String, AppError> {
     auth::check_new_password(&password).map_err(|m| AppError::invalid("password", m))?;
-    let _permit = state
-        .hash_permits
-        .acquire()
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    tokio::task::spawn_blocking(move || auth::hash_password(&password))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?
-        .map_err(AppError::Internal)
+    super::session::hash_password(state, password).await
 }
 
 async fn reset_with(
@@ -475,21 +467,7 @@ pub async fn erase(
 // The pages the emailed links open: a GET asks, a POST does.
 
 fn page(locale: &str, title: &str, body: &str) -> HttpResponse {
-    no_store(HttpResponse::Ok())
-        .content_type("text/html; charset=utf-8")
-        .insert_header((
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-        ))
-        .body(format!(
-            "<!DOCTYPE html><html lang=\"{l}\"><head><meta charset=\"utf-8\">\
-             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-             <title>{t} – Heartland Match</title></head>\
-             <body style=\"font-family:sans-serif;max-width:36em;margin:2em auto;padding:0 1em;line-height:1.5\">\
-             <h1>{t}</h1>{body}</body></html>",
-            l = escape_html(locale),
-            t = escape_html(title)
-        ))
+    super::introductions::small_page(actix_web::http::StatusCode::OK, locale, title, body)
 }
 
 fn pick<'a>(req: &HttpRequest, sv: &'a str, nb: &'a str, en: &'a str) -> (&'static str, &'a str) {

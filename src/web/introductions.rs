@@ -10,7 +10,8 @@ use crate::domain::FieldErrors;
 use crate::introductions::{self as intro, links, Action, Introduction, Party, ProposeRequest};
 use crate::mail::templates::escape_html;
 use crate::policy::Viewer;
-use actix_web::{http::header, web, HttpRequest, HttpResponse};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -415,19 +416,13 @@ fn page_text(locale: &str) -> PageText {
     }
 }
 
-fn page(locale: &str, title: &str, body: &str) -> String {
-    format!(
-        "<!DOCTYPE html><html lang=\"{locale}\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{t} – Heartland Match</title></head>\
-         <body style=\"font-family:sans-serif;max-width:36em;margin:2em auto;padding:0 1em;line-height:1.5\">\
-         <h1>{t}</h1>{body}</body></html>",
-        locale = escape_html(locale),
-        t = escape_html(title),
-    )
-}
-
-fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
+/// A small page of its own (the pages emailed links open): no stylesheet, no script.
+pub(crate) fn small_page(
+    status: StatusCode,
+    locale: &str,
+    title: &str,
+    body: &str,
+) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((
@@ -435,7 +430,15 @@ fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
             "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
         ))
         .content_type("text/html; charset=utf-8")
-        .body(body)
+        .body(format!(
+            "<!DOCTYPE html><html lang=\"{locale}\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <title>{t} – Heartland Match</title></head>\
+             <body style=\"font-family:sans-serif;max-width:36em;margin:2em auto;padding:0 1em;line-height:1.5\">\
+             <h1>{t}</h1>{body}</body></html>",
+            locale = escape_html(locale),
+            t = escape_html(title),
+        ))
 }
 
 /// The locale of the party a signed link names (English when it cannot be told).
@@ -487,10 +490,7 @@ pub async fn link_page(
         escape_html(query),
         escape_html(button)
     );
-    Ok(html(
-        actix_web::http::StatusCode::OK,
-        page(&locale, title, &body),
-    ))
+    Ok(small_page(StatusCode::OK, &locale, title, &body))
 }
 
 /// `POST /introductions/{id}/{accept|decline}`: answers, as the signed link says.
@@ -507,40 +507,31 @@ pub async fn link_answer(
         Action::Accept => t.title_accept,
         _ => t.title_decline,
     };
+    // One paragraph in the party's language.
+    let said = |status: StatusCode, text: &str| {
+        small_page(
+            status,
+            &locale,
+            title,
+            &format!("<p>{}</p>", escape_html(text)),
+        )
+    };
     if signed.sig.is_none() {
-        return Ok(html(
-            actix_web::http::StatusCode::FORBIDDEN,
-            page(
-                &locale,
-                title,
-                &format!("<p>{}</p>", escape_html(t.invalid)),
-            ),
-        ));
+        return Ok(said(StatusCode::FORBIDDEN, t.invalid));
     }
     match act(&state, path.0.clone(), action, signed, None).await {
-        Ok((i, _)) => {
-            let done = match (action, i.status.as_str()) {
+        Ok((i, _)) => Ok(said(
+            StatusCode::OK,
+            match (action, i.status.as_str()) {
                 (Action::Accept, "introduced") => t.done_introduced,
                 (Action::Accept, _) => t.done_accept,
                 _ => t.done_decline,
-            };
-            Ok(html(
-                actix_web::http::StatusCode::OK,
-                page(&locale, title, &format!("<p>{}</p>", escape_html(done))),
-            ))
+            },
+        )),
+        Err(AppError::Forbidden(_)) | Err(AppError::NotFound) => {
+            Ok(said(StatusCode::FORBIDDEN, t.invalid))
         }
-        Err(AppError::Forbidden(_)) | Err(AppError::NotFound) => Ok(html(
-            actix_web::http::StatusCode::FORBIDDEN,
-            page(
-                &locale,
-                title,
-                &format!("<p>{}</p>", escape_html(t.invalid)),
-            ),
-        )),
-        Err(AppError::Conflict(_)) => Ok(html(
-            actix_web::http::StatusCode::CONFLICT,
-            page(&locale, title, &format!("<p>{}</p>", escape_html(t.closed))),
-        )),
+        Err(AppError::Conflict(_)) => Ok(said(StatusCode::CONFLICT, t.closed)),
         Err(e) => Err(e),
     }
 }

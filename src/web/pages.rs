@@ -188,16 +188,14 @@ fn checked_post(
     req: &HttpRequest,
     ctx: &Ctx,
     token: &str,
-) -> Result<(), AppError> {
-    if ctx.viewer.is_none() {
-        return Err(AppError::Unauthenticated);
-    }
+) -> Result<Viewer, AppError> {
+    let viewer = ctx.viewer.clone().ok_or(AppError::Unauthenticated)?;
     if !session::same_origin(req, &state.settings.base_url())
         || !session::constant_time_eq(token, &ctx.csrf)
     {
         return Err(AppError::forbidden("cross-site request refused"));
     }
-    Ok(())
+    Ok(viewer)
 }
 
 #[derive(Template)]
@@ -633,11 +631,9 @@ pub async fn introduce(
         Err(e) => return fallback(e),
     };
     let back = format!("/needs/{}", id.as_str());
-    if let Err(e) = checked_post(&state, &req, &c, &form.csrf_token) {
-        return error_page(&c, e, &back);
-    }
-    let Some(viewer) = c.viewer.clone() else {
-        return error_page(&c, AppError::Unauthenticated, &back);
+    let viewer = match checked_post(&state, &req, &c, &form.csrf_token) {
+        Ok(v) => v,
+        Err(e) => return error_page(&c, e, &back),
     };
     let form = form.into_inner();
     let request = ProposeRequest {
@@ -832,11 +828,9 @@ pub async fn record_outcome(
     };
     let id = id.into_inner();
     let back = format!("/introductions/{id}");
-    if let Err(e) = checked_post(&state, &req, &c, &form.csrf_token) {
-        return error_page(&c, e, &back);
-    }
-    let Some(viewer) = c.viewer.clone() else {
-        return error_page(&c, AppError::Unauthenticated, &back);
+    let viewer = match checked_post(&state, &req, &c, &form.csrf_token) {
+        Ok(v) => v,
+        Err(e) => return error_page(&c, e, &back),
     };
     let outcome = form.into_inner().outcome;
     let done = state
@@ -1087,11 +1081,9 @@ pub async fn new_organisation(
         Ok(c) => c,
         Err(e) => return fallback(e),
     };
-    if let Err(e) = checked_post(&state, &req, &c, &form.csrf_token) {
-        return error_page(&c, e, "/company");
-    }
-    let Some(viewer) = c.viewer.clone() else {
-        return to_sign_in(&req);
+    let viewer = match checked_post(&state, &req, &c, &form.csrf_token) {
+        Ok(v) => v,
+        Err(e) => return error_page(&c, e, "/company"),
     };
     let f = form.into_inner();
     let kind = if viewer.role == crate::policy::Role::Supplier {
@@ -1172,11 +1164,9 @@ pub async fn new_need(
         Ok(c) => c,
         Err(e) => return fallback(e),
     };
-    if let Err(e) = checked_post(&state, &req, &c, &form.csrf_token) {
-        return error_page(&c, e, "/needs/new");
-    }
-    let Some(viewer) = c.viewer.clone() else {
-        return to_sign_in(&req);
+    let viewer = match checked_post(&state, &req, &c, &form.csrf_token) {
+        Ok(v) => v,
+        Err(e) => return error_page(&c, e, "/needs/new"),
     };
     let Some(org) = viewer.organisations.first().cloned() else {
         return see_other("/company");
@@ -1248,11 +1238,9 @@ pub async fn answer(
     };
     let id = id.into_inner();
     let back = format!("/introductions/{id}");
-    if let Err(e) = checked_post(&state, &req, &c, &form.csrf_token) {
-        return error_page(&c, e, &back);
-    }
-    let Some(viewer) = c.viewer.clone() else {
-        return to_sign_in(&req);
+    let viewer = match checked_post(&state, &req, &c, &form.csrf_token) {
+        Ok(v) => v,
+        Err(e) => return error_page(&c, e, &back),
     };
     let action = match form.answer.as_str() {
         "accept" => intro::Action::Accept,

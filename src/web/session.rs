@@ -169,6 +169,19 @@ pub(crate) async fn verify_password(
         .map_err(|e| AppError::Internal(e.into()))
 }
 
+/// Hashes a new password on the blocking pool, a few at a time (as [`verify_password`]).
+pub(crate) async fn hash_password(state: &AppState, password: String) -> Result<String, AppError> {
+    let _permit = state
+        .hash_permits
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    tokio::task::spawn_blocking(move || auth::hash_password(&password))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(AppError::Internal)
+}
+
 /// Checks an email address and password (rate limited per client and per account; unknown
 /// address and wrong password answer alike) and that the address was confirmed.
 pub(crate) async fn sign_in(
@@ -275,16 +288,7 @@ pub(crate) async fn register_account(
     check.finish().map_err(AppError::Validation)?;
     let email = email.ok_or_else(|| AppError::invalid("email", "is invalid"))?;
     let password = body.password;
-    let hash = {
-        let _permit = state
-            .hash_permits
-            .acquire()
-            .await
-            .map_err(|e| AppError::Internal(e.into()))?;
-        tokio::task::spawn_blocking(move || auth::hash_password(&password))
-            .await
-            .map_err(|e| AppError::Internal(e.into()))??
-    };
+    let hash = hash_password(state, password).await?;
     let domain = state.settings.mail_domain();
     let base = state.settings.base_url();
     let (role, locale) = (body.role, body.locale);

@@ -219,7 +219,12 @@ async fn an_officer_introduces_a_welder_and_records_a_placement_in_chromium() {
 
         // The company accepts through the page its emailed link opens.
         let company = format!("company.rorosstal@{}", heartland::demo::DEMO_DOMAIN);
-        let link = accept_link(&app, &company, &intro_id).await;
+        let link = app
+            .emailed(&company, "introduction_request", Some(&intro_id))
+            .await["accept_link"]
+            .as_str()
+            .expect("link")
+            .to_string();
         d.goto(&link).await?;
         d.find(By::Css("form button")).await?.click().await?;
         let started = Instant::now();
@@ -338,31 +343,6 @@ async fn serious_violations(d: &WebDriver, axe: &str) -> WebDriverResult<Vec<Str
     let ret = d.execute_async(&script, Vec::new()).await?;
     let found: Vec<String> = ret.convert()?;
     Ok(found)
-}
-
-/// The accept link of the introduction request emailed to `address`.
-async fn accept_link(app: &TestApp, address: &str, introduction: &str) -> String {
-    let (db, a, i) = (
-        app.db.clone(),
-        address.to_string(),
-        introduction.to_string(),
-    );
-    tokio::task::spawn_blocking(move || {
-        use diesel::prelude::*;
-        use heartland::db::schema::outbox;
-        let mut c = db.conn().expect("conn");
-        let p: String = outbox::table
-            .filter(outbox::to_address.eq(&a))
-            .filter(outbox::introduction_id.eq(&i))
-            .filter(outbox::template.eq("introduction_request"))
-            .select(outbox::params)
-            .first(&mut *c)
-            .expect("the request");
-        let v: serde_json::Value = serde_json::from_str(&p).expect("json");
-        v["accept_link"].as_str().expect("link").to_string()
-    })
-    .await
-    .expect("link")
 }
 
 #[tokio::test]

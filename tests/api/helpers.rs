@@ -286,26 +286,45 @@ impl TestApp {
         self.token(email, PASSWORD).await
     }
 
-    /// The link of the newest email of `template` to `address`, read from the outbox (the
-    /// database the mailer sends from), whatever transport is configured.
-    pub async fn emailed_link(&self, address: &str, template: &str) -> String {
+    /// The parameters of the newest email of `template` to `address` (of `introduction`, when
+    /// given), read from the outbox (the database the mailer sends from), whatever transport is
+    /// configured.
+    pub async fn emailed(
+        &self,
+        address: &str,
+        template: &str,
+        introduction: Option<&str>,
+    ) -> Value {
         let (db, a, t) = (self.db.clone(), address.to_string(), template.to_string());
+        let i = introduction.map(str::to_string);
         tokio::task::spawn_blocking(move || {
             use diesel::prelude::*;
             use heartland::db::schema::outbox;
             let mut c = db.conn().expect("conn");
-            let params: String = outbox::table
+            let mut q = outbox::table
                 .filter(outbox::to_address.eq(&a))
                 .filter(outbox::template.eq(&t))
+                .into_boxed();
+            if let Some(i) = i {
+                q = q.filter(outbox::introduction_id.eq(i));
+            }
+            let params: String = q
                 .order(outbox::created_at.desc())
                 .select(outbox::params)
                 .first(&mut *c)
                 .unwrap_or_else(|_| panic!("no {t} email to {a}"));
-            let v: Value = serde_json::from_str(&params).expect("params");
-            v["link"].as_str().expect("link").to_string()
+            serde_json::from_str(&params).expect("params")
         })
         .await
-        .expect("link")
+        .expect("emailed")
+    }
+
+    /// The link of the newest email of `template` to `address`.
+    pub async fn emailed_link(&self, address: &str, template: &str) -> String {
+        self.emailed(address, template, None).await["link"]
+            .as_str()
+            .expect("link")
+            .to_string()
     }
 
     /// Follows the confirmation link emailed at registration (through the API).

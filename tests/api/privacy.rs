@@ -314,7 +314,12 @@ async fn the_canary_is_seen_only_by_whom_it_may_be(app: &TestApp) {
         )
         .await;
     assert_eq!(company_accept.status, StatusCode::OK);
-    let canary_link = emailed_accept_link(app, &c.canary_email).await;
+    let canary_link = app
+        .emailed(&c.canary_email, "introduction_request", Some(&intro))
+        .await["accept_link"]
+        .as_str()
+        .expect("link")
+        .to_string();
     let q = canary_link.split_once('?').expect("query").1.to_string();
     let a = app
         .request(
@@ -442,26 +447,6 @@ async fn the_canary_is_seen_only_by_whom_it_may_be(app: &TestApp) {
         "canary: {} answers checked before, {} while proposed, {} after erasure",
         checked, checked2, checked3
     );
-}
-
-/// The canary's accept link, from its introduction request in the outbox.
-async fn emailed_accept_link(app: &TestApp, address: &str) -> String {
-    let (db, a) = (app.db.clone(), address.to_string());
-    tokio::task::spawn_blocking(move || {
-        use diesel::prelude::*;
-        use heartland::db::schema::outbox;
-        let mut c = db.conn().expect("conn");
-        let p: String = outbox::table
-            .filter(outbox::to_address.eq(&a))
-            .filter(outbox::template.eq("introduction_request"))
-            .select(outbox::params)
-            .first(&mut *c)
-            .expect("request");
-        let v: Value = serde_json::from_str(&p).expect("json");
-        v["accept_link"].as_str().expect("link").to_string()
-    })
-    .await
-    .expect("link")
 }
 
 /// The database holds no trace of the canary: every table's text, and for SQLite the file and
