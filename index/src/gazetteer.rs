@@ -40,6 +40,8 @@ pub struct Place {
     pub county_name: String,
     pub lat: f64,
     pub lon: f64,
+    /// Its position in [`Gazetteer::all`].
+    pub index: usize,
 }
 
 impl Place {
@@ -78,8 +80,11 @@ impl Gazetteer {
                     county_name: f.get(4)?.clone(),
                     lat: f.get(5)?.parse().ok()?,
                     lon: f.get(6)?.parse().ok()?,
+                    index: 0,
                 })
             })
+            .enumerate()
+            .map(|(index, p)| Place { index, ..p })
             .collect();
         let by_key = places
             .iter()
@@ -142,8 +147,26 @@ impl Gazetteer {
     }
 }
 
-/// Great-circle distance in kilometres (haversine).
+/// Great-circle distance in kilometres between two municipalities of the gazetteer, read from
+/// a table computed once (ranking asks for it for every record it scores).
 pub fn distance_km(a: &Place, b: &Place) -> f64 {
+    static TABLE: OnceLock<Vec<f64>> = OnceLock::new();
+    let all = Gazetteer::get().all();
+    let n = all.len();
+    let same = |p: &Place| all.get(p.index).is_some_and(|q| std::ptr::eq(p, q));
+    if !(same(a) && same(b)) {
+        return haversine_km(a, b);
+    }
+    let table = TABLE.get_or_init(|| {
+        all.iter()
+            .flat_map(|p| all.iter().map(move |q| haversine_km(p, q)))
+            .collect()
+    });
+    table[a.index * n + b.index]
+}
+
+/// Great-circle distance in kilometres (haversine).
+pub fn haversine_km(a: &Place, b: &Place) -> f64 {
     let (lat1, lat2) = (a.lat.to_radians(), b.lat.to_radians());
     let dlat = lat2 - lat1;
     let dlon = (b.lon - a.lon).to_radians();

@@ -482,7 +482,9 @@ impl SearchIndex {
             .search(text_query.as_ref(), &Handles)?;
         let features = self.features.read().unwrap_or_else(|e| e.into_inner());
         let own = handle_of(&key_of(query.kind(), &query.id));
-        let mut best: Vec<(Hit, Score)> = Vec::with_capacity(k + 1);
+        // (score, id, handle, text relevance) of the best so far; nothing is copied for the
+        // records that do not make it.
+        let mut best: Vec<(f64, &str, u64, Score)> = Vec::with_capacity(k + 1);
         rank::without_details(|| {
             for (bm25, handle) in &retrieved {
                 let Some(doc) = features.get(handle) else {
@@ -492,16 +494,19 @@ impl SearchIndex {
                     continue;
                 }
                 if let Some((score, _)) = rank::score(&prepared, doc, *bm25, today) {
-                    insert_ranked(&mut best, (hit(doc, score, Vec::new()), *bm25), k, |x| &x.0);
+                    let id = doc.entity.id.as_str();
+                    insert_ranked(&mut best, (score, id, *handle, *bm25), k, |x| (x.0, x.1));
                 }
             }
         });
-        let relevance: HashMap<u64, Score> = best
-            .iter()
-            .map(|(h, s)| (handle_of(&key_of(h.kind, &h.id)), *s))
-            .collect();
-        let best = best.into_iter().map(|(h, _)| h).collect();
-        Ok(explain(&features, &prepared, best, &relevance, today))
+        Ok(best
+            .into_iter()
+            .filter_map(|(_, _, handle, bm25)| {
+                let doc = features.get(&handle)?;
+                let (score, factors) = rank::score(&prepared, doc, bm25, today)?;
+                Some(hit(doc, score, factors))
+            })
+            .collect())
     }
 
     /// The same result as [`SearchIndex::matches`], computed the slow way: every record of
@@ -531,7 +536,9 @@ impl SearchIndex {
             }
             let bm25 = relevance.get(handle).copied().unwrap_or(0.0);
             if let Some((score, factors)) = rank::score(&prepared, doc, bm25, today) {
-                insert_ranked(&mut best, hit(doc, score, factors), k, |h| h);
+                insert_ranked(&mut best, hit(doc, score, factors), k, |h| {
+                    (h.score, h.id.as_str())
+                });
             }
         }
         Ok(best)
@@ -588,25 +595,6 @@ impl SearchIndex {
             })
             .collect())
     }
-}
-
-/// Scores the hits kept again, this time writing each factor's explanation.
-fn explain(
-    features: &Features,
-    query: &Prepared,
-    best: Vec<Hit>,
-    relevance: &HashMap<u64, Score>,
-    today: i64,
-) -> Vec<Hit> {
-    best.into_iter()
-        .filter_map(|h| {
-            let handle = handle_of(&key_of(h.kind, &h.id));
-            let doc = features.get(&handle)?;
-            let bm25 = relevance.get(&handle).copied().unwrap_or(0.0);
-            let (score, factors) = rank::score(query, doc, bm25, today)?;
-            Some(hit(doc, score, factors))
-        })
-        .collect()
 }
 
 /// Languages that stand for one another (Swedish and Norwegian speakers understand each other).
@@ -688,11 +676,11 @@ fn hit(doc: &Prepared, score: f64, factors: Vec<Factor>) -> Hit {
 }
 
 /// Keeps `best` sorted (score descending, then id) and at most `k` long.
-fn insert_ranked<T>(best: &mut Vec<T>, item: T, k: usize, hit_of: impl Fn(&T) -> &Hit) {
-    let new = hit_of(&item);
+fn insert_ranked<T>(best: &mut Vec<T>, item: T, k: usize, key: impl Fn(&T) -> (f64, &str)) {
+    let (score, id) = key(&item);
     let pos = best.partition_point(|x| {
-        let h = hit_of(x);
-        h.score > new.score || (h.score == new.score && h.id < new.id)
+        let (s, i) = key(x);
+        s > score || (s == score && i < id)
     });
     if pos < k {
         best.insert(pos, item);

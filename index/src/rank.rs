@@ -10,11 +10,50 @@ use serde::Serialize;
 use std::collections::BTreeSet;
 
 /// One factor of a match's explanation.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Factor {
     pub name: &'static str,
     pub score: f64,
     pub detail: String,
+}
+
+/// The weighted factors of one pair: at most six, kept on the stack (ranking scores every
+/// record it retrieves).
+struct Weighted {
+    items: [(f64, Factor); 6],
+    len: usize,
+}
+
+impl Weighted {
+    fn new<const N: usize>(list: [(f64, Factor); N]) -> Weighted {
+        let mut w = Weighted {
+            items: Default::default(),
+            len: 0,
+        };
+        for item in list {
+            w.push(item);
+        }
+        w
+    }
+
+    fn push(&mut self, item: (f64, Factor)) {
+        if let Some(slot) = self.items.get_mut(self.len) {
+            *slot = item;
+            self.len += 1;
+        }
+    }
+
+    fn into_factors(self) -> Vec<Factor> {
+        let len = self.len;
+        self.items.into_iter().take(len).map(|(_, f)| f).collect()
+    }
+}
+
+impl std::ops::Deref for Weighted {
+    type Target = [(f64, Factor)];
+    fn deref(&self) -> &Self::Target {
+        &self.items[..self.len]
+    }
 }
 
 thread_local! {
@@ -46,20 +85,61 @@ macro_rules! detail {
 /// BM25 is unbounded; `s / (s + TEXT_HALF)` maps it to 0–1, reaching ½ at `TEXT_HALF`.
 pub const TEXT_HALF: f64 = 8.0;
 
+/// Concepts of the vocabulary as a bit set: ranking compares them for every record it scores.
+pub const CONCEPT_WORDS: usize = 8;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ConceptBits([u64; CONCEPT_WORDS]);
+
+impl ConceptBits {
+    /// The vocabulary holds at most `64 * CONCEPT_WORDS` concepts (a test checks it).
+    pub fn of(set: &BTreeSet<usize>) -> ConceptBits {
+        let mut bits = [0u64; CONCEPT_WORDS];
+        for &c in set {
+            if let Some(w) = bits.get_mut(c / 64) {
+                *w |= 1 << (c % 64);
+            }
+        }
+        ConceptBits(bits)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().all(|w| *w == 0)
+    }
+
+    pub fn is_disjoint(&self, other: &ConceptBits) -> bool {
+        self.0.iter().zip(&other.0).all(|(a, b)| a & b == 0)
+    }
+
+    pub fn overlap(&self, other: &ConceptBits) -> usize {
+        self.0
+            .iter()
+            .zip(&other.0)
+            .map(|(a, b)| (a & b).count_ones() as usize)
+            .sum()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.iter().map(|w| w.count_ones() as usize).sum()
+    }
+}
+
 /// A declared skill or support need, and the concepts it names.
 #[derive(Debug, Clone)]
 pub struct Wanted {
     pub label: String,
     pub lower: String,
     pub concepts: BTreeSet<usize>,
+    pub bits: ConceptBits,
 }
 
 /// A record with what ranking needs precomputed: its concepts, place and date.
 #[derive(Debug, Clone)]
 pub struct Prepared {
     pub entity: Entity,
-    /// Concepts of the whole text.
+    /// Concepts of the whole text, and the same as bits.
     pub concepts: BTreeSet<usize>,
+    pub bits: ConceptBits,
     /// For each declared skill: its concepts (empty when the vocabulary does not know it).
     pub skill_concepts: Vec<Wanted>,
     /// The same for a mentee's support needs.
@@ -82,10 +162,14 @@ impl Prepared {
         let concepts = v.concepts_in(&entity.full_text(), analyzers);
         let mut labelled = |list: &[String]| {
             list.iter()
-                .map(|s| Wanted {
-                    label: s.clone(),
-                    lower: s.to_lowercase(),
-                    concepts: v.concepts_in(s, analyzers),
+                .map(|s| {
+                    let concepts = v.concepts_in(s, analyzers);
+                    Wanted {
+                        label: s.clone(),
+                        lower: s.to_lowercase(),
+                        bits: ConceptBits::of(&concepts),
+                        concepts,
+                    }
                 })
                 .collect::<Vec<_>>()
         };
@@ -106,6 +190,7 @@ impl Prepared {
             && entity.capacity_left.unwrap_or(0) > 0;
         Prepared {
             entity,
+            bits: ConceptBits::of(&concepts),
             concepts,
             skill_concepts,
             support_concepts,
@@ -162,9 +247,12 @@ fn level_in(spoken: &[(u32, u8)], key: u32) -> u8 {
 }
 
 fn spoken_list(spoken: &[Spoken]) -> String {
+    if !explaining() {
+        return String::new();
+    }
     spoken
         .iter()
-        .map(|s| detail!("{} {}", s.code, Spoken::level_name(s.level)))
+        .map(|s| format!("{} {}", s.code, Spoken::level_name(s.level)))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -238,21 +326,22 @@ fn text_factor(bm25: f32, demand: &Prepared, supply: &Prepared) -> Factor {
 /// How many of the demand side's declared skills (or support needs) the other side covers.
 fn skills_factor(wanted: &[Wanted], demand: &Prepared, supply: &Prepared, what: &str) -> Factor {
     if wanted.is_empty() {
-        let overlap = demand.concepts.intersection(&supply.concepts).count();
-        let score = if demand.concepts.is_empty() {
+        let overlap = demand.bits.overlap(&supply.bits);
+        let of = demand.bits.len();
+        let score = if of == 0 {
             0.0
         } else {
-            overlap as f64 / demand.concepts.len() as f64
+            overlap as f64 / of as f64
         };
         return Factor {
             name: "skills",
             score,
-            detail: detail!("{overlap} of {} topics in common", demand.concepts.len()),
+            detail: detail!("{overlap} of {of} topics in common"),
         };
     }
     let covered = |w: &&Wanted| {
-        (!w.concepts.is_empty() && !w.concepts.is_disjoint(&supply.concepts))
-            || supply.labels.contains(&w.lower)
+        (!w.bits.is_empty() && !w.bits.is_disjoint(&supply.bits))
+            || (!supply.labels.is_empty() && supply.labels.contains(&w.lower))
     };
     let count = wanted.iter().filter(covered).count();
     let score = count as f64 / wanted.len() as f64;
@@ -284,7 +373,7 @@ fn fluency(level: u8) -> f64 {
     }
 }
 
-fn ktp(pair: &Pair<'_>, bm25: f32, today: i64) -> Option<Vec<(f64, Factor)>> {
+fn ktp(pair: &Pair<'_>, bm25: f32, today: i64) -> Option<Weighted> {
     let (need, cand) = (&pair.demand.entity, &pair.supply.entity);
     if !need.active || !pair.supply.ktp_ok {
         return None;
@@ -306,7 +395,7 @@ fn ktp(pair: &Pair<'_>, bm25: f32, today: i64) -> Option<Vec<(f64, Factor)>> {
     if !need.remote_ok && cand.max_distance_km.is_some_and(|max| km > max) {
         return None;
     }
-    let mut factors = vec![
+    let mut factors = Weighted::new([
         (0.30, text_factor(bm25, pair.demand, pair.supply)),
         (
             0.25,
@@ -329,7 +418,7 @@ fn ktp(pair: &Pair<'_>, bm25: f32, today: i64) -> Option<Vec<(f64, Factor)>> {
                 &need.date,
             ),
         ),
-    ];
+    ]);
     if need.ktp_target {
         factors.push((0.10, ktp_target(pair.demand, pair.supply)));
     }
@@ -355,16 +444,14 @@ fn ktp_languages(demand: &Prepared, supply: &Prepared) -> Factor {
         })
         .sum::<f64>()
         / demand.langs.len() as f64;
-    let needs = need
-        .languages
-        .iter()
-        .map(|s| detail!("{} {}", s.code, Spoken::level_name(s.level)))
-        .collect::<Vec<_>>()
-        .join(", ");
     Factor {
         name: "languages",
         score,
-        detail: detail!("{} (needs {needs})", spoken_list(&cand.languages)),
+        detail: detail!(
+            "{} (needs {})",
+            spoken_list(&cand.languages),
+            spoken_list(&need.languages)
+        ),
     }
 }
 
@@ -381,7 +468,7 @@ fn availability(
     let detail = match (available_text, start_text) {
         (Some(a), Some(s)) => detail!("available from {a}, start {s}"),
         (Some(a), None) => detail!("available from {a}"),
-        _ => "available now".to_string(),
+        _ => detail!("available now"),
     };
     Factor {
         name: "availability",
@@ -424,11 +511,11 @@ fn ktp_target(demand: &Prepared, supply: &Prepared) -> Factor {
     Factor {
         name: "ktp_target",
         score,
-        detail: "fit with the KTP-target profile".into(),
+        detail: detail!("fit with the KTP-target profile"),
     }
 }
 
-fn mentoring(pair: &Pair<'_>, bm25: f32) -> Option<Vec<(f64, Factor)>> {
+fn mentoring(pair: &Pair<'_>, bm25: f32) -> Option<Weighted> {
     let (mentee, mentor) = (&pair.demand.entity, &pair.supply.entity);
     if !pair.demand.mentee_ok || !pair.supply.mentor_ok {
         return None;
@@ -451,7 +538,7 @@ fn mentoring(pair: &Pair<'_>, bm25: f32) -> Option<Vec<(f64, Factor)>> {
         return None;
     }
     let left = mentor.capacity_left.unwrap_or(0);
-    Some(vec![
+    Some(Weighted::new([
         (0.30, text_factor(bm25, pair.demand, pair.supply)),
         (
             0.30,
@@ -489,10 +576,10 @@ fn mentoring(pair: &Pair<'_>, bm25: f32) -> Option<Vec<(f64, Factor)>> {
                 detail: detail!("{left} place{} free", if left == 1 { "" } else { "s" }),
             },
         ),
-    ])
+    ]))
 }
 
-fn procurement(pair: &Pair<'_>, bm25: f32, today: i64) -> Option<Vec<(f64, Factor)>> {
+fn procurement(pair: &Pair<'_>, bm25: f32, today: i64) -> Option<Weighted> {
     let (proc_, offer) = (&pair.demand.entity, &pair.supply.entity);
     if !proc_.active || !offer.active {
         return None;
@@ -518,13 +605,17 @@ fn procurement(pair: &Pair<'_>, bm25: f32, today: i64) -> Option<Vec<(f64, Facto
         .map(|(_, exact)| if *exact { 1.0 } else { 0.75 })
         .sum::<f64>()
         / proc_.cpv.len().max(1) as f64;
-    let codes = covered
-        .iter()
-        .map(|(c, _)| *c)
-        .collect::<Vec<_>>()
-        .join(", ");
+    let codes = if explaining() {
+        covered
+            .iter()
+            .map(|(c, _)| *c)
+            .collect::<Vec<_>>()
+            .join(", ")
+    } else {
+        String::new()
+    };
     let open = pair.demand.day.is_none_or(|d| d >= today);
-    Some(vec![
+    Some(Weighted::new([
         (0.30, text_factor(bm25, pair.demand, pair.supply)),
         (
             0.35,
@@ -543,11 +634,11 @@ fn procurement(pair: &Pair<'_>, bm25: f32, today: i64) -> Option<Vec<(f64, Facto
                 detail: match (&proc_.date, open) {
                     (Some(d), true) => detail!("dialogue open until {d}"),
                     (Some(d), false) => detail!("dialogue deadline {d} has passed"),
-                    (None, _) => "no dialogue deadline".into(),
+                    (None, _) => detail!("no dialogue deadline"),
                 },
             },
         ),
-    ])
+    ]))
 }
 
 /// The nearest place an offer serves (its own municipality when it names none).
@@ -623,14 +714,18 @@ pub fn score(
     let (text, second) = (weighted[0].1.score, weighted[1].1.score);
     let relevant = second > 0.0
         || (text > 0.0
-            && (pair.demand.concepts.is_empty()
-                || !pair.demand.concepts.is_disjoint(&pair.supply.concepts)));
+            && (pair.demand.bits.is_empty() || !pair.demand.bits.is_disjoint(&pair.supply.bits)));
     if !relevant {
         return None;
     }
     let total: f64 = weighted.iter().map(|(w, _)| w).sum();
     let score = weighted.iter().map(|(w, f)| w * f.score).sum::<f64>() / total;
-    Some((score, weighted.into_iter().map(|(_, f)| f).collect()))
+    let factors = if explaining() {
+        weighted.into_factors()
+    } else {
+        Vec::new()
+    };
+    Some((score, factors))
 }
 
 #[cfg(test)]

@@ -307,3 +307,38 @@ fn dates_count_days() {
     );
     assert_eq!(day_number("2027-13-01"), None);
 }
+
+#[test]
+fn concept_bits_hold_every_concept_and_agree_with_sets() {
+    let n = Vocabulary::get().concepts().len();
+    assert!(
+        n <= 64 * CONCEPT_WORDS,
+        "{n} concepts need more CONCEPT_WORDS"
+    );
+    let a: BTreeSet<usize> = (0..n).step_by(3).collect();
+    let b: BTreeSet<usize> = (0..n).step_by(5).collect();
+    let c: BTreeSet<usize> = [1, n - 1].into_iter().collect();
+    let (ba, bb, bc) = (
+        ConceptBits::of(&a),
+        ConceptBits::of(&b),
+        ConceptBits::of(&c),
+    );
+    assert_eq!(ba.len(), a.len());
+    assert_eq!(ba.overlap(&bb), a.intersection(&b).count());
+    assert_eq!(ba.is_disjoint(&bc), a.is_disjoint(&c));
+    assert_eq!(bb.is_disjoint(&bc), b.is_disjoint(&c));
+    assert!(ConceptBits::of(&BTreeSet::new()).is_empty());
+}
+
+#[test]
+fn the_distance_table_equals_the_formula() {
+    let all = crate::Gazetteer::get().all();
+    for (i, a) in all.iter().enumerate().step_by(7) {
+        for b in all.iter().skip(i % 5).step_by(11) {
+            assert_eq!(
+                crate::gazetteer::distance_km(a, b),
+                crate::gazetteer::haversine_km(a, b)
+            );
+        }
+    }
+}
