@@ -10,6 +10,7 @@ pub mod limits;
 pub(crate) mod matches;
 pub mod openapi;
 pub mod pages;
+mod profile;
 pub(crate) mod records;
 mod reports;
 pub(crate) mod session;
@@ -443,6 +444,14 @@ pub fn endpoints() -> Vec<Endpoint> {
             .public(),
         endpoint(Method::POST, "/register", "Registers (the page's form)", "pages")
             .to(pages::register)
+            .public()
+            .responses(PAGE_POST),
+        endpoint(Method::GET, "/profile", "A candidate's own profile and its matches", "pages")
+            .to(profile::page)
+            .public()
+            .responses(PAGE_GET),
+        endpoint(Method::POST, "/profile", "Saves the candidate's profile (the page's form)", "pages")
+            .to(profile::save)
             .public()
             .responses(PAGE_POST),
         endpoint(Method::GET, "/company", "The company's needs", "pages")

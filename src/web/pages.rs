@@ -114,7 +114,7 @@ pub(crate) fn respond(
     }
 }
 
-fn see_other(to: &str) -> HttpResponse {
+pub(crate) fn see_other(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, to.to_string()))
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -183,7 +183,7 @@ pub(crate) fn to_sign_in(req: &HttpRequest) -> HttpResponse {
 }
 
 /// A post that changes something: from our own origin, with the session's token.
-fn checked_post(
+pub(crate) fn checked_post(
     state: &AppState,
     req: &HttpRequest,
     ctx: &Ctx,
@@ -455,6 +455,9 @@ pub async fn dashboard(state: web::Data<AppState>, req: HttpRequest) -> HttpResp
     ) {
         return see_other("/company");
     }
+    if viewer.role == crate::policy::Role::Candidate {
+        return see_other("/profile");
+    }
     if !viewer.is_officer() {
         return see_other("/introductions");
     }
@@ -509,6 +512,26 @@ pub struct MatchLine {
     pub factors: Vec<FactorLine>,
 }
 
+/// Ranked hits as the pages show them: each factor's name and detail in the reader's language.
+pub(crate) fn match_lines(hits: Vec<heartland_index::Hit>, locale: &str) -> Vec<MatchLine> {
+    hits.into_iter()
+        .map(|h| MatchLine {
+            id: h.id,
+            title: h.title,
+            score: h.score,
+            factors: h
+                .factors
+                .into_iter()
+                .map(|f| FactorLine {
+                    key: format!("factor.{}", f.name),
+                    score: f.score,
+                    detail: crate::mail::views::localize_detail(locale, &f.detail),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
 #[derive(Template)]
 #[template(path = "pages/need.html")]
 struct NeedPage<'a> {
@@ -560,23 +583,7 @@ pub async fn need(
                 10,
                 0,
             )?;
-            let matches = hits
-                .into_iter()
-                .map(|h| MatchLine {
-                    id: h.id,
-                    title: h.title,
-                    score: h.score,
-                    factors: h
-                        .factors
-                        .into_iter()
-                        .map(|f| FactorLine {
-                            key: format!("factor.{}", f.name),
-                            score: f.score,
-                            detail: crate::mail::views::localize_detail(locale, &f.detail),
-                        })
-                        .collect(),
-                })
-                .collect();
+            let matches = match_lines(hits, locale);
             Ok((
                 row.id.clone(),
                 title,
@@ -895,7 +902,7 @@ struct MessagePage<'a> {
 }
 
 /// The messages of a rejected form, one per field, for the page.
-fn field_messages(e: &AppError) -> Vec<String> {
+pub(crate) fn field_messages(e: &AppError) -> Vec<String> {
     match e {
         AppError::Validation(f) => {
             let v: Value = serde_json::to_value(f).unwrap_or_default();

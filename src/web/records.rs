@@ -283,7 +283,7 @@ fn merged(stored: &str, patch: Value, replace: bool) -> Result<Value, AppError> 
     Ok(Value::Object(base))
 }
 
-fn change<R: RecordType>(
+pub(crate) fn change<R: RecordType>(
     conn: &mut DbConn,
     viewer: &Viewer,
     id: &str,

@@ -315,13 +315,7 @@ async fn an_officer_introduces_a_welder_and_records_a_placement_in_chromium() {
 
 /// Signs in on the sign-in page (the demo's password).
 async fn sign_in(d: &WebDriver, app: &TestApp, email: &str) -> WebDriverResult<()> {
-    d.goto(format!("{}/sign-in", app.address)).await?;
-    d.find(By::Id("email")).await?.send_keys(email).await?;
-    d.find(By::Id("password"))
-        .await?
-        .send_keys(heartland::demo::DEMO_PASSWORD)
-        .await?;
-    d.find(By::Css("form.stack button")).await?.click().await
+    sign_in_as(d, app, email, heartland::demo::DEMO_PASSWORD).await
 }
 
 /// axe-core's script: `HEARTLAND_TEST_AXE` (set by `scripts/test`, which installs it from npm).
@@ -444,4 +438,209 @@ async fn a_company_registers_and_publishes_a_need_on_a_phone_in_chromium() {
         "Digitalisering av sågverket"
     );
     assert_eq!(needs.body["items"][0]["languages"][0]["min_level"], "B2");
+}
+
+#[tokio::test]
+async fn a_graduate_registers_and_builds_her_profile_on_a_phone_in_chromium() {
+    let app = spawn_app(Backend::Sqlite).await.expect("app");
+    // A company in Ludvika needs a design engineer who speaks Arabic.
+    let company = app
+        .register("hr@ludvika-verk.example", "company", &[])
+        .await;
+    let org = app
+        .create(
+            "organisations",
+            &company,
+            crate::helpers::bodies::company("Ludvika Verk AB", "SE-2085"),
+        )
+        .await;
+    let mut need = crate::helpers::bodies::need(&org, "SE-2085");
+    need["title"] = "Konstruktör för export till Mellanöstern".into();
+    need["skills"] = serde_json::json!(["CAD", "svetsning"]);
+    need["languages"] = serde_json::json!([{"code": "ar", "min_level": "B2"}]);
+    app.create("needs", &company, need).await;
+
+    let driver = chromedriver().await;
+    let profile = tempfile::tempdir().expect("profile");
+    let d = browser(&driver, profile.path()).await;
+    let shots = screenshots();
+    let axe = axe_source();
+    let result = async {
+        d.set_window_rect(0, 0, 360, 800).await?;
+        d.goto(format!("{}/register?lang=sv", app.address)).await?;
+        d.find(By::Id("display_name"))
+            .await?
+            .send_keys("Amal Haddad")
+            .await?;
+        d.find(By::Id("email"))
+            .await?
+            .send_keys("amal@example.org")
+            .await?;
+        d.find(By::Id("password"))
+            .await?
+            .send_keys("mitt eget långa lösenord")
+            .await?;
+        d.find(By::Css("#role option[value='candidate']"))
+            .await?
+            .click()
+            .await?;
+        d.find(By::Id("c-ktp")).await?.click().await?;
+        d.find(By::Css("form.stack button")).await?.click().await?;
+        wait_for_h1(&d, "Titta i din e-post").await?;
+        app.confirm_email("amal@example.org").await;
+
+        sign_in_as(&d, &app, "amal@example.org", "mitt eget långa lösenord").await?;
+        // A candidate's first page is her profile, still to be written.
+        wait_for_h1(&d, "Din profil").await?;
+        let v = serious_violations(&d, &axe).await?;
+        assert!(v.is_empty(), "profile: {v:?}");
+        // Skills are suggested from the vocabulary in her language as she types.
+        let suggested = d
+            .execute(
+                "const i = document.getElementById('skill-1'); \
+                 return [i.getAttribute('list'), \
+                   [...document.querySelectorAll('#skill-terms option')].map(o => o.value)];",
+                Vec::new(),
+            )
+            .await?;
+        let suggested = suggested.json();
+        assert_eq!(suggested[0], "skill-terms");
+        let terms: Vec<&str> = suggested[1]
+            .as_array()
+            .map(|a| a.iter().filter_map(|t| t.as_str()).collect())
+            .unwrap_or_default();
+        assert!(terms.contains(&"svetsning"), "{} terms", terms.len());
+        assert!(!terms.contains(&"welding"), "Swedish suggestions only");
+
+        d.find(By::Id("headline"))
+            .await?
+            .send_keys("CAD-ingenjör med svetserfarenhet")
+            .await?;
+        d.find(By::Id("degree")).await?.send_keys("MSc").await?;
+        d.find(By::Id("field"))
+            .await?
+            .send_keys("Maskinteknik")
+            .await?;
+        d.find(By::Id("institution"))
+            .await?
+            .send_keys("Högskolan Dalarna")
+            .await?;
+        d.find(By::Id("year")).await?.send_keys("2025").await?;
+        d.find(By::Id("skill-1")).await?.send_keys("CAD").await?;
+        d.find(By::Id("skill-2"))
+            .await?
+            .send_keys("svetsning")
+            .await?;
+        d.find(By::Css("#lang-1 option[value='ar']"))
+            .await?
+            .click()
+            .await?;
+        d.find(By::Css("#level-1 option[value='native']"))
+            .await?
+            .click()
+            .await?;
+        d.find(By::Css("#lang-2 option[value='sv']"))
+            .await?
+            .click()
+            .await?;
+        d.find(By::Css("#level-2 option[value='B1']"))
+            .await?
+            .click()
+            .await?;
+        d.find(By::Id("municipality"))
+            .await?
+            .send_keys("Ludvika (SE-2085)")
+            .await?;
+        d.find(By::Id("max_distance_km"))
+            .await?
+            .send_keys("80")
+            .await?;
+        d.execute(
+            "document.getElementById('available_from').value = '2027-01-10';",
+            Vec::new(),
+        )
+        .await?;
+        d.find(By::Id("seek-ktp")).await?.click().await?;
+        d.screenshot(&shots.join("profile-form.phone.png")).await?;
+        d.find(By::Css("form.stack button[type='submit']"))
+            .await?
+            .click()
+            .await?;
+        assert_eq!(wait_for(&d, ".notice").await?, "Profilen är sparad.");
+        let headline = d
+            .find(By::Id("headline"))
+            .await?
+            .prop("value")
+            .await?
+            .unwrap_or_default();
+        assert_eq!(headline, "CAD-ingenjör med svetserfarenhet");
+        // The need that wants her Arabic and her CAD is among her matches (the index follows
+        // within a second).
+        let started = Instant::now();
+        loop {
+            let found = d.find_all(By::Css("ol.matches h3")).await?;
+            let mut titles = Vec::new();
+            for h in found {
+                titles.push(h.text().await?);
+            }
+            if titles.contains(&"Konstruktör för export till Mellanöstern".to_string()) {
+                break;
+            }
+            assert!(started.elapsed() < Duration::from_secs(10), "{titles:?}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            d.refresh().await?;
+        }
+        assert!(text(&d, "ol.matches table.factors")
+            .await?
+            .contains("Kompetenser"));
+        let fits = d
+            .execute(
+                "return [document.documentElement.scrollWidth, window.innerWidth];",
+                Vec::new(),
+            )
+            .await?
+            .json()
+            .clone();
+        assert!(
+            fits[0].as_i64() <= fits[1].as_i64(),
+            "wider than the phone: {fits}"
+        );
+        d.screenshot(&shots.join("profile.phone.png")).await?;
+        Ok::<(), WebDriverError>(())
+    }
+    .await;
+    let _ = d.screenshot(&shots.join("last-graduate.png")).await;
+    d.quit().await.expect("quit");
+    result.expect("the flow");
+    // What she wrote is her profile, as the API gives it to her.
+    let me = app
+        .token("amal@example.org", "mitt eget långa lösenord")
+        .await;
+    let mine = app.get("/api/v1/candidates", &me).await;
+    let p = &mine.body["items"][0];
+    assert_eq!(p["headline"], "CAD-ingenjör med svetserfarenhet");
+    assert_eq!(p["skills"], serde_json::json!(["CAD", "svetsning"]));
+    assert_eq!(
+        p["languages"],
+        serde_json::json!([{"code": "ar", "level": "native"}, {"code": "sv", "level": "B1"}])
+    );
+    assert_eq!(p["municipality"], "SE-2085");
+    assert_eq!(p["education"][0]["institution"], "Högskolan Dalarna");
+    assert_eq!(p["available_from"], "2027-01-10");
+}
+
+async fn sign_in_as(
+    d: &WebDriver,
+    app: &TestApp,
+    email: &str,
+    password: &str,
+) -> WebDriverResult<()> {
+    d.goto(format!("{}/sign-in", app.address)).await?;
+    d.find(By::Id("email")).await?.send_keys(email).await?;
+    d.find(By::Id("password"))
+        .await?
+        .send_keys(password)
+        .await?;
+    d.find(By::Css("form.stack button")).await?.click().await?;
+    Ok(())
 }
