@@ -378,7 +378,20 @@ pub async fn set_consents(
     };
     let wanted = check.each_one_of("consents", &body.consents, PURPOSES);
     check.finish().map_err(AppError::Validation)?;
-    let id = viewer.user_id.clone();
+    let active = apply_consents(&state, &viewer.user_id, wanted).await?;
+    Ok(no_store(HttpResponse::Ok()).json(json!({
+        "consents": active, "purposes": PURPOSES, "text_version": CONSENT_TEXT_VERSION,
+    })))
+}
+
+/// Gives the purposes in `wanted` that are new and withdraws those left out (each a known
+/// purpose), re-indexing the person's profiles; the consents active after.
+pub(crate) async fn apply_consents(
+    state: &web::Data<AppState>,
+    user_id: &str,
+    wanted: Vec<String>,
+) -> Result<Vec<String>, AppError> {
+    let id = user_id.to_string();
     let active = state
         .db
         .write(move |c| -> Result<Vec<String>, AppError> {
@@ -403,9 +416,7 @@ pub async fn set_consents(
         })
         .await?;
     state.search.wake();
-    Ok(no_store(HttpResponse::Ok()).json(json!({
-        "consents": active, "purposes": PURPOSES, "text_version": CONSENT_TEXT_VERSION,
-    })))
+    Ok(active)
 }
 
 /// `GET /api/v1/me/export`: everything held about the person, as versioned JSON.
@@ -438,30 +449,40 @@ pub async fn erase(
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let body: EraseBody = body::json(&req, payload, state.settings.max_body_bytes).await?;
-    let id = viewer.user_id.clone();
+    erase_account(&state, &viewer.user_id, body.password.unwrap_or_default()).await?;
+    Ok(no_store(HttpResponse::NoContent())
+        .cookie(removal_cookie(&state))
+        .finish())
+}
+
+/// Erases the account once its password (when it has one) confirms it.
+pub(crate) async fn erase_account(
+    state: &web::Data<AppState>,
+    user_id: &str,
+    password: String,
+) -> Result<(), AppError> {
+    let id = user_id.to_string();
     let user = state
         .db
         .read(move |c| User::by_id(c, &id).map_err(AppError::from))
         .await?
         .ok_or(AppError::Unauthenticated)?;
-    if user.password_hash.is_some() {
-        let given = body.password.unwrap_or_default();
-        if !super::session::verify_password(&state, given, user.password_hash.clone()).await? {
-            return Err(AppError::invalid(
-                "password",
-                "give your password to confirm the erasure",
-            ));
-        }
+    if user.password_hash.is_some()
+        && !super::session::verify_password(state.get_ref(), password, user.password_hash.clone())
+            .await?
+    {
+        return Err(AppError::invalid(
+            "password",
+            "give your password to confirm the erasure",
+        ));
     }
-    let id = viewer.user_id.clone();
+    let id = user_id.to_string();
     state
         .db
         .write(move |c| crate::privacy::erase(c, &id, Some(&id)))
         .await?;
     state.search.wake();
-    let mut gone = session_cookie(&state, String::new(), Some(CookieDuration::ZERO));
-    gone.make_removal();
-    Ok(no_store(HttpResponse::NoContent()).cookie(gone).finish())
+    Ok(())
 }
 
 // The pages the emailed links open: a GET asks, a POST does.

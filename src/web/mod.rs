@@ -8,6 +8,7 @@ mod health;
 pub mod introductions;
 pub mod limits;
 pub(crate) mod matches;
+mod me_page;
 pub mod openapi;
 pub mod pages;
 mod profile;
@@ -452,6 +453,18 @@ pub fn endpoints() -> Vec<Endpoint> {
             .responses(PAGE_GET),
         endpoint(Method::POST, "/profile", "Saves the candidate's profile (the page's form)", "pages")
             .to(profile::save)
+            .public()
+            .responses(PAGE_POST),
+        endpoint(Method::GET, "/account", "Your account: consents, your data, erasure", "pages")
+            .to(me_page::page)
+            .public()
+            .responses(PAGE_GET),
+        endpoint(Method::POST, "/account/consents", "Changes your consents (the page's form)", "pages")
+            .to(me_page::consents)
+            .public()
+            .responses(PAGE_POST),
+        endpoint(Method::POST, "/account/erase", "Erases your account (the page's form)", "pages")
+            .to(me_page::erase)
             .public()
             .responses(PAGE_POST),
         endpoint(Method::GET, "/company", "The company's needs", "pages")

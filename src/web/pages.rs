@@ -204,6 +204,7 @@ struct Home<'a> {
     tr: Tr,
     signed_in: bool,
     csrf: &'a str,
+    erased: bool,
 }
 
 pub async fn home(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
@@ -213,6 +214,7 @@ pub async fn home(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
                 tr: c.tr,
                 signed_in: c.viewer.is_some(),
                 csrf: &c.csrf,
+                erased: req.query_string().contains("erased=1"),
             };
             respond(&c, StatusCode::OK, page.render())
         }

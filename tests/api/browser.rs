@@ -606,27 +606,99 @@ async fn a_graduate_registers_and_builds_her_profile_on_a_phone_in_chromium() {
             "wider than the phone: {fits}"
         );
         d.screenshot(&shots.join("profile.phone.png")).await?;
+
+        // What she wrote is her profile, as the API gives it to her.
+        let me = app
+            .token("amal@example.org", "mitt eget långa lösenord")
+            .await;
+        let mine = app.get("/api/v1/candidates", &me).await;
+        let p = &mine.body["items"][0];
+        assert_eq!(p["headline"], "CAD-ingenjör med svetserfarenhet");
+        assert_eq!(p["skills"], serde_json::json!(["CAD", "svetsning"]));
+        assert_eq!(
+            p["languages"],
+            serde_json::json!([{"code": "ar", "level": "native"}, {"code": "sv", "level": "B1"}])
+        );
+        assert_eq!(p["municipality"], "SE-2085");
+        assert_eq!(p["education"][0]["institution"], "Högskolan Dalarna");
+        assert_eq!(p["available_from"], "2027-01-10");
+
+        // Her account: what she agreed to, her data, erasure.
+        d.find(By::Css("a[href='/account']")).await?.click().await?;
+        wait_for_h1(&d, "Ditt konto").await?;
+        let v = serious_violations(&d, &axe).await?;
+        assert!(v.is_empty(), "account: {v:?}");
+        assert!(
+            d.find(By::Id("consent-matching_ktp"))
+                .await?
+                .is_selected()
+                .await?
+        );
+        d.find(By::Id("consent-contact")).await?.click().await?;
+        d.find(By::Css("form[action='/account/consents'] button"))
+            .await?
+            .click()
+            .await?;
+        assert_eq!(wait_for(&d, ".notice").await?, "Dina val är sparade.");
+        let consents = app.get("/api/v1/me/consents", &me).await;
+        let mut given: Vec<String> =
+            serde_json::from_value(consents.body["consents"].clone()).unwrap_or_default();
+        given.sort();
+        assert_eq!(given, ["contact", "matching_ktp"]);
+        // The export link gives her data as a file (fetched here by the page itself, with
+        // her session).
+        let export = d
+            .execute(
+                "const a = document.querySelector('a[download]'); \
+                 return fetch(a.href).then(r => r.json());",
+                Vec::new(),
+            )
+            .await?
+            .json()
+            .clone();
+        assert!(
+            export
+                .to_string()
+                .contains("CAD-ingenjör med svetserfarenhet"),
+            "{export}"
+        );
+        d.screenshot(&shots.join("account.phone.png")).await?;
+        // A wrong password erases nothing; the right one erases the account and signs out.
+        d.find(By::Id("erase-password"))
+            .await?
+            .send_keys("fel lösenord här")
+            .await?;
+        d.find(By::Css("form[action='/account/erase'] button"))
+            .await?
+            .click()
+            .await?;
+        assert_eq!(
+            wait_for(&d, "p.error").await?,
+            "Lösenordet stämmer inte. Ingenting har raderats."
+        );
+        assert_eq!(app.count("candidates").await, 1);
+        d.find(By::Id("erase-password"))
+            .await?
+            .send_keys("mitt eget långa lösenord")
+            .await?;
+        d.find(By::Css("form[action='/account/erase'] button"))
+            .await?
+            .click()
+            .await?;
+        assert_eq!(
+            wait_for(&d, ".notice").await?,
+            "Ditt konto och dina uppgifter är raderade."
+        );
+        assert!(d.find(By::Css("a[href='/account']")).await.is_err());
         Ok::<(), WebDriverError>(())
     }
     .await;
     let _ = d.screenshot(&shots.join("last-graduate.png")).await;
     d.quit().await.expect("quit");
     result.expect("the flow");
-    // What she wrote is her profile, as the API gives it to her.
-    let me = app
-        .token("amal@example.org", "mitt eget långa lösenord")
-        .await;
-    let mine = app.get("/api/v1/candidates", &me).await;
-    let p = &mine.body["items"][0];
-    assert_eq!(p["headline"], "CAD-ingenjör med svetserfarenhet");
-    assert_eq!(p["skills"], serde_json::json!(["CAD", "svetsning"]));
-    assert_eq!(
-        p["languages"],
-        serde_json::json!([{"code": "ar", "level": "native"}, {"code": "sv", "level": "B1"}])
-    );
-    assert_eq!(p["municipality"], "SE-2085");
-    assert_eq!(p["education"][0]["institution"], "Högskolan Dalarna");
-    assert_eq!(p["available_from"], "2027-01-10");
+    // Erased: nothing of her is left to sign in with or to match.
+    assert_eq!(app.count("users WHERE email = 'amal@example.org'").await, 0);
+    assert_eq!(app.count("candidates").await, 0);
 }
 
 async fn sign_in_as(

@@ -1,0 +1,166 @@
+//! `/account`: the person's own account: who they are to the service, what they have agreed
+//! to (changed here, withdrawn at once), their data as a file, and erasure of the account.
+
+use super::error::AppError;
+use super::pages::{
+    checked_post, context, error_page, fallback, respond, see_other, to_sign_in, Ctx,
+};
+use super::{account, AppState};
+use crate::db::{self, User};
+use crate::i18n::Tr;
+use crate::policy::Viewer;
+use crate::records::PURPOSES;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+pub struct Purpose {
+    pub name: &'static str,
+    pub given: bool,
+}
+
+#[derive(Template)]
+#[template(path = "pages/account.html")]
+struct AccountPage<'a> {
+    tr: Tr,
+    signed_in: bool,
+    csrf: &'a str,
+    name: String,
+    email: String,
+    role_key: String,
+    purposes: Vec<Purpose>,
+    saved: bool,
+    erase_failed: bool,
+}
+
+impl AccountPage<'_> {
+    fn consent_text(&self, purpose: &str) -> String {
+        self.tr.t(&format!("consent.{purpose}")).to_string()
+    }
+}
+
+async fn show(
+    state: &web::Data<AppState>,
+    c: &Ctx,
+    viewer: Viewer,
+    saved: bool,
+    erase_failed: bool,
+) -> HttpResponse {
+    let id = viewer.user_id.clone();
+    let data = state
+        .db
+        .read(move |conn| -> Result<_, AppError> {
+            let user = User::by_id(conn, &id)?.ok_or(AppError::Unauthenticated)?;
+            let active = db::active_consents(conn, &id)?;
+            Ok((user, active))
+        })
+        .await;
+    let (user, active) = match data {
+        Ok(d) => d,
+        Err(e) => return error_page(c, e, "/"),
+    };
+    let page = AccountPage {
+        tr: c.tr,
+        signed_in: true,
+        csrf: &c.csrf,
+        name: user.display_name,
+        email: user.email,
+        role_key: format!("role.{}", user.role),
+        purposes: PURPOSES
+            .iter()
+            .map(|p| Purpose {
+                name: p,
+                given: active.iter().any(|a| a == p),
+            })
+            .collect(),
+        saved,
+        erase_failed,
+    };
+    let status = if erase_failed {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    respond(c, status, page.render())
+}
+
+/// `GET /account`.
+pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let c = match context(&state, &req).await {
+        Ok(c) => c,
+        Err(e) => return fallback(e),
+    };
+    let Some(viewer) = c.viewer.clone() else {
+        return to_sign_in(&req);
+    };
+    let saved = req.query_string().contains("saved=1");
+    show(&state, &c, viewer, saved, false).await
+}
+
+/// `POST /account/consents`: the boxes ticked are given, the others withdrawn.
+pub async fn consents(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    let c = match context(&state, &req).await {
+        Ok(c) => c,
+        Err(e) => return fallback(e),
+    };
+    let mut token = String::new();
+    let mut wanted = Vec::new();
+    for (k, v) in form_urlencoded::parse(&body) {
+        match k.as_ref() {
+            "csrf_token" => token = v.into_owned(),
+            "consent" => {
+                if let Some(p) = PURPOSES.iter().find(|p| **p == v) {
+                    wanted.push(p.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    let viewer = match checked_post(&state, &req, &c, &token) {
+        Ok(v) => v,
+        Err(e) => return error_page(&c, e, "/account"),
+    };
+    match account::apply_consents(&state, &viewer.user_id, wanted).await {
+        Ok(_) => see_other("/account?saved=1"),
+        Err(e) => error_page(&c, e, "/account"),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct EraseForm {
+    pub csrf_token: String,
+    #[serde(default)]
+    pub password: String,
+}
+
+/// `POST /account/erase`: erases the account (the password confirms), signs out, and says so.
+pub async fn erase(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<EraseForm>,
+) -> HttpResponse {
+    let c = match context(&state, &req).await {
+        Ok(c) => c,
+        Err(e) => return fallback(e),
+    };
+    let f = form.into_inner();
+    let viewer = match checked_post(&state, &req, &c, &f.csrf_token) {
+        Ok(v) => v,
+        Err(e) => return error_page(&c, e, "/account"),
+    };
+    match account::erase_account(&state, &viewer.user_id, f.password).await {
+        Ok(()) => {
+            let mut res = see_other("/?erased=1");
+            if let Err(e) = res.add_cookie(&account::removal_cookie(&state)) {
+                tracing::error!(error = %e, "cannot remove the session cookie");
+            }
+            res
+        }
+        Err(AppError::Validation(_)) => show(&state, &c, viewer, false, true).await,
+        Err(e) => error_page(&c, e, "/account"),
+    }
+}
