@@ -5,7 +5,7 @@
 
 use crate::analysis::{analyzer, tokens, Lang};
 use crate::entity::{Entity, Kind};
-use crate::rank::{self, Factor, Prepared};
+use crate::rank::{self, Factor, Hot, Prepared};
 use crate::vocabulary::{Analyzers, Vocabulary};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
@@ -24,7 +24,7 @@ use tantivy::{
 };
 
 /// Bumped whenever the schema or the analysis changes: an index of another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 const WRITER_HEAP: usize = 64 * 1024 * 1024;
 /// Distinct words per language taken from a query record's text.
 const QUERY_WORDS: usize = 32;
@@ -37,6 +37,8 @@ const MIN_DOCS_FOR_CUTOFF: u64 = 500;
 struct Fields {
     key: Field,
     handle: Field,
+    /// The record's place in the dense table of [`Hot`] blocks.
+    slot: Field,
     kind: Field,
     text: [Field; 3],
     concept: Field,
@@ -51,6 +53,7 @@ fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
     let key = b.add_text_field("key", STRING | STORED);
     let handle = b.add_u64_field("handle", INDEXED | FAST | STORED);
+    let slot = b.add_u64_field("slot", FAST | STORED);
     let kind = b.add_text_field("kind", STRING);
     let text = Lang::ALL.map(|lang| {
         let indexing = TextFieldIndexing::default()
@@ -69,6 +72,7 @@ fn schema() -> (Schema, Fields) {
         Fields {
             key,
             handle,
+            slot,
             kind,
             text,
             concept,
@@ -110,6 +114,46 @@ impl Hasher for Identity {
 /// Ranking features by handle.
 type Features = HashMap<u64, Arc<Prepared>, std::hash::BuildHasherDefault<Identity>>;
 
+/// The [`Hot`] blocks of every record, densely numbered: a record keeps its slot while it is
+/// updated; a deleted record's slot is given out again only after the commit that removes its
+/// document, and every read checks the handle, so a search never takes one record for another.
+#[derive(Default)]
+struct Slots {
+    hot: Vec<Hot>,
+    of: HashMap<u64, u32, std::hash::BuildHasherDefault<Identity>>,
+    free: Vec<u32>,
+    freed: Vec<u32>,
+}
+
+impl Slots {
+    fn slot_for(&mut self, handle: u64) -> u32 {
+        if let Some(s) = self.of.get(&handle) {
+            return *s;
+        }
+        let s = self.free.pop().unwrap_or_else(|| {
+            self.hot.push(Hot::default());
+            (self.hot.len() - 1) as u32
+        });
+        self.of.insert(handle, s);
+        s
+    }
+
+    fn set(&mut self, slot: u32, hot: Hot) {
+        let i = slot as usize;
+        if self.hot.len() <= i {
+            self.hot.resize(i + 1, Hot::default());
+        }
+        self.hot[i] = hot;
+    }
+
+    fn remove(&mut self, handle: u64) {
+        if let Some(s) = self.of.remove(&handle) {
+            self.hot[s as usize] = Hot::default();
+            self.freed.push(s);
+        }
+    }
+}
+
 /// A stable number for a key: the fast field that maps a hit to its features.
 fn handle_of(key: &str) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -132,6 +176,7 @@ pub struct SearchIndex {
     fields: Fields,
     writer: Mutex<IndexWriter>,
     features: RwLock<Features>,
+    slots: RwLock<Slots>,
     applied: RwLock<Option<i64>>,
 }
 
@@ -203,6 +248,7 @@ impl SearchIndex {
             fields,
             writer: Mutex::new(writer),
             features: RwLock::default(),
+            slots: RwLock::default(),
             applied: RwLock::new(None),
         })
     }
@@ -212,6 +258,7 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         let mut analyzers = Analyzers::default();
         let mut map = Features::default();
+        let mut slots = Slots::default();
         for segment in searcher.segment_readers() {
             let store = segment.get_store_reader(64)?;
             for doc in segment.doc_ids_alive() {
@@ -223,13 +270,24 @@ impl SearchIndex {
                 let entity: Entity = serde_json::from_str(json)
                     .map_err(|e| tantivy::TantivyError::InternalError(e.to_string()))?;
                 let key = key_of(entity.kind(), &entity.id);
-                map.insert(
-                    handle_of(&key),
-                    Arc::new(slim(Prepared::new(entity, &mut analyzers))),
-                );
+                let handle = handle_of(&key);
+                let slot = d
+                    .get_first(self.fields.slot)
+                    .and_then(|v| v.as_u64())
+                    .ok_or_else(|| tantivy::TantivyError::InternalError("no slot".into()))?
+                    as u32;
+                let prepared = slim(Prepared::new(entity, &mut analyzers));
+                slots.of.insert(handle, slot);
+                slots.set(slot, Hot::of(&prepared, handle));
+                map.insert(handle, Arc::new(prepared));
             }
         }
+        let used: std::collections::HashSet<u32> = slots.of.values().copied().collect();
+        slots.free = (0..slots.hot.len() as u32)
+            .filter(|s| !used.contains(s))
+            .collect();
         *self.features.write().unwrap_or_else(|e| e.into_inner()) = map;
+        *self.slots.write().unwrap_or_else(|e| e.into_inner()) = slots;
         Ok(())
     }
 
@@ -244,9 +302,15 @@ impl SearchIndex {
         let key = key_of(entity.kind(), &entity.id);
         let handle = handle_of(&key);
         let prepared = Prepared::new(entity, analyzers);
+        let slot = self
+            .slots
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .slot_for(handle);
         let mut doc = TantivyDocument::default();
         doc.add_text(f.key, &key);
         doc.add_u64(f.handle, handle);
+        doc.add_u64(f.slot, u64::from(slot));
         doc.add_text(f.kind, prepared.entity.kind().as_str());
         let text = prepared.entity.full_text();
         for field in f.text {
@@ -267,10 +331,15 @@ impl SearchIndex {
             writer.delete_term(Term::from_field_text(f.key, &key));
             writer.add_document(doc)?;
         }
+        let prepared = slim(prepared);
+        self.slots
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .set(slot, Hot::of(&prepared, handle));
         self.features
             .write()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(handle, Arc::new(slim(prepared)));
+            .insert(handle, Arc::new(prepared));
         Ok(())
     }
 
@@ -284,6 +353,10 @@ impl SearchIndex {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .remove(&handle_of(&key));
+        self.slots
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(handle_of(&key));
     }
 
     /// Removes everything (before a rebuild).
@@ -296,6 +369,12 @@ impl SearchIndex {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .clear();
+        // Slots stay taken until the commit that empties the index.
+        let mut slots = self.slots.write().unwrap_or_else(|e| e.into_inner());
+        let handles: Vec<u64> = slots.of.keys().copied().collect();
+        for h in handles {
+            slots.remove(h);
+        }
         Ok(())
     }
 
@@ -313,6 +392,11 @@ impl SearchIndex {
             prepared.commit()?;
         }
         self.reader.reload()?;
+        {
+            let mut slots = self.slots.write().unwrap_or_else(|e| e.into_inner());
+            let freed = std::mem::take(&mut slots.freed);
+            slots.free.extend(freed);
+        }
         *self.applied.write().unwrap_or_else(|e| e.into_inner()) = Some(seq);
         Ok(())
     }
@@ -324,11 +408,11 @@ impl SearchIndex {
             Term::from_field_text(self.fields.kind, kind.as_str()),
             IndexRecordOption::Basic,
         );
-        let handles = searcher.search(&query, &Handles).unwrap_or_default();
+        let handles = searcher.search(&query, &PLAIN).unwrap_or_default();
         let features = self.features.read().unwrap_or_else(|e| e.into_inner());
         let mut ids: Vec<String> = handles
             .iter()
-            .filter_map(|(_, h)| features.get(h).map(|p| p.entity.id.clone()))
+            .filter_map(|(_, h, _)| features.get(h).map(|p| p.entity.id.clone()))
             .collect();
         ids.sort();
         ids
@@ -479,14 +563,52 @@ impl SearchIndex {
         let retrieved = self
             .reader
             .searcher()
-            .search(text_query.as_ref(), &Handles)?;
+            .search(text_query.as_ref(), &Handles { slots: true })?;
         let features = self.features.read().unwrap_or_else(|e| e.into_inner());
+        let slots = self.slots.read().unwrap_or_else(|e| e.into_inner());
         let own = handle_of(&key_of(query.kind(), &query.id));
         // (score, id, handle, text relevance) of the best so far; nothing is copied for the
         // records that do not make it.
         let mut best: Vec<(f64, &str, u64, Score)> = Vec::with_capacity(k + 1);
+        // First every record's bound from its small block (a hard rule rules most out);
+        // then full scores in the order of the bounds, until the next bound cannot reach the
+        // k-th score. A record without a block (a search racing a commit) is scored in full.
+        let mut bounded: Vec<(f64, usize)> = Vec::with_capacity(retrieved.len());
+        for (i, (bm25, handle, slot)) in retrieved.iter().enumerate() {
+            match slots
+                .hot
+                .get(*slot as usize)
+                .filter(|h| h.handle == *handle)
+            {
+                Some(hot) => {
+                    if hot.kind != Some(target) || *handle == own {
+                        continue;
+                    }
+                    if let Some(b) = rank::bound(&prepared, hot, *bm25, today) {
+                        bounded.push((b, i));
+                    }
+                }
+                None => bounded.push((f64::INFINITY, i)),
+            }
+        }
+        let by_bound = |a: &(f64, usize), b: &(f64, usize)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+        // The highest bounds sorted; the rest (all at or below them) in any order.
+        let head = (k * 8).max(64);
+        if bounded.len() > head {
+            bounded.select_nth_unstable_by(head, by_bound);
+            bounded[..head].sort_unstable_by(by_bound);
+        } else {
+            bounded.sort_unstable_by(by_bound);
+        }
         rank::without_details(|| {
-            for (bm25, handle) in &retrieved {
+            for (n, (b, i)) in bounded.iter().enumerate() {
+                if best.len() >= k && best.last().is_some_and(|last| *b < last.0) {
+                    if n < head {
+                        break;
+                    }
+                    continue;
+                }
+                let (bm25, handle, _) = &retrieved[*i];
                 let Some(doc) = features.get(handle) else {
                     continue;
                 };
@@ -524,9 +646,9 @@ impl SearchIndex {
         let relevance: HashMap<u64, Score> = self
             .reader
             .searcher()
-            .search(text_query.as_ref(), &Handles)?
+            .search(text_query.as_ref(), &PLAIN)?
             .into_iter()
-            .map(|(s, h)| (h, s))
+            .map(|(s, h, _)| (h, s))
             .collect();
         let features = self.features.read().unwrap_or_else(|e| e.into_inner());
         let mut best = Vec::new();
@@ -559,10 +681,10 @@ impl SearchIndex {
         let bm25 = self
             .reader
             .searcher()
-            .search(text_query.as_ref(), &Handles)?
+            .search(text_query.as_ref(), &PLAIN)?
             .into_iter()
-            .find(|(_, h)| *h == handle)
-            .map(|(s, _)| s)
+            .find(|(_, h, _)| *h == handle)
+            .map(|(s, _, _)| s)
             .unwrap_or(0.0);
         let doc = Prepared::new(target.clone(), &mut analyzers);
         Ok(rank::score(&prepared, &doc, bm25, today)
@@ -576,12 +698,12 @@ impl SearchIndex {
             self.query_for(text, &concepts, false, a)
         });
         let searcher = self.reader.searcher();
-        let mut scored = searcher.search(query.as_ref(), &Handles)?;
+        let mut scored = searcher.search(query.as_ref(), &PLAIN)?;
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         let features = self.features.read().unwrap_or_else(|e| e.into_inner());
         Ok(scored
             .into_iter()
-            .filter_map(|(bm25, h)| features.get(&h).map(|d| (bm25, d)))
+            .filter_map(|(bm25, h, _)| features.get(&h).map(|d| (bm25, d)))
             .filter(|(_, d)| kinds.contains(&d.entity.kind()))
             .take(k)
             .map(|(bm25, d)| {
@@ -688,16 +810,22 @@ fn insert_ranked<T>(best: &mut Vec<T>, item: T, k: usize, key: impl Fn(&T) -> (f
     }
 }
 
-/// Collects every matching document's score and handle.
-struct Handles;
+/// Collects every matching document's score and handle, and with `slots` its slot (else
+/// `u32::MAX`).
+struct Handles {
+    slots: bool,
+}
+
+const PLAIN: Handles = Handles { slots: false };
 
 struct SegmentHandles {
     handles: tantivy::columnar::Column<u64>,
-    out: Vec<(Score, u64)>,
+    slots: Option<tantivy::columnar::Column<u64>>,
+    out: Vec<(Score, u64, u32)>,
 }
 
 impl Collector for Handles {
-    type Fruit = Vec<(Score, u64)>;
+    type Fruit = Vec<(Score, u64, u32)>;
     type Child = SegmentHandles;
 
     fn for_segment(
@@ -705,8 +833,14 @@ impl Collector for Handles {
         _: SegmentOrdinal,
         segment: &SegmentReader,
     ) -> tantivy::Result<SegmentHandles> {
+        let slots = if self.slots {
+            Some(segment.fast_fields().u64("slot")?)
+        } else {
+            None
+        };
         Ok(SegmentHandles {
             handles: segment.fast_fields().u64("handle")?,
+            slots,
             out: Vec::new(),
         })
     }
@@ -715,17 +849,22 @@ impl Collector for Handles {
         true
     }
 
-    fn merge_fruits(&self, fruits: Vec<Vec<(Score, u64)>>) -> tantivy::Result<Self::Fruit> {
+    fn merge_fruits(&self, fruits: Vec<Vec<(Score, u64, u32)>>) -> tantivy::Result<Self::Fruit> {
         Ok(fruits.concat())
     }
 }
 
 impl SegmentCollector for SegmentHandles {
-    type Fruit = Vec<(Score, u64)>;
+    type Fruit = Vec<(Score, u64, u32)>;
 
     fn collect(&mut self, doc: DocId, score: Score) {
         if let Some(h) = self.handles.first(doc) {
-            self.out.push((score, h));
+            let slot = self
+                .slots
+                .as_ref()
+                .and_then(|c| c.first(doc))
+                .map_or(u32::MAX, |s| s as u32);
+            self.out.push((score, h, slot));
         }
     }
 

@@ -86,7 +86,7 @@ macro_rules! detail {
 pub const TEXT_HALF: f64 = 8.0;
 
 /// Concepts of the vocabulary as a bit set: ranking compares them for every record it scores.
-pub const CONCEPT_WORDS: usize = 8;
+pub const CONCEPT_WORDS: usize = 4;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ConceptBits([u64; CONCEPT_WORDS]);
@@ -131,6 +131,17 @@ pub struct Wanted {
     pub lower: String,
     pub concepts: BTreeSet<usize>,
     pub bits: ConceptBits,
+    /// Its lower-cased label in a 64-bit Bloom filter (see [`Hot::label_bloom`]).
+    pub bloom: u64,
+}
+
+/// Two bits of a 64-bit Bloom filter for a lower-cased label.
+fn label_bloom(lower: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    lower.hash(&mut h);
+    let x = h.finish();
+    (1u64 << (x & 63)) | (1u64 << ((x >> 6) & 63))
 }
 
 /// A record with what ranking needs precomputed: its concepts, place and date.
@@ -164,9 +175,11 @@ impl Prepared {
             list.iter()
                 .map(|s| {
                     let concepts = v.concepts_in(s, analyzers);
+                    let lower = s.to_lowercase();
                     Wanted {
                         label: s.clone(),
-                        lower: s.to_lowercase(),
+                        bloom: label_bloom(&lower),
+                        lower,
                         bits: ConceptBits::of(&concepts),
                         concepts,
                     }
@@ -203,6 +216,157 @@ impl Prepared {
             mentor_ok,
         }
     }
+}
+
+/// Languages a [`Hot`] record holds inline; a record speaking more is always scored in full.
+const HOT_LANGS: usize = 6;
+
+/// What [`bound`] reads of a record, in one small block: the ranking checks every record the
+/// text query retrieves against it, and reads the full [`Prepared`] record only for those that
+/// can still enter the top.
+#[derive(Debug, Clone, Copy)]
+pub struct Hot {
+    pub handle: u64,
+    /// `None`: an empty slot.
+    pub kind: Option<Kind>,
+    pub bits: ConceptBits,
+    /// The record's lower-cased skill labels in a Bloom filter: a label it may have.
+    pub label_bloom: u64,
+    pub place: Option<&'static Place>,
+    pub day: Option<i64>,
+    /// `max_distance_km`, infinite when none is given.
+    pub max_km: f64,
+    pub ktp_ok: bool,
+    pub cross_border_ok: bool,
+    pub foreign_background: bool,
+    langs: [(u32, u8); HOT_LANGS],
+    /// Languages held; more than [`HOT_LANGS`]: the record is always scored in full.
+    n_langs: u8,
+}
+
+impl Default for Hot {
+    fn default() -> Hot {
+        Hot {
+            handle: 0,
+            kind: None,
+            bits: ConceptBits::default(),
+            label_bloom: 0,
+            place: None,
+            day: None,
+            max_km: f64::INFINITY,
+            ktp_ok: false,
+            cross_border_ok: false,
+            foreign_background: false,
+            langs: [(0, 0); HOT_LANGS],
+            n_langs: 0,
+        }
+    }
+}
+
+impl Hot {
+    pub fn of(p: &Prepared, handle: u64) -> Hot {
+        let e = &p.entity;
+        let mut langs = [(0, 0); HOT_LANGS];
+        for (slot, l) in langs.iter_mut().zip(&p.langs) {
+            *slot = *l;
+        }
+        Hot {
+            handle,
+            kind: Some(e.kind()),
+            bits: p.bits,
+            label_bloom: p.labels.iter().fold(0, |b, l| b | label_bloom(l)),
+            place: p.place,
+            day: p.day,
+            max_km: e.max_distance_km.unwrap_or(f64::INFINITY),
+            ktp_ok: p.ktp_ok,
+            cross_border_ok: e.cross_border_ok,
+            foreign_background: e.foreign_background,
+            langs,
+            n_langs: u8::try_from(p.langs.len()).unwrap_or(u8::MAX),
+        }
+    }
+
+    fn spoken(&self) -> Option<&[(u32, u8)]> {
+        self.langs.get(..usize::from(self.n_langs))
+    }
+}
+
+/// An upper bound of [`score`] for a need's candidate, from the candidate's [`Hot`] block:
+/// `None` when a hard rule excludes the pair (exactly as `score` would), else a number that
+/// `score` never exceeds. It is `score` itself but for the skills factor, where a skill whose
+/// label the Bloom filter may hold counts as covered. Other pairs: infinity (scored in full).
+pub fn bound(query: &Prepared, hot: &Hot, bm25: f32, today: i64) -> Option<f64> {
+    let need = &query.entity;
+    let Some(spoken) = hot.spoken() else {
+        return Some(f64::INFINITY);
+    };
+    if need.kind() != Kind::Need || hot.kind != Some(Kind::Candidate) {
+        return Some(f64::INFINITY);
+    }
+    if !need.active || !hot.ktp_ok {
+        return None;
+    }
+    if query
+        .langs
+        .iter()
+        .any(|(k, lvl)| level_in(spoken, *k) < *lvl)
+    {
+        return None;
+    }
+    let (p, q) = (query.place?, hot.place?);
+    let km = distance_km(p, q);
+    if p.country != q.country && !(need.cross_border_ok && hot.cross_border_ok) {
+        return None;
+    }
+    if !need.remote_ok && km > hot.max_km {
+        return None;
+    }
+    let text = text_score(bm25);
+    let skills = if query.skill_concepts.is_empty() {
+        let of = query.bits.len();
+        if of == 0 {
+            0.0
+        } else {
+            query.bits.overlap(&hot.bits) as f64 / of as f64
+        }
+    } else {
+        let maybe = query
+            .skill_concepts
+            .iter()
+            .filter(|w| {
+                (!w.bits.is_empty() && !w.bits.is_disjoint(&hot.bits))
+                    || w.bloom & hot.label_bloom == w.bloom
+            })
+            .count();
+        maybe as f64 / query.skill_concepts.len() as f64
+    };
+    let relevant = skills > 0.0
+        || (text > 0.0 && (query.bits.is_empty() || !query.bits.is_disjoint(&hot.bits)));
+    if !relevant {
+        return None;
+    }
+    // The same weights, products and sums in the same order as `ktp` and `score`: rounding
+    // keeps the bound at or above the score.
+    let mut weighted = [
+        (0.30, text),
+        (0.25, skills),
+        (0.10, ktp_language_score(&query.langs, spoken)),
+        (0.15, distance_score(km)),
+        (0.10, availability_score(query.day, hot.day, today)),
+        (0.0, 0.0),
+    ];
+    let n = if need.ktp_target {
+        weighted[5] = (
+            0.10,
+            ktp_target_fit(&need.languages, spoken, hot.foreign_background).0,
+        );
+        6
+    } else {
+        5
+    };
+    let used = &weighted[..n];
+    let total: f64 = used.iter().map(|(w, _)| w).sum();
+    Some(used.iter().map(|(w, f)| w * f).sum::<f64>() / total)
 }
 
 /// Days since 1970-01-01 of a `YYYY-MM-DD` date.
@@ -293,13 +457,22 @@ fn distance(a: &Prepared, b: &Prepared) -> Option<(f64, String, bool)> {
 fn distance_factor(km: f64, detail: String) -> Factor {
     Factor {
         name: "distance",
-        score: 1.0 / (1.0 + km / 100.0),
+        score: distance_score(km),
         detail,
     }
 }
 
-fn text_factor(bm25: f32, demand: &Prepared, supply: &Prepared) -> Factor {
+fn distance_score(km: f64) -> f64 {
+    1.0 / (1.0 + km / 100.0)
+}
+
+/// BM25 mapped to 0–1.
+fn text_score(bm25: f32) -> f64 {
     let s = f64::from(bm25.max(0.0));
+    s / (s + TEXT_HALF)
+}
+
+fn text_factor(bm25: f32, demand: &Prepared, supply: &Prepared) -> Factor {
     let v = Vocabulary::get();
     let detail = if !explaining() {
         String::new()
@@ -318,7 +491,7 @@ fn text_factor(bm25: f32, demand: &Prepared, supply: &Prepared) -> Factor {
     };
     Factor {
         name: "text",
-        score: s / (s + TEXT_HALF),
+        score: text_score(bm25),
         detail,
     }
 }
@@ -427,23 +600,14 @@ fn ktp(pair: &Pair<'_>, bm25: f32, today: i64) -> Option<Weighted> {
 
 fn ktp_languages(demand: &Prepared, supply: &Prepared) -> Factor {
     let (need, cand) = (&demand.entity, &supply.entity);
+    let score = ktp_language_score(&demand.langs, &supply.langs);
     if need.languages.is_empty() {
-        // Swedish or Norwegian, whichever side of the border: one key.
-        let level = level_in(&supply.langs, lang_key("sv"));
         return Factor {
             name: "languages",
-            score: fluency(level),
+            score,
             detail: detail!("{} (none required)", spoken_list(&cand.languages)),
         };
     }
-    let score = demand
-        .langs
-        .iter()
-        .map(|(k, min)| {
-            (0.75 + 0.25 * f64::from(level_in(&supply.langs, *k).saturating_sub(*min))).min(1.0)
-        })
-        .sum::<f64>()
-        / demand.langs.len() as f64;
     Factor {
         name: "languages",
         score,
@@ -455,6 +619,21 @@ fn ktp_languages(demand: &Prepared, supply: &Prepared) -> Factor {
     }
 }
 
+/// How well the languages spoken cover those required (none required: Swedish or Norwegian,
+/// whichever side of the border, one key).
+fn ktp_language_score(required: &[(u32, u8)], spoken: &[(u32, u8)]) -> f64 {
+    if required.is_empty() {
+        return fluency(level_in(spoken, lang_key("sv")));
+    }
+    required
+        .iter()
+        .map(|(k, min)| {
+            (0.75 + 0.25 * f64::from(level_in(spoken, *k).saturating_sub(*min))).min(1.0)
+        })
+        .sum::<f64>()
+        / required.len() as f64
+}
+
 fn availability(
     start: Option<i64>,
     available: Option<i64>,
@@ -462,9 +641,6 @@ fn availability(
     available_text: &Option<String>,
     start_text: &Option<String>,
 ) -> Factor {
-    let start = start.unwrap_or(today);
-    let available = available.unwrap_or(today).max(today);
-    let late = (available - start).max(0) as f64;
     let detail = match (available_text, start_text) {
         (Some(a), Some(s)) => detail!("available from {a}, start {s}"),
         (Some(a), None) => detail!("available from {a}"),
@@ -472,46 +648,63 @@ fn availability(
     };
     Factor {
         name: "availability",
-        score: (1.0 - late / 180.0).max(0.0),
+        score: availability_score(start, available, today),
         detail,
     }
+}
+
+/// 1 when the person is available by the start, falling to 0 at six months late.
+fn availability_score(start: Option<i64>, available: Option<i64>, today: i64) -> f64 {
+    let start = start.unwrap_or(today);
+    let available = available.unwrap_or(today).max(today);
+    let late = (available - start).max(0) as f64;
+    (1.0 - late / 180.0).max(0.0)
 }
 
 /// The language or culture a KTP-target company asked for. The detail never names a person's
 /// background: it is private.
 fn ktp_target(demand: &Prepared, supply: &Prepared) -> Factor {
-    const COMMON: [&str; 5] = ["sv", "nb", "nn", "no", "en"];
     let (need, cand) = (&demand.entity, &supply.entity);
-    if let Some(best) = need
-        .languages
-        .iter()
-        .filter(|l| !COMMON.contains(&l.code.as_str()))
-        .map(|l| (l, level_in(&supply.langs, lang_key(&l.code))))
-        .max_by_key(|(_, lvl)| *lvl)
-    {
-        let (lang, level) = best;
-        let score = if level >= 5 {
-            1.0
-        } else if level >= lang.level {
-            0.7
-        } else {
-            0.0
-        };
-        return Factor {
-            name: "ktp_target",
-            score,
-            detail: detail!(
+    let (score, judged) = ktp_target_fit(&need.languages, &supply.langs, cand.foreign_background);
+    Factor {
+        name: "ktp_target",
+        score,
+        detail: match judged {
+            Some((lang, level)) => detail!(
                 "{} {} as the company asked",
                 lang.code,
                 Spoken::level_name(level)
             ),
-        };
+            None => detail!("fit with the KTP-target profile"),
+        },
     }
-    let score = if cand.foreign_background { 1.0 } else { 0.0 };
-    Factor {
-        name: "ktp_target",
-        score,
-        detail: detail!("fit with the KTP-target profile"),
+}
+
+/// The KTP-target score: the best-spoken of the languages asked for beyond Swedish, Norwegian
+/// and English (and that language with the level spoken), else a foreign background.
+fn ktp_target_fit<'a>(
+    asked: &'a [Spoken],
+    spoken: &[(u32, u8)],
+    foreign: bool,
+) -> (f64, Option<(&'a Spoken, u8)>) {
+    const COMMON: [&str; 5] = ["sv", "nb", "nn", "no", "en"];
+    let best = asked
+        .iter()
+        .filter(|l| !COMMON.contains(&l.code.as_str()))
+        .map(|l| (l, level_in(spoken, lang_key(&l.code))))
+        .max_by_key(|(_, lvl)| *lvl);
+    match best {
+        Some((lang, level)) => {
+            let score = if level >= 5 {
+                1.0
+            } else if level >= lang.level {
+                0.7
+            } else {
+                0.0
+            };
+            (score, Some((lang, level)))
+        }
+        None => (if foreign { 1.0 } else { 0.0 }, None),
     }
 }
 

@@ -366,7 +366,7 @@ pub struct IntroLine {
     pub created: String,
 }
 
-fn intro_line(conn: &mut db::DbConn, i: &Introduction) -> Result<IntroLine, AppError> {
+pub(crate) fn intro_line(conn: &mut db::DbConn, i: &Introduction) -> Result<IntroLine, AppError> {
     let (a, _, _) = intro::describe(conn, &i.a_kind, &i.a_id)?;
     let (b, _, _) = intro::describe(conn, &i.b_kind, &i.b_id)?;
     Ok(IntroLine {

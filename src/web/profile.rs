@@ -5,8 +5,8 @@
 
 use super::error::AppError;
 use super::pages::{
-    checked_post, context, error_page, fallback, field_messages, match_lines, respond, see_other,
-    to_sign_in, MatchLine,
+    checked_post, context, error_page, fallback, field_messages, intro_line, match_lines, respond,
+    see_other, to_sign_in, IntroLine, MatchLine,
 };
 use super::AppState;
 use crate::db::{Record, RecordRow};
@@ -247,6 +247,8 @@ struct ProfilePage<'a> {
     skill_terms: Vec<String>,
     places: Vec<String>,
     matches: Vec<MatchLine>,
+    /// Introductions still under way: an answer may be waiting for her.
+    waiting: Vec<IntroLine>,
 }
 
 impl ProfilePage<'_> {
@@ -282,8 +284,16 @@ async fn show(
     let data = state
         .db
         .read(move |conn| -> Result<_, AppError> {
+            let waiting = ["proposed", "accepted"]
+                .into_iter()
+                .map(|status| crate::introductions::list(conn, &viewer, Some(status), None, 10))
+                .collect::<Result<Vec<_>, _>>()?
+                .into_iter()
+                .flatten()
+                .map(|i| intro_line(conn, &i))
+                .collect::<Result<Vec<_>, _>>()?;
             let Some(row) = own_profile(conn, &viewer)? else {
-                return Ok((None, Vec::new()));
+                return Ok((None, Vec::new(), waiting));
             };
             let data: Value = serde_json::from_str(&row.data).unwrap_or_default();
             let query = crate::search::load(conn, Record::Candidate, &row.id)?;
@@ -291,10 +301,10 @@ async fn show(
                 Some(q) => super::matches::ranked_page(&st, conn, &q, Kind::Need, 10, 0)?.0,
                 None => Vec::new(),
             };
-            Ok((Some(data), match_lines(hits, locale)))
+            Ok((Some(data), match_lines(hits, locale), waiting))
         })
         .await;
-    let (saved_data, matches) = match data {
+    let (saved_data, matches, waiting) = match data {
         Ok(d) => d,
         Err(e) => return error_page(c, e, "/"),
     };
@@ -323,6 +333,7 @@ async fn show(
         skill_terms: skill_terms(c.tr.locale),
         places: place_labels(),
         matches,
+        waiting,
     };
     respond(c, status, page.render())
 }

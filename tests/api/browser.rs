@@ -249,10 +249,15 @@ async fn an_officer_introduces_a_welder_and_records_a_placement_in_chromium() {
             &format!("candidate.2@{}", heartland::demo::DEMO_DOMAIN),
         )
         .await?;
-        wait_for_h1(&d, "Introduktioner").await?;
-        d.goto(format!("{}/introductions/{intro_id}", app.address))
-            .await?;
-        assert_eq!(text(&d, "#status").await?, "ena parten har tackat ja");
+        // Her first page is her profile, which says an introduction waits for her.
+        wait_for_h1(&d, "Din profil").await?;
+        d.find(By::Css(format!(
+            "#waiting-h + ul a[href='/introductions/{intro_id}']"
+        )))
+        .await?
+        .click()
+        .await?;
+        assert_eq!(wait_for(&d, "#status").await?, "ena parten har tackat ja");
         let v = serious_violations(&d, &axe).await?;
         assert!(v.is_empty(), "the party's introduction page: {v:?}");
         checked_pages.push("introduction (party)");

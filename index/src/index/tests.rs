@@ -1,5 +1,6 @@
 use super::*;
 use crate::rank::tests::{candidate, need, today};
+use crate::vocabulary::Analyzers;
 
 fn add(index: &SearchIndex, entities: Vec<Entity>) {
     let mut a = Analyzers::default();
@@ -148,6 +149,42 @@ fn the_fast_path_returns_exactly_what_scoring_every_record_returns() {
             }
         }
     }
+    // Records deleted, changed and added over several commits (slots given back and given
+    // out again): still exactly the same.
+    let mut analyzers = Analyzers::default();
+    let all = corpus(600);
+    for round in 0..3 {
+        for (i, e) in all.iter().enumerate() {
+            match (i + round) % 7 {
+                0 => index.delete(Kind::Candidate, &e.id),
+                1 => {
+                    let mut e = e.clone();
+                    e.id = format!("{}-r{round}", e.id);
+                    index.upsert(e, &mut analyzers).expect("add");
+                }
+                2 => {
+                    let mut e = e.clone();
+                    e.max_distance_km = Some(40.0 + round as f64);
+                    e.skills.reverse();
+                    index.upsert(e, &mut analyzers).expect("change");
+                }
+                _ => {}
+            }
+        }
+        index.commit(2 + round as i64).expect("commit");
+        for n in [
+            need("m1", "NO-5025", "Sveiser", &["sveising", "CNC"], &[]),
+            need("m2", "SE-2085", "CAD", &["CAD", "konstruktion"], &[]),
+        ] {
+            let fast = index
+                .matches(&n, Kind::Candidate, 10, today())
+                .expect("fast");
+            let slow = index
+                .matches_exhaustive(&n, Kind::Candidate, 10, today())
+                .expect("slow");
+            assert_eq!(fast, slow, "{} round {round}", n.id);
+        }
+    }
 }
 
 #[test]
@@ -175,10 +212,16 @@ fn an_index_resumes_after_reopening_and_is_rebuilt_when_unreadable() {
     assert_eq!(opened, Opened::Resumed(17));
     assert_eq!(index.ids(Kind::Candidate).len(), 25);
     let n = need("n", "NO-5025", "Sveiser", &["sveising"], &[]);
-    assert!(!index
+    let fast = index
         .matches(&n, Kind::Candidate, 5, today())
-        .expect("matches")
-        .is_empty());
+        .expect("matches");
+    assert!(!fast.is_empty());
+    assert_eq!(
+        fast,
+        index
+            .matches_exhaustive(&n, Kind::Candidate, 5, today())
+            .expect("slow")
+    );
     drop(index);
 
     std::fs::write(dir.join("meta.json"), b"{ not json").expect("corrupt");

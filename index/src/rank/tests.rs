@@ -342,3 +342,53 @@ fn the_distance_table_equals_the_formula() {
         }
     }
 }
+
+/// The bound that lets ranking skip a record is never below the score, and rules out exactly
+/// the pairs the score rules out: over a generated corpus, with and without KTP-target needs,
+/// and with skills the vocabulary does not know (compared by label).
+#[test]
+fn the_bound_is_never_below_the_score() {
+    let corpus = crate::corpus::generate(400, 12, 7);
+    let mut analyzers = Analyzers::default();
+    let candidates: Vec<Prepared> = corpus
+        .candidates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let mut c = c.clone();
+            if i % 3 == 0 {
+                c.skills.push("Kvantfysik för sågverk".into());
+            }
+            Prepared::new(c, &mut analyzers)
+        })
+        .collect();
+    let (mut scored, mut equal) = (0, 0);
+    for (qi, q) in corpus.queries.iter().enumerate() {
+        let mut need = q.need.clone();
+        need.ktp_target = qi % 2 == 1;
+        if qi % 3 == 0 {
+            need.skills.push("kvantfysik för sågverk".into());
+        }
+        let need = Prepared::new(need, &mut analyzers);
+        for (ci, c) in candidates.iter().enumerate() {
+            let hot = Hot::of(c, ci as u64);
+            for bm25 in [0.0f32, 1.5, 9.0, 30.0] {
+                let s = without_details(|| score(&need, c, bm25, today()));
+                let b = bound(&need, &hot, bm25, today());
+                match (s, b) {
+                    (None, None) => {}
+                    (Some((s, _)), Some(b)) => {
+                        assert!(b >= s, "{} / {}: {b} < {s}", need.entity.id, c.entity.id);
+                        scored += 1;
+                        equal += usize::from(b == s);
+                    }
+                    (None, Some(_)) => {}
+                    (Some(_), None) => panic!("{} / {}: ruled out", need.entity.id, c.entity.id),
+                }
+            }
+        }
+    }
+    assert!(scored > 1000, "{scored} pairs scored");
+    // Tight: almost always the score itself.
+    assert!(equal * 10 >= scored * 9, "{equal} of {scored} exact");
+}
