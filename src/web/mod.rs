@@ -9,6 +9,7 @@ pub mod introductions;
 pub mod limits;
 pub(crate) mod matches;
 mod me_page;
+mod mentor_page;
 pub mod openapi;
 pub mod pages;
 mod profile;

@@ -457,7 +457,10 @@ pub async fn dashboard(state: web::Data<AppState>, req: HttpRequest) -> HttpResp
     ) {
         return see_other("/company");
     }
-    if viewer.role == crate::policy::Role::Candidate {
+    if matches!(
+        viewer.role,
+        crate::policy::Role::Candidate | crate::policy::Role::Mentor
+    ) {
         return see_other("/profile");
     }
     if !viewer.is_officer() {

@@ -23,7 +23,7 @@ use serde_json::{json, Value};
 const SKILL_ROWS: usize = 8;
 const LANGUAGE_ROWS: usize = 4;
 /// Languages offered in the form: the region's, and those its newcomers most often speak.
-const LANGUAGES: [&str; 16] = [
+pub(crate) const LANGUAGES: [&str; 16] = [
     "sv", "nb", "en", "ar", "fa", "prs", "ti", "so", "uk", "ru", "pl", "de", "fr", "es", "tr", "ku",
 ];
 pub const LEVELS: [&str; 7] = ["A1", "A2", "B1", "B2", "C1", "C2", "native"];
@@ -163,12 +163,12 @@ impl ProfileForm {
     }
 }
 
-fn list(v: &Value) -> Vec<Value> {
+pub(crate) fn list(v: &Value) -> Vec<Value> {
     v.as_array().cloned().unwrap_or_default()
 }
 
 /// A number typed in a field; anything else becomes a value the validation names.
-fn number(s: &str) -> Value {
+pub(crate) fn number(s: &str) -> Value {
     s.trim()
         .parse::<i64>()
         .map(Value::from)
@@ -262,15 +262,27 @@ impl ProfilePage<'_> {
     }
 }
 
-/// The signed-in person's own profile, if they have one.
-fn own_profile(
+/// The introductions of the viewer still under way (an answer may be waiting for them).
+pub(crate) fn under_way(
     conn: &mut crate::db::DbConn,
     viewer: &Viewer,
+) -> Result<Vec<IntroLine>, AppError> {
+    let mut out = Vec::new();
+    for status in ["proposed", "accepted"] {
+        for i in crate::introductions::list(conn, viewer, Some(status), None, 10)? {
+            out.push(intro_line(conn, &i)?);
+        }
+    }
+    Ok(out)
+}
+
+/// The signed-in person's own profile of a kind, if they have one.
+pub(crate) fn own_profile(
+    conn: &mut crate::db::DbConn,
+    viewer: &Viewer,
+    record: Record,
 ) -> Result<Option<RecordRow>, AppError> {
-    Ok(Record::Candidate
-        .owned_by(conn, &viewer.user_id)?
-        .into_iter()
-        .next())
+    Ok(record.owned_by(conn, &viewer.user_id)?.into_iter().next())
 }
 
 async fn show(
@@ -284,15 +296,8 @@ async fn show(
     let data = state
         .db
         .read(move |conn| -> Result<_, AppError> {
-            let waiting = ["proposed", "accepted"]
-                .into_iter()
-                .map(|status| crate::introductions::list(conn, &viewer, Some(status), None, 10))
-                .collect::<Result<Vec<_>, _>>()?
-                .into_iter()
-                .flatten()
-                .map(|i| intro_line(conn, &i))
-                .collect::<Result<Vec<_>, _>>()?;
-            let Some(row) = own_profile(conn, &viewer)? else {
+            let waiting = under_way(conn, &viewer)?;
+            let Some(row) = own_profile(conn, &viewer, Record::Candidate)? else {
                 return Ok((None, Vec::new(), waiting));
             };
             let data: Value = serde_json::from_str(&row.data).unwrap_or_default();
@@ -347,11 +352,12 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
     let Some(viewer) = c.viewer.clone() else {
         return to_sign_in(&req);
     };
-    if viewer.role != Role::Candidate {
-        return see_other("/dashboard");
-    }
     let saved = req.query_string().contains("saved=1");
-    show(&state, &c, viewer, None, saved).await
+    match viewer.role {
+        Role::Candidate => show(&state, &c, viewer, None, saved).await,
+        Role::Mentor => super::mentor_page::show(&state, &c, viewer, None, saved).await,
+        _ => see_other("/dashboard"),
+    }
 }
 
 /// `POST /profile`: creates the profile, or changes it, through the API's own validation.
@@ -365,6 +371,9 @@ pub async fn save(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes
         Ok(v) => v,
         Err(e) => return error_page(&c, e, "/profile"),
     };
+    if viewer.role == Role::Mentor {
+        return super::mentor_page::save(&state, &c, viewer, &body).await;
+    }
     if viewer.role != Role::Candidate {
         return error_page(&c, AppError::forbidden("not a candidate"), "/dashboard");
     }
@@ -374,7 +383,7 @@ pub async fn save(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes
     let result = state
         .db
         .write(move |conn| -> Result<(), AppError> {
-            match own_profile(conn, &v)? {
+            match own_profile(conn, &v, Record::Candidate)? {
                 Some(row) => {
                     super::records::change::<Candidate>(conn, &v, &row.id, body, false)?;
                 }

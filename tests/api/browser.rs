@@ -721,3 +721,64 @@ async fn sign_in_as(
     d.find(By::Css("form.stack button")).await?.click().await?;
     Ok(())
 }
+
+#[tokio::test]
+async fn a_mentor_keeps_her_profile_and_sees_who_fits_in_chromium() {
+    let app = spawn_app(Backend::Sqlite).await.expect("app");
+    load_demo(&app).await;
+    let driver = chromedriver().await;
+    let profile = tempfile::tempdir().expect("profile");
+    let d = browser(&driver, profile.path()).await;
+    let shots = screenshots();
+    let axe = axe_source();
+    let email = format!("mentor.1@{}", heartland::demo::DEMO_DOMAIN);
+    let result = async {
+        sign_in(&d, &app, &email).await?;
+        wait_for(&d, "#capacity").await?;
+        d.goto(format!("{}/profile?lang=en", app.address)).await?;
+        assert_eq!(text(&d, "h1").await?, "Your mentor profile");
+        let v = serious_violations(&d, &axe).await?;
+        assert!(v.is_empty(), "mentor profile: {v:?}");
+        assert_eq!(
+            text(&d, "#capacity ~ p label[for='remote_ok']").await?,
+            "I can meet remotely"
+        );
+        let capacity = d.find(By::Id("capacity")).await?;
+        capacity.clear().await?;
+        capacity.send_keys("3").await?;
+        d.find(By::Css("form.stack button[type='submit']"))
+            .await?
+            .click()
+            .await?;
+        assert_eq!(wait_for(&d, ".notice").await?, "Your profile is saved.");
+        assert_eq!(
+            d.find(By::Id("capacity"))
+                .await?
+                .prop("value")
+                .await?
+                .unwrap_or_default(),
+            "3"
+        );
+        let heading = text(&d, "#matches-h").await?;
+        assert_eq!(heading, "Newcomer entrepreneurs who fit you");
+        d.screenshot(&shots.join("mentor.png")).await?;
+        Ok::<(), WebDriverError>(())
+    }
+    .await;
+    let _ = d.screenshot(&shots.join("last-mentor.png")).await;
+    d.quit().await.expect("quit");
+    result.expect("the flow");
+    let token = app.token(&email, heartland::demo::DEMO_PASSWORD).await;
+    let mine = app.get("/api/v1/mentors", &token).await;
+    // Her own profile is the one shown with its owner (others are pseudonymous to her).
+    let own: Vec<&serde_json::Value> = mine.body["items"]
+        .as_array()
+        .map(|a| a.iter().filter(|m| m.get("owner_id").is_some()).collect())
+        .unwrap_or_default();
+    assert_eq!(own.len(), 1, "{}", mine.body);
+    assert_eq!(own[0]["capacity"], 3);
+    assert_eq!(
+        own[0]["headline"],
+        "Tidigare vd för sågverk, styrelseledamot"
+    );
+}
