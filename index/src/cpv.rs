@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 const CPV_CSV: &str = include_str!("../data/cpv_2008.csv");
+const CPV_LABELS: &str = include_str!("../data/cpv_labels.tsv");
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CpvEntry {
@@ -25,6 +26,10 @@ impl CpvEntry {
 pub struct Cpv {
     entries: Vec<CpvEntry>,
     by_code: HashMap<String, usize>,
+    /// Swedish and Norwegian labels, where the project has written them.
+    labels: HashMap<String, [String; 2]>,
+    /// Per entry: its labels in every language, lower-cased, for searching by words.
+    haystack: Vec<String>,
 }
 
 impl Cpv {
@@ -49,7 +54,37 @@ impl Cpv {
             .enumerate()
             .map(|(i, e)| (e.code.clone(), i))
             .collect();
-        Cpv { entries, by_code }
+        let labels: HashMap<String, [String; 2]> = CPV_LABELS
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .filter_map(|l| {
+                let mut f = l.split('\t');
+                let code = f.next()?.trim().to_string();
+                Some((
+                    code,
+                    [f.next()?.trim().to_string(), f.next()?.trim().to_string()],
+                ))
+            })
+            .collect();
+        let haystack = entries
+            .iter()
+            .map(|e| {
+                let mut h = format!("{} {}", e.code, e.label_en);
+                if let Some([sv, nb]) = labels.get(&e.code) {
+                    h.push(' ');
+                    h.push_str(sv);
+                    h.push(' ');
+                    h.push_str(nb);
+                }
+                h.to_lowercase()
+            })
+            .collect();
+        Cpv {
+            entries,
+            by_code,
+            labels,
+            haystack,
+        }
     }
 
     pub fn all(&self) -> &[CpvEntry] {
@@ -58,6 +93,36 @@ impl Cpv {
 
     pub fn lookup(&self, code: &str) -> Option<&CpvEntry> {
         self.by_code.get(code).map(|&i| &self.entries[i])
+    }
+
+    /// A code's label in `locale` (`sv`, `nb`; English where the project has not written one).
+    pub fn label(&self, code: &str, locale: &str) -> Option<&str> {
+        let entry = self.lookup(code)?;
+        let translated = self.labels.get(code).and_then(|[sv, nb]| match locale {
+            "sv" => Some(sv.as_str()),
+            "nb" => Some(nb.as_str()),
+            _ => None,
+        });
+        Some(translated.unwrap_or(entry.label_en.as_str()))
+    }
+
+    /// Codes whose labels (English, Swedish or Norwegian) or code contain every word of
+    /// `words`, broadest first, at most `limit`.
+    pub fn search(&self, words: &str, limit: usize) -> Vec<&CpvEntry> {
+        let words: Vec<String> = words.split_whitespace().map(|w| w.to_lowercase()).collect();
+        if words.is_empty() {
+            return Vec::new();
+        }
+        let mut found: Vec<&CpvEntry> = self
+            .entries
+            .iter()
+            .zip(&self.haystack)
+            .filter(|(_, h)| words.iter().all(|w| h.contains(w.as_str())))
+            .map(|(e, _)| e)
+            .collect();
+        found.sort_by(|a, b| a.level.cmp(&b.level).then(a.code.cmp(&b.code)));
+        found.truncate(limit);
+        found
     }
 
     /// Whether `a` and `b` are the same code or one lies under the other in the hierarchy.
@@ -84,6 +149,59 @@ mod tests {
         assert_eq!(construction.level, 1);
         assert!(!construction.leaf);
         assert!(cpv.lookup("45000000-8").is_none());
+    }
+
+    #[test]
+    fn codes_are_found_by_words_in_swedish_norwegian_and_english() {
+        let cpv = Cpv::get();
+        let codes =
+            |q: &str| -> Vec<String> { cpv.search(q, 50).iter().map(|e| e.code.clone()).collect() };
+        // The Swedish and the Norwegian word find the same group; the English one too.
+        assert_eq!(codes("catering")[0], "55500000-5");
+        assert!(codes("cateringtjänster").contains(&"55500000-5".to_string()));
+        assert!(codes("kantine").contains(&"55500000-5".to_string()));
+        assert!(codes("skogsbruk").contains(&"77200000-2".to_string()));
+        assert!(codes("skogbrukstjenester").contains(&"77200000-2".to_string()));
+        // Every word must be there; broadest first.
+        let school = codes("school meal");
+        assert!(!school.is_empty());
+        assert!(cpv.search("", 10).is_empty());
+        assert_eq!(
+            cpv.label("55500000-5", "sv"),
+            Some("Matsals- och cateringtjänster")
+        );
+        assert_eq!(
+            cpv.label("55500000-5", "nb"),
+            Some("Kantine- og cateringtjenester")
+        );
+        assert_eq!(
+            cpv.label("55500000-5", "en"),
+            Some("Canteen and catering services")
+        );
+        assert_eq!(
+            cpv.label("55521000-8", "sv"),
+            Some("Catering services for private households")
+        );
+    }
+
+    #[test]
+    fn every_translated_code_exists() {
+        let cpv = Cpv::get();
+        assert_eq!(cpv.labels.len(), 78);
+        for code in cpv.labels.keys() {
+            let e = cpv.lookup(code).unwrap_or_else(|| panic!("{code}"));
+            assert!(e.level <= 2, "{code} is a division or a group");
+        }
+        let divisions = cpv.all().iter().filter(|e| e.level == 1).count();
+        let translated = cpv
+            .labels
+            .keys()
+            .filter(|c| cpv.lookup(c).is_some_and(|e| e.level == 1))
+            .count();
+        assert_eq!(
+            divisions, translated,
+            "every division has Swedish and Norwegian labels"
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod limits;
 pub(crate) mod matches;
 mod me_page;
 mod mentor_page;
+mod offers_page;
 pub mod openapi;
 pub mod pages;
 mod profile;
@@ -468,6 +469,18 @@ pub fn endpoints() -> Vec<Endpoint> {
             .to(me_page::erase)
             .public()
             .responses(PAGE_POST),
+        endpoint(Method::GET, "/offers/new", "The form for a new offer", "pages")
+            .to(offers_page::new_page)
+            .public()
+            .responses(PAGE_GET),
+        endpoint(Method::POST, "/offers/new", "Finds CPV codes or publishes an offer (the page's form)", "pages")
+            .to(offers_page::create)
+            .public()
+            .responses(PAGE_POST),
+        endpoint(Method::GET, "/offers/{id}", "An offer and the procurements that match it", "pages")
+            .to(offers_page::show)
+            .public()
+            .responses(PAGE_GET),
         endpoint(Method::GET, "/company", "The company's needs", "pages")
             .to(pages::company)
             .public()

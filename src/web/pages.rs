@@ -993,6 +993,8 @@ struct CompanyPage<'a> {
     signed_in: bool,
     csrf: &'a str,
     has_organisation: bool,
+    /// A supplier: its offers, not needs.
+    supplier: bool,
     needs: Vec<RecordLine>,
     errors: Vec<String>,
 }
@@ -1005,6 +1007,12 @@ async fn company_page(
     status: StatusCode,
 ) -> HttpResponse {
     let v = viewer.clone();
+    let supplier = viewer.role == crate::policy::Role::Supplier;
+    let record = if supplier {
+        Record::Offer
+    } else {
+        Record::Need
+    };
     let data = state
         .db
         .read(move |conn| -> Result<Vec<RecordLine>, AppError> {
@@ -1015,8 +1023,8 @@ async fn company_page(
                     limit: 200,
                     ..Default::default()
                 };
-                for r in Record::Need.list(conn, &v.visible(Record::Need), &filter)? {
-                    let (title, place, organisation) = intro::describe(conn, "need", &r.id)?;
+                for r in record.list(conn, &v.visible(record), &filter)? {
+                    let (title, place, organisation) = intro::describe(conn, record.name(), &r.id)?;
                     out.push(RecordLine {
                         id: r.id.clone(),
                         title,
@@ -1036,6 +1044,7 @@ async fn company_page(
                 signed_in: true,
                 csrf: &c.csrf,
                 has_organisation: !viewer.organisations.is_empty(),
+                supplier,
                 needs,
                 errors,
             };

@@ -782,3 +782,89 @@ async fn a_mentor_keeps_her_profile_and_sees_who_fits_in_chromium() {
         "Tidigare vd för sågverk, styrelseledamot"
     );
 }
+
+#[tokio::test]
+async fn a_norwegian_supplier_picks_cpv_codes_by_words_and_sees_a_swedish_procurement() {
+    let app = spawn_app(Backend::Sqlite).await.expect("app");
+    load_demo(&app).await;
+    let driver = chromedriver().await;
+    let profile = tempfile::tempdir().expect("profile");
+    let d = browser(&driver, profile.path()).await;
+    let shots = screenshots();
+    let axe = axe_source();
+    let email = format!("supplier.fjellkjokken@{}", heartland::demo::DEMO_DOMAIN);
+    let result = async {
+        sign_in(&d, &app, &email).await?;
+        // A supplier's first page lists its offers (in Norwegian, the account's language).
+        assert_eq!(
+            wait_for(&d, "a.button[href='/offers/new']").await?,
+            "Nytt tilbud"
+        );
+        d.find(By::Css("a.button[href='/offers/new']"))
+            .await?
+            .click()
+            .await?;
+        wait_for_h1(&d, "Nytt tilbud").await?;
+        let v = serious_violations(&d, &axe).await?;
+        assert!(v.is_empty(), "new offer: {v:?}");
+        d.find(By::Id("title"))
+            .await?
+            .send_keys("Skolemat og servering fra Røros")
+            .await?;
+        d.find(By::Id("description"))
+            .await?
+            .send_keys("Lokal mat til skoler og barnehager, levert over grensen.")
+            .await?;
+        // A Norwegian word finds the group, labelled in Norwegian.
+        d.find(By::Id("cpv_q"))
+            .await?
+            .send_keys("servering")
+            .await?;
+        d.find(By::Id("find-codes")).await?.click().await?;
+        let label = wait_for(&d, "label[for='cpv-55300000-3']").await?;
+        assert!(
+            label.starts_with("Restaurant- og serveringstjenester"),
+            "{label}"
+        );
+        // What was typed is still there after the search.
+        assert_eq!(
+            d.find(By::Id("title"))
+                .await?
+                .prop("value")
+                .await?
+                .unwrap_or_default(),
+            "Skolemat og servering fra Røros"
+        );
+        d.find(By::Id("cpv-55300000-3")).await?.click().await?;
+        d.find(By::Id("cross_border_ok")).await?.click().await?;
+        d.screenshot(&shots.join("offer-new.png")).await?;
+        d.find(By::Id("publish")).await?.click().await?;
+        wait_for_h1(&d, "Skolemat og servering fra Røros").await?;
+        assert!(text(&d, "#codes")
+            .await?
+            .contains("Restaurant- og serveringstjenester"));
+        let v = serious_violations(&d, &axe).await?;
+        assert!(v.is_empty(), "offer: {v:?}");
+        // Mora's planned school meals (CPV 55300000-3) are among the procurements that fit,
+        // across the border (the index follows within a second).
+        let started = Instant::now();
+        loop {
+            let mut titles = Vec::new();
+            for h in d.find_all(By::Css("ol.matches h3")).await? {
+                titles.push(h.text().await?);
+            }
+            if titles.contains(&"Måltider till förskolor och skolor i Mora".to_string()) {
+                break;
+            }
+            assert!(started.elapsed() < Duration::from_secs(10), "{titles:?}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            d.refresh().await?;
+        }
+        d.screenshot(&shots.join("offer.png")).await?;
+        Ok::<(), WebDriverError>(())
+    }
+    .await;
+    let _ = d.screenshot(&shots.join("last-supplier.png")).await;
+    d.quit().await.expect("quit");
+    result.expect("the flow");
+}
