@@ -506,6 +506,10 @@ pub fn endpoints() -> Vec<Endpoint> {
             .to(pages::need)
             .public()
             .responses(PAGE_GET),
+        endpoint(Method::POST, "/needs/{id}/status", "Closes or reopens a need (the page's form)", "pages")
+            .to(pages::need_status)
+            .public()
+            .responses(PAGE_POST),
         endpoint(
             Method::POST,
             "/needs/{id}/introduce",

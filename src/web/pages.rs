@@ -544,6 +544,9 @@ struct NeedPage<'a> {
     signed_in: bool,
     csrf: &'a str,
     officer: bool,
+    /// The company that may change it (or an officer in scope): may close or reopen it.
+    owner: bool,
+    status: String,
     id: String,
     title: String,
     description: String,
@@ -552,6 +555,14 @@ struct NeedPage<'a> {
     start_date: String,
     months: i64,
     matches: Vec<MatchLine>,
+}
+
+impl NeedPage<'_> {
+    fn status_word(&self) -> String {
+        self.tr
+            .t(&format!("need.status.{}", self.status))
+            .to_string()
+    }
 }
 
 pub async fn need(
@@ -599,16 +610,30 @@ pub async fn need(
                 d["duration_months"].as_i64().unwrap_or(0),
                 matches,
                 viewer.is_officer(),
+                (viewer.may_change(Record::Need, &row), row.status.clone()),
             ))
         })
         .await;
     match data {
-        Ok((id, title, description, organisation, place, start_date, months, matches, officer)) => {
+        Ok((
+            id,
+            title,
+            description,
+            organisation,
+            place,
+            start_date,
+            months,
+            matches,
+            officer,
+            (owner, status),
+        )) => {
             let page = NeedPage {
                 tr: c.tr,
                 signed_in: true,
                 csrf: &c.csrf,
                 officer,
+                owner,
+                status,
                 id,
                 title,
                 description,
@@ -1237,6 +1262,60 @@ pub async fn new_need(
             respond(&c, StatusCode::UNPROCESSABLE_ENTITY, page.render())
         }
         Err(e) => error_page(&c, e, "/company"),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    pub csrf_token: String,
+    pub status: String,
+}
+
+/// `POST /needs/{id}/status`: the company closes a need (filled, or no longer wanted: it
+/// leaves matching at once) or opens it again.
+pub async fn need_status(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    form: web::Form<StatusForm>,
+) -> HttpResponse {
+    let c = match context(&state, &req).await {
+        Ok(c) => c,
+        Err(e) => return fallback(e),
+    };
+    let id = id.into_inner();
+    let back = format!("/needs/{id}");
+    let viewer = match checked_post(&state, &req, &c, &form.csrf_token) {
+        Ok(v) => v,
+        Err(e) => return error_page(&c, e, &back),
+    };
+    let status = form.into_inner().status;
+    if !matches!(status.as_str(), "open" | "closed") {
+        return error_page(
+            &c,
+            AppError::invalid("status", "must be open or closed"),
+            &back,
+        );
+    }
+    let target = id.clone();
+    let done = state
+        .db
+        .write(move |conn| {
+            super::records::change::<crate::records::need::Need>(
+                conn,
+                &viewer,
+                &target,
+                serde_json::json!({ "status": status }),
+                false,
+            )
+        })
+        .await;
+    match done {
+        Ok(_) => {
+            state.search.wake();
+            see_other(&back)
+        }
+        Err(e) => error_page(&c, e, &back),
     }
 }
 

@@ -426,13 +426,15 @@ mod tests {
     }
 
     #[test]
-    fn every_language_and_level_offered_has_its_words() {
+    fn every_language_level_and_need_status_shown_has_its_words() {
         for locale in crate::i18n::LOCALES {
             let tr = Tr::new(locale);
+            let statuses = <crate::records::need::Need as crate::records::RecordType>::STATUSES;
             for key in LANGUAGES
                 .iter()
                 .map(|c| format!("lang.{c}"))
                 .chain(LEVELS.iter().map(|l| format!("level.{l}")))
+                .chain(statuses.iter().map(|s| format!("need.status.{s}")))
             {
                 assert_ne!(tr.t(&key), key, "{locale}");
             }

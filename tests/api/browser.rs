@@ -427,6 +427,14 @@ async fn a_company_registers_and_publishes_a_need_on_a_phone_in_chromium() {
         d.find(By::Css("form.stack button")).await?.click().await?;
         wait_for_h1(&d, "Digitalisering av sågverket").await?;
         assert!(text(&d, "dl.facts").await?.contains("1 mars 2027"));
+        assert_eq!(text(&d, "#need-status").await?, "öppet");
+        // Filled: the company closes it, and it leaves matching; it can be opened again.
+        d.find(By::Id("close")).await?.click().await?;
+        wait_for(&d, "#reopen").await?;
+        assert_eq!(
+            text(&d, "#need-status").await?,
+            "stängt – matchas inte längre"
+        );
         Ok::<(), WebDriverError>(())
     }
     .await;
@@ -443,6 +451,7 @@ async fn a_company_registers_and_publishes_a_need_on_a_phone_in_chromium() {
         "Digitalisering av sågverket"
     );
     assert_eq!(needs.body["items"][0]["languages"][0]["min_level"], "B2");
+    assert_eq!(needs.body["items"][0]["status"], "closed");
 }
 
 #[tokio::test]
