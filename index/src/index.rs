@@ -317,8 +317,8 @@ impl SearchIndex {
             doc.add_text(field, &text);
         }
         let v = Vocabulary::get();
-        for c in &prepared.concepts {
-            doc.add_text(f.concept, &v.concept(*c).id);
+        for c in prepared.bits.iter() {
+            doc.add_text(f.concept, &v.concept(c).id);
         }
         for g in gates(&prepared) {
             doc.add_text(f.gate, &g);
@@ -433,7 +433,7 @@ impl SearchIndex {
     fn query_for(
         &self,
         text: &str,
-        concepts: &BTreeSet<usize>,
+        concepts: &rank::ConceptBits,
         require_concept: bool,
         analyzers: &mut Analyzers,
     ) -> Box<dyn Query> {
@@ -467,7 +467,7 @@ impl SearchIndex {
         let concept_clauses: Vec<(Occur, Box<dyn Query>)> = concepts
             .iter()
             .map(|c| {
-                let term = Term::from_field_text(self.fields.concept, &v.concept(*c).id);
+                let term = Term::from_field_text(self.fields.concept, &v.concept(c).id);
                 let q: Box<dyn Query> =
                     Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
                 (
@@ -502,7 +502,7 @@ impl SearchIndex {
             (query.kind(), target),
             (Kind::Need, Kind::Candidate) | (Kind::Candidate, Kind::Mentor)
         );
-        let text = self.query_for(&query.full_text(), &prepared.concepts, demand, analyzers);
+        let text = self.query_for(&query.full_text(), &prepared.bits, demand, analyzers);
         let filter = self.filter_for(&prepared, target);
         let q: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
             (Occur::Must, text),
@@ -694,7 +694,7 @@ impl SearchIndex {
     /// Free-text search over `kinds`, best first.
     pub fn search(&self, text: &str, kinds: &[Kind], k: usize) -> tantivy::Result<Vec<Hit>> {
         let query = with_analyzers(|a| {
-            let concepts = Vocabulary::get().concepts_in(text, a);
+            let concepts = rank::ConceptBits::of(&Vocabulary::get().concepts_in(text, a));
             self.query_for(text, &concepts, false, a)
         });
         let searcher = self.reader.searcher();
@@ -781,9 +781,13 @@ fn with_analyzers<T>(f: impl FnOnce(&mut Analyzers) -> T) -> T {
     ANALYZERS.with(|a| f(&mut a.borrow_mut()))
 }
 
-/// Features kept in memory need no free text: tantivy has it.
+/// Features kept in memory need no free text (tantivy has it), nor what was already turned
+/// into concepts, labels and flags (skills, support needs, consents).
 fn slim(mut p: Prepared) -> Prepared {
     p.entity.text = String::new();
+    p.entity.skills = Vec::new();
+    p.entity.support_needs = Vec::new();
+    p.entity.consents = Vec::new();
     p
 }
 

@@ -122,6 +122,17 @@ impl ConceptBits {
     pub fn len(&self) -> usize {
         self.0.iter().map(|w| w.count_ones() as usize).sum()
     }
+
+    pub fn contains(&self, concept: usize) -> bool {
+        self.0
+            .get(concept / 64)
+            .is_some_and(|w| w & (1 << (concept % 64)) != 0)
+    }
+
+    /// The concepts, in ascending order.
+    pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..64 * CONCEPT_WORDS).filter(|c| self.contains(*c))
+    }
 }
 
 /// A declared skill or support need, and the concepts it names.
@@ -129,7 +140,7 @@ impl ConceptBits {
 pub struct Wanted {
     pub label: String,
     pub lower: String,
-    pub concepts: BTreeSet<usize>,
+    /// The concepts it names (none when the vocabulary does not know it).
     pub bits: ConceptBits,
     /// Its lower-cased label in a 64-bit Bloom filter (see [`Hot::label_bloom`]).
     pub bloom: u64,
@@ -148,15 +159,14 @@ fn label_bloom(lower: &str) -> u64 {
 #[derive(Debug, Clone)]
 pub struct Prepared {
     pub entity: Entity,
-    /// Concepts of the whole text, and the same as bits.
-    pub concepts: BTreeSet<usize>,
+    /// Concepts of the whole text.
     pub bits: ConceptBits,
     /// For each declared skill: its concepts (empty when the vocabulary does not know it).
     pub skill_concepts: Vec<Wanted>,
     /// The same for a mentee's support needs.
     pub support_concepts: Vec<Wanted>,
-    /// Declared skills, lower-cased, for comparing labels the vocabulary does not know.
-    pub labels: BTreeSet<String>,
+    /// Declared skills, lower-cased, sorted, for comparing labels the vocabulary does not know.
+    pub labels: Vec<String>,
     pub place: Option<&'static Place>,
     pub day: Option<i64>,
     /// Languages as (key, level): compared as numbers in the hot loop.
@@ -174,19 +184,19 @@ impl Prepared {
         let mut labelled = |list: &[String]| {
             list.iter()
                 .map(|s| {
-                    let concepts = v.concepts_in(s, analyzers);
                     let lower = s.to_lowercase();
                     Wanted {
                         label: s.clone(),
                         bloom: label_bloom(&lower),
                         lower,
-                        bits: ConceptBits::of(&concepts),
-                        concepts,
+                        bits: ConceptBits::of(&v.concepts_in(s, analyzers)),
                     }
                 })
                 .collect::<Vec<_>>()
         };
-        let labels = entity.skills.iter().map(|s| s.to_lowercase()).collect();
+        let mut labels: Vec<String> = entity.skills.iter().map(|s| s.to_lowercase()).collect();
+        labels.sort();
+        labels.dedup();
         let skill_concepts = labelled(&entity.skills);
         let support_concepts = labelled(&entity.support_needs);
         let place = Gazetteer::get().lookup_key(&entity.municipality);
@@ -204,7 +214,6 @@ impl Prepared {
         Prepared {
             entity,
             bits: ConceptBits::of(&concepts),
-            concepts,
             skill_concepts,
             support_concepts,
             labels,
@@ -478,10 +487,11 @@ fn text_factor(bm25: f32, demand: &Prepared, supply: &Prepared) -> Factor {
         String::new()
     } else {
         let shared: Vec<&str> = demand
-            .concepts
-            .intersection(&supply.concepts)
+            .bits
+            .iter()
+            .filter(|c| supply.bits.contains(*c))
             .take(6)
-            .map(|&c| v.concept(c).terms[2][0].as_str())
+            .map(|c| v.concept(c).terms[2][0].as_str())
             .collect();
         if shared.is_empty() {
             "shared words only".to_string()
@@ -514,7 +524,7 @@ fn skills_factor(wanted: &[Wanted], demand: &Prepared, supply: &Prepared, what: 
     }
     let covered = |w: &&Wanted| {
         (!w.bits.is_empty() && !w.bits.is_disjoint(&supply.bits))
-            || (!supply.labels.is_empty() && supply.labels.contains(&w.lower))
+            || supply.labels.binary_search(&w.lower).is_ok()
     };
     let count = wanted.iter().filter(covered).count();
     let score = count as f64 / wanted.len() as f64;
