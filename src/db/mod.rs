@@ -13,7 +13,7 @@ pub use journal::{
     index_event, last_event_seq, record_consents, set_consents, IndexEvent, NewEmail,
 };
 pub use records::{ListFilter, Record, RecordRow, Visible};
-pub use users::{NewUser, User};
+pub use users::{NewUser, User, UserFilter};
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;

@@ -5,6 +5,19 @@ use super::DbConn;
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// What an administrator's list of users is narrowed to.
+#[derive(Debug, Default, Clone)]
+pub struct UserFilter {
+    /// Part of the email or the name, any case.
+    pub text: Option<String>,
+    pub role: Option<String>,
+    /// The email the previous page ended with.
+    pub after: Option<String>,
+    pub limit: i64,
+}
+
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
 pub struct User {
@@ -130,6 +143,50 @@ impl User {
                     officer_scopes::municipality.eq(municipality),
                 ))
                 .execute(conn)?;
+        }
+        Ok(())
+    }
+
+    /// Users by email, narrowed as the filter says (never the placeholder of erased accounts).
+    pub fn list(conn: &mut DbConn, f: &UserFilter) -> QueryResult<Vec<User>> {
+        let mut q = users::table
+            .select(USER_COLUMNS)
+            .filter(users::id.ne(crate::privacy::ERASED_USER))
+            .order(users::email.asc())
+            .limit(f.limit)
+            .into_boxed();
+        if let Some(text) = &f.text {
+            let escaped: String = text
+                .to_lowercase()
+                .chars()
+                .flat_map(|c| match c {
+                    '%' | '_' | '\\' => vec!['\\', c],
+                    c => vec![c],
+                })
+                .collect();
+            let pattern = format!("%{escaped}%");
+            q = q.filter(
+                lower(users::email)
+                    .like(pattern.clone())
+                    .escape('\\')
+                    .or(lower(users::display_name).like(pattern).escape('\\')),
+            );
+        }
+        if let Some(role) = &f.role {
+            q = q.filter(users::role.eq(role.clone()));
+        }
+        if let Some(after) = &f.after {
+            q = q.filter(users::email.gt(after.clone()));
+        }
+        q.load(conn)
+    }
+
+    /// An officer's municipalities from now on: those left out are removed.
+    pub fn set_scopes(conn: &mut DbConn, id: &str, municipalities: &[String]) -> QueryResult<()> {
+        diesel::delete(officer_scopes::table.filter(officer_scopes::user_id.eq(id)))
+            .execute(conn)?;
+        for m in municipalities {
+            Self::add_scope(conn, id, m)?;
         }
         Ok(())
     }

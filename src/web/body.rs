@@ -52,6 +52,28 @@ pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Ap
     })
 }
 
+/// A page's `cursor` parameter decoded, or an error on the field when this service did not
+/// give it.
+pub fn cursor(errors: &mut crate::domain::FieldErrors, cursor: Option<&str>) -> Option<String> {
+    use base64::Engine;
+    cursor.and_then(|c| {
+        let decoded = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(c)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok());
+        errors.take(
+            "cursor",
+            decoded.ok_or_else(|| "is not a cursor this service gave".to_string()),
+        )
+    })
+}
+
+/// The cursor that continues after `last`.
+pub fn next_cursor(last: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(last)
+}
+
 /// The body read straight into `T`.
 pub async fn json<T: DeserializeOwned>(
     req: &HttpRequest,

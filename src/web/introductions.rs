@@ -12,7 +12,6 @@ use crate::mail::templates::escape_html;
 use crate::policy::Viewer;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -171,16 +170,7 @@ pub async fn list(
             errors.add("status", format!("must be one of: {}", STATUSES.join(", ")));
         }
     }
-    let after = q.cursor.as_deref().and_then(|c| {
-        let decoded = URL_SAFE_NO_PAD
-            .decode(c)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok());
-        errors.take(
-            "cursor",
-            decoded.ok_or_else(|| "is not a cursor this service gave".to_string()),
-        )
-    });
+    let after = body::cursor(&mut errors, q.cursor.as_deref());
     errors.into_result().map_err(AppError::Validation)?;
     let body = state
         .db
@@ -190,7 +180,7 @@ pub async fn list(
             let more = rows.len() as i64 > limit;
             rows.truncate(limit as usize);
             let next = more
-                .then(|| rows.last().map(|r| URL_SAFE_NO_PAD.encode(&r.id)))
+                .then(|| rows.last().map(|r| body::next_cursor(&r.id)))
                 .flatten();
             let items = rows
                 .iter()

@@ -3,7 +3,7 @@
 
 use super::error::AppError;
 use super::pages::{
-    checked_post, context, error_page, fallback, respond, see_other, to_sign_in, Ctx,
+    checked_post, context, error_page, fallback, respond, see_other, to_sign_in, Ctx, Nav,
 };
 use super::{account, AppState};
 use crate::db::{self, User};
@@ -23,7 +23,7 @@ pub struct Purpose {
 #[template(path = "pages/account.html")]
 struct AccountPage<'a> {
     tr: Tr,
-    signed_in: bool,
+    nav: Nav,
     csrf: &'a str,
     name: String,
     email: String,
@@ -61,7 +61,7 @@ async fn show(
     };
     let page = AccountPage {
         tr: c.tr,
-        signed_in: true,
+        nav: c.nav(),
         csrf: &c.csrf,
         name: user.display_name,
         email: user.email,

@@ -4,7 +4,7 @@
 
 use super::error::AppError;
 use super::pages::{
-    error_page, field_messages, match_lines, respond, see_other, Ctx, IntroLine, MatchLine,
+    error_page, field_messages, match_lines, respond, see_other, Ctx, IntroLine, MatchLine, Nav,
 };
 use super::profile::{
     list, municipality_key, number, own_profile, place_label, place_labels, skill_terms, under_way,
@@ -134,7 +134,7 @@ impl MentorForm {
 #[template(path = "pages/mentor.html")]
 struct MentorPage<'a> {
     tr: Tr,
-    signed_in: bool,
+    nav: Nav,
     csrf: &'a str,
     saved: bool,
     exists: bool,
@@ -196,7 +196,7 @@ pub(crate) async fn show(
     };
     let page = MentorPage {
         tr: c.tr,
-        signed_in: true,
+        nav: c.nav(),
         csrf: &c.csrf,
         saved,
         exists,

@@ -2,6 +2,7 @@
 //! and generates the OpenAPI document, so the two cannot disagree.
 
 pub mod account;
+mod admin;
 pub mod body;
 pub mod error;
 mod health;
@@ -10,6 +11,7 @@ pub mod limits;
 pub(crate) mod matches;
 mod me_page;
 mod mentor_page;
+mod need_form;
 mod offers_page;
 pub mod openapi;
 pub mod pages;
@@ -421,6 +423,33 @@ pub fn endpoints() -> Vec<Endpoint> {
             i,
         )
         .to(introductions::emails),
+        endpoint(
+            Method::GET,
+            "/api/v1/admin/users",
+            "Accounts by email (admins): q finds part of an email or a name, role narrows",
+            "admin",
+        )
+        .to(admin::list),
+        endpoint(
+            Method::PUT,
+            "/api/v1/admin/users/{id}/role",
+            "Give an account a role, and an officer the municipalities they act for (admins)",
+            "admin",
+        )
+        .to(admin::put_role)
+        .body(openapi::schema_of::<admin::RoleRequest>()),
+        endpoint(Method::GET, "/admin/users", "Accounts and their roles (admins)", "pages")
+            .to(admin::users)
+            .public()
+            .responses(PAGE_GET),
+        endpoint(Method::GET, "/admin/users/{id}", "An account's role and municipalities (admins)", "pages")
+            .to(admin::user)
+            .public()
+            .responses(PAGE_GET),
+        endpoint(Method::POST, "/admin/users/{id}", "Changes an account's role and municipalities (the page's form)", "pages")
+            .to(admin::save_user)
+            .public()
+            .responses(PAGE_POST),
         endpoint(Method::GET, "/", "The front page", "pages")
             .to(pages::home)
             .public(),
@@ -495,17 +524,25 @@ pub fn endpoints() -> Vec<Endpoint> {
         .public()
         .responses(PAGE_POST),
         endpoint(Method::GET, "/needs/new", "The form for a new need", "pages")
-            .to(pages::new_need_page)
+            .to(need_form::new_page)
             .public()
             .responses(PAGE_GET),
         endpoint(Method::POST, "/needs/new", "Publishes a need (the page's form)", "pages")
-            .to(pages::new_need)
+            .to(need_form::create)
             .public()
             .responses(PAGE_POST),
         endpoint(Method::GET, "/needs/{id}", "A need and its ranked matches", "pages")
             .to(pages::need)
             .public()
             .responses(PAGE_GET),
+        endpoint(Method::GET, "/needs/{id}/edit", "The form that changes a need", "pages")
+            .to(need_form::edit_page)
+            .public()
+            .responses(PAGE_GET),
+        endpoint(Method::POST, "/needs/{id}/edit", "Changes a need (the page's form)", "pages")
+            .to(need_form::edit)
+            .public()
+            .responses(PAGE_POST),
         endpoint(Method::POST, "/needs/{id}/status", "Closes or reopens a need (the page's form)", "pages")
             .to(pages::need_status)
             .public()

@@ -6,7 +6,7 @@
 use super::error::AppError;
 use super::pages::{
     checked_post, context, error_page, fallback, field_messages, match_lines, respond, see_other,
-    to_sign_in, Ctx, MatchLine,
+    to_sign_in, Ctx, MatchLine, Nav,
 };
 use super::profile::{municipality_key, place_label, place_labels};
 use super::AppState;
@@ -101,7 +101,7 @@ impl OfferForm {
 #[template(path = "pages/offer_new.html")]
 struct OfferNew<'a> {
     tr: Tr,
-    signed_in: bool,
+    nav: Nav,
     csrf: &'a str,
     errors: Vec<String>,
     form: OfferForm,
@@ -114,7 +114,7 @@ fn form_page(c: &Ctx, form: OfferForm, errors: Vec<String>, status: StatusCode) 
     let searched = !form.query.trim().is_empty();
     let page = OfferNew {
         tr: c.tr,
-        signed_in: true,
+        nav: c.nav(),
         csrf: &c.csrf,
         errors,
         choices: form.choices(c.tr.locale),
@@ -186,7 +186,7 @@ pub async fn create(
 #[template(path = "pages/offer.html")]
 struct OfferPage<'a> {
     tr: Tr,
-    signed_in: bool,
+    nav: Nav,
     csrf: &'a str,
     title: String,
     description: String,
@@ -245,7 +245,7 @@ pub async fn show(
     };
     let page = OfferPage {
         tr: c.tr,
-        signed_in: true,
+        nav: c.nav(),
         csrf: &c.csrf,
         title,
         description: d["description"].as_str().unwrap_or_default().to_string(),

@@ -105,6 +105,17 @@ fn query_parameters(e: &Endpoint) -> Vec<&'static (&'static str, &'static str)> 
             &("format", "json (default) or csv"),
         ];
     }
+    if get && (p == "/api/v1/admin/users" || p == "/admin/users") {
+        return vec![
+            &("q", "Part of an email or a name, any case"),
+            &(
+                "role",
+                "company, candidate, mentor, supplier, officer or admin",
+            ),
+            &("limit", "Items per page, 1–200 (default 50)"),
+            &("cursor", "The next_cursor of the previous page"),
+        ];
+    }
     if get && p == "/api/v1/emails" {
         return vec![
             &(

@@ -26,6 +26,40 @@ pub struct Ctx {
     set_lang: Option<&'static str>,
 }
 
+/// The links of the page's header, by who is signed in: each role sees where it can go.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Nav {
+    pub signed_in: bool,
+    /// The role's own start page and its label key.
+    pub home: &'static str,
+    pub home_key: &'static str,
+    /// Officers and admins: the indicators.
+    pub staff: bool,
+    /// Admins: users and roles.
+    pub admin: bool,
+}
+
+impl Ctx {
+    pub fn nav(&self) -> Nav {
+        use crate::policy::Role;
+        let Some(v) = &self.viewer else {
+            return Nav::default();
+        };
+        let (home, home_key) = match v.role {
+            Role::Company | Role::Supplier => ("/company", "nav.company"),
+            Role::Candidate | Role::Mentor => ("/profile", "nav.profile"),
+            Role::Officer | Role::Admin => ("/dashboard", "nav.dashboard"),
+        };
+        Nav {
+            signed_in: true,
+            home,
+            home_key,
+            staff: v.is_officer(),
+            admin: v.role == Role::Admin,
+        }
+    }
+}
+
 const LANG_COOKIE: &str = "hm_lang";
 
 fn query_lang(req: &HttpRequest) -> Option<&'static str> {
@@ -125,7 +159,7 @@ pub(crate) fn see_other(to: &str) -> HttpResponse {
 #[template(path = "pages/error.html")]
 struct ErrorPage<'a> {
     tr: Tr,
-    signed_in: bool,
+    nav: Nav,
     csrf: &'a str,
     message_key: String,
     details: Vec<String>,
@@ -167,7 +201,7 @@ pub(crate) fn error_page(ctx: &Ctx, err: AppError, back: &str) -> HttpResponse {
     };
     let page = ErrorPage {
         tr: ctx.tr,
-        signed_in: ctx.viewer.is_some(),
+        nav: ctx.nav(),
         csrf: &ctx.csrf,
         message_key: key.to_string(),
         details,
@@ -202,7 +236,7 @@ pub(crate) fn checked_post(
 #[template(path = "pages/home.html")]
 struct Home<'a> {
     tr: Tr,
-    signed_in: bool,
+    nav: Nav,
     csrf: &'a str,
     erased: bool,
 }
@@ -212,7 +246,7 @@ pub async fn home(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
         Ok(c) => {
             let page = Home {
                 tr: c.tr,
-                signed_in: c.viewer.is_some(),
+                nav: c.nav(),
                 csrf: &c.csrf,
                 erased: req.query_string().contains("erased=1"),
             };
@@ -241,7 +275,7 @@ pub async fn stylesheet() -> HttpResponse {
 #[template(path = "pages/sign_in.html")]
 struct SignIn<'a> {
     tr: Tr,
-    signed_in: bool,
+    nav: Nav,
     csrf: &'a str,
     failed: bool,
     next: String,
@@ -268,7 +302,7 @@ pub async fn sign_in_page(state: web::Data<AppState>, req: HttpRequest) -> HttpR
         .unwrap_or_else(|| "/dashboard".into());
     let page = SignIn {
         tr: c.tr,
-        signed_in: c.viewer.is_some(),
+        nav: c.nav(),
         csrf: &c.csrf,
         failed: false,
         next,
@@ -313,7 +347,7 @@ pub async fn sign_in(
         Err(AppError::InvalidCredentials) | Err(AppError::Forbidden(_)) => {
             let page = SignIn {
                 tr: c.tr,
-                signed_in: false,
+                nav: Nav::default(),
                 csrf: &c.csrf,
                 failed: true,
                 next: safe_next(&form.next),
@@ -397,7 +431,7 @@ pub struct FailedLine {
 #[template(path = "pages/dashboard.html")]
 struct Dashboard<'a> {
     tr: Tr,
-    signed_in: bool,
+    nav: Nav,
     csrf: &'a str,
     needs: Vec<RecordLine>,
     procurements: Vec<RecordLine>,
@@ -491,7 +525,7 @@ pub async fn dashboard(state: web::Data<AppState>, req: HttpRequest) -> HttpResp
         Ok((needs, procurements, waiting, failed)) => {
             let page = Dashboard {
                 tr: c.tr,
-                signed_in: true,
+                nav: c.nav(),
                 csrf: &c.csrf,
                 needs,
                 procurements,
@@ -541,7 +575,7 @@ pub(crate) fn match_lines(hits: Vec<heartland_index::Hit>, locale: &str) -> Vec<
 #[template(path = "pages/need.html")]
 struct NeedPage<'a> {
     tr: Tr,
-    signed_in: bool,
+    nav: Nav,
     csrf: &'a str,
     officer: bool,
     /// The company that may change it (or an officer in scope): may close or reopen it.
@@ -629,7 +663,7 @@ pub async fn need(
         )) => {
             let page = NeedPage {
                 tr: c.tr,
-                signed_in: true,
+                nav: c.nav(),
                 csrf: &c.csrf,
                 officer,
                 owner,
@@ -712,7 +746,7 @@ pub async fn introduce(
 #[template(path = "pages/introductions.html")]
 struct IntroList<'a> {
     tr: Tr,
-    signed_in: bool,
+    nav: Nav,
     csrf: &'a str,
     items: Vec<IntroLine>,
 }
@@ -738,7 +772,7 @@ pub async fn introductions(state: web::Data<AppState>, req: HttpRequest) -> Http
         Ok(items) => {
             let page = IntroList {
                 tr: c.tr,
-                signed_in: true,
+                nav: c.nav(),
                 csrf: &c.csrf,
                 items,
             };
@@ -758,7 +792,7 @@ pub struct EmailLine {
 #[template(path = "pages/introduction.html")]
 struct IntroPage<'a> {
     tr: Tr,
-    signed_in: bool,
+    nav: Nav,
     csrf: &'a str,
     officer: bool,
     can_record: bool,
@@ -768,6 +802,8 @@ struct IntroPage<'a> {
     emails: Vec<EmailLine>,
     /// The viewer is a party who has not answered yet.
     can_answer: bool,
+    /// The viewer is a party, and the introduction is under way or made.
+    can_withdraw: bool,
     /// The other side's name and email, once both have said yes.
     contact: Option<(String, String)>,
 }
@@ -807,6 +843,8 @@ pub async fn introduction(
             let me = i.party_of(&viewer.user_id);
             let can_answer = me.is_some_and(|p| i.side(p).3.is_none())
                 && intro::OPEN.contains(&i.status.as_str());
+            let can_withdraw =
+                me.is_some() && matches!(i.status.as_str(), "proposed" | "accepted" | "introduced");
             let contact = match me {
                 Some(p) if i.status == "introduced" => match i.side(p.other()).2 {
                     Some(u) => User::by_id(conn, u)?.map(|u| (u.display_name, u.email)),
@@ -821,16 +859,25 @@ pub async fn introduction(
                 emails,
                 viewer.is_officer(),
                 matches!(i.status.as_str(), "introduced" | "withdrawn"),
-                can_answer,
+                (can_answer, can_withdraw),
                 contact,
             ))
         })
         .await;
     match data {
-        Ok((summary, outcome_key, note, emails, officer, can_record, can_answer, contact)) => {
+        Ok((
+            summary,
+            outcome_key,
+            note,
+            emails,
+            officer,
+            can_record,
+            (can_answer, can_withdraw),
+            contact,
+        )) => {
             let page = IntroPage {
                 tr: c.tr,
-                signed_in: true,
+                nav: c.nav(),
                 csrf: &c.csrf,
                 officer,
                 can_record,
@@ -839,6 +886,7 @@ pub async fn introduction(
                 note,
                 emails,
                 can_answer,
+                can_withdraw,
                 contact,
             };
             respond(&c, StatusCode::OK, page.render())
@@ -886,7 +934,7 @@ pub async fn record_outcome(
 #[template(path = "pages/register.html")]
 struct RegisterPage<'a> {
     tr: Tr,
-    signed_in: bool,
+    nav: Nav,
     csrf: &'a str,
     errors: Vec<String>,
     display_name: String,
@@ -900,7 +948,7 @@ pub async fn register_page(state: web::Data<AppState>, req: HttpRequest) -> Http
     };
     let page = RegisterPage {
         tr: c.tr,
-        signed_in: c.viewer.is_some(),
+        nav: c.nav(),
         csrf: &c.csrf,
         errors: Vec::new(),
         display_name: String::new(),
@@ -925,7 +973,7 @@ pub struct RegisterForm {
 #[template(path = "pages/message.html")]
 struct MessagePage<'a> {
     tr: Tr,
-    signed_in: bool,
+    nav: Nav,
     csrf: &'a str,
     title: String,
     paragraphs: Vec<String>,
@@ -989,7 +1037,7 @@ pub async fn register(
         Ok(()) => {
             let page = MessagePage {
                 tr: c.tr,
-                signed_in: false,
+                nav: Nav::default(),
                 csrf: &c.csrf,
                 title: c.tr.t("register.sent_title").to_string(),
                 paragraphs: vec![c.tr.t("register.sent").to_string()],
@@ -999,7 +1047,7 @@ pub async fn register(
         Err(e @ AppError::Validation(_)) => {
             let page = RegisterPage {
                 tr: c.tr,
-                signed_in: false,
+                nav: Nav::default(),
                 csrf: &c.csrf,
                 errors: field_messages(&e),
                 display_name: f.display_name,
@@ -1015,13 +1063,16 @@ pub async fn register(
 #[template(path = "pages/company.html")]
 struct CompanyPage<'a> {
     tr: Tr,
-    signed_in: bool,
+    nav: Nav,
     csrf: &'a str,
     has_organisation: bool,
     /// A supplier: its offers, not needs.
     supplier: bool,
     needs: Vec<RecordLine>,
     errors: Vec<String>,
+    /// The organisation's form: empty, or what was typed.
+    org: OrganisationForm,
+    places: Vec<String>,
 }
 
 async fn company_page(
@@ -1029,6 +1080,7 @@ async fn company_page(
     c: &Ctx,
     viewer: Viewer,
     errors: Vec<String>,
+    org: OrganisationForm,
     status: StatusCode,
 ) -> HttpResponse {
     let v = viewer.clone();
@@ -1066,12 +1118,18 @@ async fn company_page(
         Ok(needs) => {
             let page = CompanyPage {
                 tr: c.tr,
-                signed_in: true,
+                nav: c.nav(),
                 csrf: &c.csrf,
                 has_organisation: !viewer.organisations.is_empty(),
                 supplier,
                 needs,
                 errors,
+                places: if viewer.organisations.is_empty() {
+                    super::profile::place_labels()
+                } else {
+                    Vec::new()
+                },
+                org,
             };
             respond(c, status, page.render())
         }
@@ -1088,10 +1146,18 @@ pub async fn company(state: web::Data<AppState>, req: HttpRequest) -> HttpRespon
     let Some(viewer) = c.viewer.clone() else {
         return to_sign_in(&req);
     };
-    company_page(&state, &c, viewer, Vec::new(), StatusCode::OK).await
+    company_page(
+        &state,
+        &c,
+        viewer,
+        Vec::new(),
+        OrganisationForm::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct OrganisationForm {
     pub csrf_token: String,
     pub name: String,
@@ -1101,8 +1167,14 @@ pub struct OrganisationForm {
     pub size: Option<String>,
 }
 
+impl OrganisationForm {
+    fn size_is(&self, size: &str) -> bool {
+        self.size.as_deref() == Some(size)
+    }
+}
+
 /// Creates a record from a page's form, through the API's own validation and rules.
-async fn create_record<R: crate::records::RecordType>(
+pub(crate) async fn create_record<R: crate::records::RecordType>(
     state: &web::Data<AppState>,
     viewer: &Viewer,
     body: Value,
@@ -1137,8 +1209,9 @@ pub async fn new_organisation(
     } else {
         "company"
     };
-    let body = serde_json::json!({"name": f.name, "kind": kind, "org_number": f.org_number,
-        "country": f.country, "municipality": f.municipality, "size": f.size});
+    let body = serde_json::json!({"name": f.name.trim(), "kind": kind,
+        "org_number": f.org_number.trim(), "country": f.country,
+        "municipality": super::profile::municipality_key(&f.municipality), "size": f.size});
     match create_record::<crate::records::organisation::Organisation>(&state, &viewer, body).await {
         Ok(_) => see_other("/company"),
         Err(e @ (AppError::Validation(_) | AppError::Malformed { .. })) => {
@@ -1147,119 +1220,10 @@ pub async fn new_organisation(
                 &c,
                 viewer,
                 field_messages(&e),
+                f,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
-        }
-        Err(e) => error_page(&c, e, "/company"),
-    }
-}
-
-#[derive(Template)]
-#[template(path = "pages/need_new.html")]
-struct NeedNew<'a> {
-    tr: Tr,
-    signed_in: bool,
-    csrf: &'a str,
-    errors: Vec<String>,
-}
-
-pub async fn new_need_page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let c = match context(&state, &req).await {
-        Ok(c) => c,
-        Err(e) => return fallback(e),
-    };
-    if c.viewer.is_none() {
-        return to_sign_in(&req);
-    }
-    let page = NeedNew {
-        tr: c.tr,
-        signed_in: true,
-        csrf: &c.csrf,
-        errors: Vec::new(),
-    };
-    respond(&c, StatusCode::OK, page.render())
-}
-
-#[derive(Deserialize)]
-pub struct NeedForm {
-    pub csrf_token: String,
-    pub title: String,
-    pub description: String,
-    pub kind: String,
-    #[serde(default)]
-    pub skills: String,
-    #[serde(default)]
-    pub language: String,
-    #[serde(default)]
-    pub level: String,
-    pub duration_months: String,
-    pub start_date: String,
-    #[serde(default)]
-    pub municipality: String,
-    pub remote_ok: Option<String>,
-    pub cross_border_ok: Option<String>,
-}
-
-pub async fn new_need(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    form: web::Form<NeedForm>,
-) -> HttpResponse {
-    let c = match context(&state, &req).await {
-        Ok(c) => c,
-        Err(e) => return fallback(e),
-    };
-    let viewer = match checked_post(&state, &req, &c, &form.csrf_token) {
-        Ok(v) => v,
-        Err(e) => return error_page(&c, e, "/needs/new"),
-    };
-    let Some(org) = viewer.organisations.first().cloned() else {
-        return see_other("/company");
-    };
-    let f = form.into_inner();
-    let skills: Vec<String> = f
-        .skills
-        .split(',')
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect();
-    let languages = if f.language.trim().is_empty() {
-        serde_json::json!([])
-    } else {
-        serde_json::json!([{"code": f.language.trim().to_lowercase(), "min_level": f.level}])
-    };
-    let mut body = serde_json::json!({"organisation_id": org, "title": f.title,
-        "description": f.description, "kind": f.kind, "skills": skills, "languages": languages,
-        "duration_months": f.duration_months.trim().parse::<i64>().unwrap_or(0),
-        "start_date": f.start_date, "remote_ok": f.remote_ok.is_some(),
-        "cross_border_ok": f.cross_border_ok.is_some(), "ktp_target": false});
-    if !f.municipality.trim().is_empty() {
-        body["municipality"] = serde_json::json!(f.municipality.trim());
-    } else {
-        // The organisation's municipality.
-        let o = org.clone();
-        let place = state
-            .db
-            .read(move |conn| Record::Organisation.find(conn, &o).map_err(AppError::from))
-            .await
-            .ok()
-            .flatten()
-            .map(|r| r.municipality);
-        if let Some(p) = place {
-            body["municipality"] = serde_json::json!(p);
-        }
-    }
-    match create_record::<crate::records::need::Need>(&state, &viewer, body).await {
-        Ok(id) => see_other(&format!("/needs/{id}")),
-        Err(e @ (AppError::Validation(_) | AppError::Malformed { .. })) => {
-            let page = NeedNew {
-                tr: c.tr,
-                signed_in: true,
-                csrf: &c.csrf,
-                errors: field_messages(&e),
-            };
-            respond(&c, StatusCode::UNPROCESSABLE_ENTITY, page.render())
         }
         Err(e) => error_page(&c, e, "/company"),
     }
@@ -1345,7 +1309,14 @@ pub async fn answer(
     let action = match form.answer.as_str() {
         "accept" => intro::Action::Accept,
         "decline" => intro::Action::Decline,
-        _ => return error_page(&c, AppError::invalid("answer", "accept or decline"), &back),
+        "withdraw" => intro::Action::Withdraw,
+        _ => {
+            return error_page(
+                &c,
+                AppError::invalid("answer", "accept, decline or withdraw"),
+                &back,
+            )
+        }
     };
     let (st, i) = (state.clone(), id.clone());
     let done = state

@@ -6,7 +6,7 @@
 use super::error::AppError;
 use super::pages::{
     checked_post, context, error_page, fallback, field_messages, intro_line, match_lines, respond,
-    see_other, to_sign_in, IntroLine, MatchLine,
+    see_other, to_sign_in, IntroLine, MatchLine, Nav,
 };
 use super::AppState;
 use crate::db::{Record, RecordRow};
@@ -236,7 +236,7 @@ pub fn skill_terms(locale: &str) -> Vec<String> {
 #[template(path = "pages/profile.html")]
 struct ProfilePage<'a> {
     tr: Tr,
-    signed_in: bool,
+    nav: Nav,
     csrf: &'a str,
     saved: bool,
     exists: bool,
@@ -327,7 +327,7 @@ async fn show(
     };
     let page = ProfilePage {
         tr: c.tr,
-        signed_in: true,
+        nav: c.nav(),
         csrf: &c.csrf,
         saved,
         exists,

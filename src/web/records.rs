@@ -8,7 +8,6 @@ use crate::domain::{FieldErrors, Municipality};
 use crate::policy::{View, Viewer};
 use crate::records::{Person, RecordType, Valid, CONSENT_TEXT_VERSION};
 use actix_web::{http::header, web, HttpRequest, HttpResponse};
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use heartland_index::Gazetteer;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -401,16 +400,7 @@ fn list_filter<R: RecordType>(q: ListQuery) -> Result<ListFilter, AppError> {
     if !(1..=LIST_MAX).contains(&limit) {
         errors.add("limit", format!("must be between 1 and {LIST_MAX}"));
     }
-    let after = q.cursor.as_deref().and_then(|c| {
-        let decoded = URL_SAFE_NO_PAD
-            .decode(c)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok());
-        errors.take(
-            "cursor",
-            decoded.ok_or_else(|| "is not a cursor this service gave".to_string()),
-        )
-    });
+    let after = body::cursor(&mut errors, q.cursor.as_deref());
     let municipality = q
         .municipality
         .as_deref()
@@ -461,7 +451,7 @@ pub async fn list<R: RecordType>(
             let more = rows.len() as i64 > page;
             rows.truncate(page as usize);
             let next = more
-                .then(|| rows.last().map(|r| URL_SAFE_NO_PAD.encode(&r.id)))
+                .then(|| rows.last().map(|r| body::next_cursor(&r.id)))
                 .flatten();
             let items: Vec<Value> = rows
                 .iter()

@@ -2,6 +2,7 @@
 //! numbers, as tables and as bar charts the server draws (SVG).
 
 use super::error::AppError;
+use super::pages::Nav;
 use super::{body, AppState};
 use crate::domain::{FieldErrors, Municipality};
 use crate::i18n::Tr;
@@ -150,7 +151,7 @@ pub struct Row {
 #[template(path = "pages/reports.html")]
 struct ReportsPage<'a> {
     tr: Tr,
-    signed_in: bool,
+    nav: Nav,
     csrf: &'a str,
     from: String,
     to: String,
@@ -283,7 +284,7 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
     );
     let page = ReportsPage {
         tr,
-        signed_in: true,
+        nav: c.nav(),
         csrf: &c.csrf,
         from: ind.from.clone(),
         to: ind.to.clone(),
