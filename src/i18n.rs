@@ -39,6 +39,89 @@ impl Tr {
         }
     }
 
+    /// A refused field as the form's reader understands it: the field by its label (`field.*`
+    /// keys; the API's name where there is none) and the API's English message in the page's
+    /// language where it is one of the common kinds (`msg.*` keys; as it is otherwise).
+    pub fn field_error(&self, field: &str, message: &str) -> String {
+        let base = field.split(['[', '.']).next().unwrap_or(field);
+        let label_key = format!("field.{base}");
+        let label = match table().get(label_key.as_str()) {
+            Some(row) => row[self.index()],
+            None => field,
+        };
+        format!("{label}: {}", self.message(message))
+    }
+
+    fn message(&self, m: &str) -> String {
+        let fill = |key: &str, values: &[&str]| -> String {
+            let mut out = self.t(key).to_string();
+            for (i, v) in values.iter().enumerate() {
+                out = out.replace(&format!("{{{i}}}"), v);
+            }
+            out
+        };
+        for (sentence, key) in [
+            ("must not be empty", "msg.empty"),
+            (
+                "an officer needs at least one municipality to act for",
+                "msg.officer_needs_place",
+            ),
+            (
+                "only an officer acts for municipalities",
+                "msg.only_officers",
+            ),
+            (
+                "you cannot take away your own administrator role: another administrator can",
+                "msg.own_role",
+            ),
+        ] {
+            if m == sentence {
+                return fill(key, &[]);
+            }
+        }
+        if let Some((a, b)) = m
+            .strip_prefix("must be between ")
+            .and_then(|r| r.split_once(" and "))
+        {
+            return fill("msg.between", &[a, b]);
+        }
+        if let Some(n) = m
+            .strip_prefix("must be at most ")
+            .and_then(|r| r.split_once(" characters"))
+            .map(|(n, _)| n)
+        {
+            return fill("msg.too_long", &[n]);
+        }
+        if let Some(n) = m
+            .strip_prefix("must be at least ")
+            .and_then(|r| r.strip_suffix(" characters"))
+        {
+            return fill("msg.too_short", &[n]);
+        }
+        if let Some(n) = m
+            .strip_prefix("may hold at most ")
+            .and_then(|r| r.strip_suffix(" entries"))
+        {
+            return fill("msg.too_many", &[n]);
+        }
+        if let Some(list) = m.strip_prefix("must be one of: ") {
+            return fill("msg.one_of", &[list]);
+        }
+        for (tail, key) in [
+            ("is not a date of the form YYYY-MM-DD", "msg.date"),
+            ("is not of the form SE-2062 or NO-5025", "msg.municipality"),
+            ("has no municipality with code", "msg.municipality"),
+            ("unknown country", "msg.municipality"),
+            ("is not a known language code", "msg.language"),
+            ("is not a CEFR level", "msg.cefr"),
+        ] {
+            if let Some(at) = m.find(tail) {
+                return fill(key, &[m[..at].trim()]);
+            }
+        }
+        m.to_string()
+    }
+
     fn index(&self) -> usize {
         LOCALES.iter().position(|l| *l == self.locale).unwrap_or(2)
     }
@@ -133,5 +216,45 @@ mod tests {
         assert_eq!(Tr::new("sv").percent(&0.87), "87\u{a0}%");
         assert_eq!(Tr::new("en").percent(&0.87), "87%");
         assert_eq!(Tr::new("nb").t("nav.sign_out"), "Logg ut");
+    }
+
+    /// The API's field errors, as a form's reader sees them: the label, then the message in
+    /// their language where it is a common kind; any other message as the API wrote it.
+    #[test]
+    fn field_errors_speak_the_readers_language() {
+        let sv = Tr::new("sv");
+        assert_eq!(
+            sv.field_error("duration_months", "must be between 6 and 24"),
+            "Längd i månader: måste vara mellan 6 och 24"
+        );
+        assert_eq!(
+            sv.field_error(
+                "start_date",
+                "\"1 mars\" is not a date of the form YYYY-MM-DD"
+            ),
+            "Startdatum: \"1 mars\" är inte ett datum (ÅÅÅÅ-MM-DD)"
+        );
+        assert_eq!(
+            Tr::new("nb").field_error(
+                "languages[1].min_level",
+                "\"B3\" is not a CEFR level: use A1, A2, B1, B2, C1, C2 or native"
+            ),
+            "Språk: \"B3\" er ikke et nivå: velg A1–C2 eller morsmål"
+        );
+        assert_eq!(
+            sv.field_error(
+                "municipality",
+                "SE has no municipality with code \"9999\" (use …)"
+            ),
+            "Kommun: finns inte: välj en kommun ur listan"
+        );
+        assert_eq!(
+            Tr::new("en").field_error("title", "must be at most 200 characters (it has 250)"),
+            "Title: must be at most 200 characters"
+        );
+        assert_eq!(
+            sv.field_error("organisation_id", "something else entirely"),
+            "organisation_id: something else entirely"
+        );
     }
 }

@@ -39,7 +39,6 @@ fn require_admin(v: &Viewer) -> Result<(), AppError> {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct UsersQuery {
     pub q: Option<String>,
     pub role: Option<String>,
@@ -499,7 +498,7 @@ pub async fn save_user(
                 role,
                 ticked,
                 added,
-                errors: super::pages::field_messages(&e),
+                errors: super::pages::field_messages(c.tr, &e),
             };
             user_page(
                 &state,

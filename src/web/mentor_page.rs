@@ -245,7 +245,7 @@ pub(crate) async fn save(
             see_other("/profile?saved=1")
         }
         Err(e @ (AppError::Validation(_) | AppError::Malformed { .. })) => {
-            let errors = field_messages(&e);
+            let errors = field_messages(c.tr, &e);
             show(state, c, viewer, Some((form, errors)), false).await
         }
         Err(e) => error_page(c, e, "/profile"),

@@ -271,9 +271,13 @@ pub async fn create(
     }
     match create_record::<Need>(&state, &viewer, body).await {
         Ok(id) => see_other(&format!("/needs/{id}")),
-        Err(e @ (AppError::Validation(_) | AppError::Malformed { .. })) => {
-            form_page(&c, "/needs/new".into(), false, form, field_messages(&e))
-        }
+        Err(e @ (AppError::Validation(_) | AppError::Malformed { .. })) => form_page(
+            &c,
+            "/needs/new".into(),
+            false,
+            form,
+            field_messages(c.tr, &e),
+        ),
         Err(e) => error_page(&c, e, "/company"),
     }
 }
@@ -359,7 +363,7 @@ pub async fn edit(
             format!("/needs/{id}/edit"),
             true,
             form,
-            field_messages(&e),
+            field_messages(c.tr, &e),
         ),
         Err(e) => error_page(&c, e, &back),
     }

@@ -175,7 +175,7 @@ pub async fn create(
             see_other(&format!("/offers/{id}"))
         }
         Err(e @ (AppError::Validation(_) | AppError::Malformed { .. })) => {
-            let errors = field_messages(&e);
+            let errors = field_messages(c.tr, &e);
             form_page(&c, form, errors, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(e) => error_page(&c, e, "/company"),

@@ -181,7 +181,7 @@ pub(crate) fn error_page(ctx: &Ctx, err: AppError, back: &str) -> HttpResponse {
                 .as_object()
                 .map(|o| {
                     o.iter()
-                        .map(|(k, m)| format!("{k}: {}", m[0].as_str().unwrap_or_default()))
+                        .map(|(k, m)| ctx.tr.field_error(k, m[0].as_str().unwrap_or_default()))
                         .collect()
                 })
                 .unwrap_or_default();
@@ -979,8 +979,8 @@ struct MessagePage<'a> {
     paragraphs: Vec<String>,
 }
 
-/// The messages of a rejected form, one per field, for the page.
-pub(crate) fn field_messages(e: &AppError) -> Vec<String> {
+/// The messages of a rejected form, one per field, in the page's language.
+pub(crate) fn field_messages(tr: Tr, e: &AppError) -> Vec<String> {
     match e {
         AppError::Validation(f) => {
             let v: Value = serde_json::to_value(f).unwrap_or_default();
@@ -992,7 +992,7 @@ pub(crate) fn field_messages(e: &AppError) -> Vec<String> {
                                 .cloned()
                                 .unwrap_or_default()
                                 .into_iter()
-                                .map(move |m| format!("{k}: {}", m.as_str().unwrap_or_default()))
+                                .map(move |m| tr.field_error(k, m.as_str().unwrap_or_default()))
                         })
                         .collect()
                 })
@@ -1049,7 +1049,7 @@ pub async fn register(
                 tr: c.tr,
                 nav: Nav::default(),
                 csrf: &c.csrf,
-                errors: field_messages(&e),
+                errors: field_messages(c.tr, &e),
                 display_name: f.display_name,
                 email: f.email,
             };
@@ -1219,7 +1219,7 @@ pub async fn new_organisation(
                 &state,
                 &c,
                 viewer,
-                field_messages(&e),
+                field_messages(c.tr, &e),
                 f,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )

@@ -395,13 +395,19 @@ async fn a_company_registers_and_publishes_a_need_on_a_phone_in_chromium() {
             .await?
             .send_keys("556012-5790")
             .await?;
+        // The municipality by its name, as the suggestions offer it.
         d.find(By::Id("org-municipality"))
             .await?
-            .send_keys("SE-2062")
+            .send_keys("Mora")
             .await?;
         d.find(By::Css("form.stack button")).await?.click().await?;
         let new_need = wait_for(&d, "a.button[href='/needs/new']").await?;
         assert_eq!(new_need, "Nytt utvecklingsbehov");
+        assert_eq!(text(&d, "nav.main-nav a").await?, "Mitt företag");
+        assert!(
+            d.find(By::Css("a[href='/reports']")).await.is_err(),
+            "the indicators are for officers"
+        );
         d.goto(format!("{}/needs/new", app.address)).await?;
         let v = serious_violations(&d, &axe).await?;
         assert!(v.is_empty(), "new need: {v:?}");
@@ -413,21 +419,73 @@ async fn a_company_registers_and_publishes_a_need_on_a_phone_in_chromium() {
             .await?
             .send_keys("Sensorer och dataanalys i produktionen.")
             .await?;
-        d.find(By::Id("skills"))
+        d.find(By::Id("skill-1")).await?.send_keys("Python").await?;
+        d.find(By::Id("skill-2"))
             .await?
-            .send_keys("Python, dataanalys")
+            .send_keys("dataanalys")
             .await?;
-        d.find(By::Id("language")).await?.send_keys("sv").await?;
+        d.find(By::Css("#lang-1 option[value='sv']"))
+            .await?
+            .click()
+            .await?;
+        // 30 months is refused; what was typed stays in the form.
+        let duration = d.find(By::Id("duration")).await?;
+        duration.clear().await?;
+        duration.send_keys("30").await?;
         d.execute(
-            "document.getElementById('start').value = '2027-03-01';",
+            "document.getElementById('start').value = '2027-03-01'; \
+             document.getElementById('duration').removeAttribute('max');",
             Vec::new(),
         )
         .await?;
         d.screenshot(&shots.join("need-new.phone.png")).await?;
         d.find(By::Css("form.stack button")).await?.click().await?;
+        assert_eq!(
+            wait_for(&d, "p.error").await?,
+            "Längd i månader: måste vara mellan 6 och 24"
+        );
+        let kept = d
+            .find(By::Id("skill-2"))
+            .await?
+            .prop("value")
+            .await?
+            .unwrap_or_default();
+        assert_eq!(kept, "dataanalys");
+        let duration = d.find(By::Id("duration")).await?;
+        duration.clear().await?;
+        duration.send_keys("12").await?;
+        d.find(By::Css("form.stack button")).await?.click().await?;
         wait_for_h1(&d, "Digitalisering av sågverket").await?;
         assert!(text(&d, "dl.facts").await?.contains("1 mars 2027"));
         assert_eq!(text(&d, "#need-status").await?, "öppet");
+        // Changed: the form comes back filled in; a sharper title and one more skill.
+        d.find(By::Id("edit")).await?.click().await?;
+        wait_for_h1(&d, "Ändra behovet").await?;
+        let v = serious_violations(&d, &axe).await?;
+        assert!(v.is_empty(), "edit need: {v:?}");
+        let title = d.find(By::Id("title")).await?;
+        assert_eq!(
+            title.prop("value").await?.unwrap_or_default(),
+            "Digitalisering av sågverket"
+        );
+        assert_eq!(
+            d.find(By::Id("need-municipality"))
+                .await?
+                .prop("value")
+                .await?
+                .unwrap_or_default(),
+            "Mora (SE-2062)"
+        );
+        title.clear().await?;
+        title
+            .send_keys("Digitalisering av sågverket i Mora")
+            .await?;
+        d.find(By::Id("skill-3"))
+            .await?
+            .send_keys("maskininlärning")
+            .await?;
+        d.find(By::Css("form.stack button")).await?.click().await?;
+        wait_for_h1(&d, "Digitalisering av sågverket i Mora").await?;
         // Filled: the company closes it, and it leaves matching; it can be opened again.
         d.find(By::Id("close")).await?.click().await?;
         wait_for(&d, "#reopen").await?;
@@ -446,11 +504,18 @@ async fn a_company_registers_and_publishes_a_need_on_a_phone_in_chromium() {
         .staff("officer@mora.example", "officer", &["SE-2062"])
         .await;
     let needs = app.get("/api/v1/needs", &officer).await;
+    let need = &needs.body["items"][0];
+    assert_eq!(need["title"], "Digitalisering av sågverket i Mora");
     assert_eq!(
-        needs.body["items"][0]["title"],
-        "Digitalisering av sågverket"
+        need["skills"],
+        serde_json::json!(["Python", "dataanalys", "maskininlärning"])
     );
-    assert_eq!(needs.body["items"][0]["languages"][0]["min_level"], "B2");
+    assert_eq!(
+        need["languages"],
+        serde_json::json!([{"code": "sv", "min_level": "B2"}])
+    );
+    assert_eq!(need["municipality"], "SE-2062");
+    assert_eq!(need["duration_months"], 12);
     assert_eq!(needs.body["items"][0]["status"], "closed");
 }
 
@@ -472,7 +537,7 @@ async fn a_graduate_registers_and_builds_her_profile_on_a_phone_in_chromium() {
     need["title"] = "Konstruktör för export till Mellanöstern".into();
     need["skills"] = serde_json::json!(["CAD", "svetsning"]);
     need["languages"] = serde_json::json!([{"code": "ar", "min_level": "B2"}]);
-    app.create("needs", &company, need).await;
+    let need_id = app.create("needs", &company, need).await;
 
     let driver = chromedriver().await;
     let profile = tempfile::tempdir().expect("profile");
@@ -636,6 +701,58 @@ async fn a_graduate_registers_and_builds_her_profile_on_a_phone_in_chromium() {
         assert_eq!(p["municipality"], "SE-2085");
         assert_eq!(p["education"][0]["institution"], "Högskolan Dalarna");
         assert_eq!(p["available_from"], "2027-01-10");
+
+        // The Ludvika officer introduces her to the company; she sees it on her profile,
+        // thinks again, and withdraws.
+        let officer = app
+            .staff("officer@ludvika.example", "officer", &["SE-2085"])
+            .await;
+        let need = &need_id;
+        let proposed = app
+            .post(
+                "/api/v1/introductions",
+                &officer,
+                serde_json::json!({"track": "ktp", "a": {"kind": "need", "id": need},
+                    "b": {"kind": "candidate", "id": p["id"]}, "note": "Hej Amal!"}),
+            )
+            .await;
+        assert_eq!(
+            proposed.status,
+            reqwest::StatusCode::CREATED,
+            "{}",
+            proposed.body
+        );
+        d.refresh().await?;
+        d.find(By::Css("a[href^='/introductions/']"))
+            .await?
+            .click()
+            .await?;
+        wait_for_h1(
+            &d,
+            "Konstruktör för export till Mellanöstern ↔ CAD-ingenjör med svetserfarenhet",
+        )
+        .await?;
+        assert_eq!(text(&d, "#status").await?, "föreslagen");
+        let v = serious_violations(&d, &axe).await?;
+        assert!(v.is_empty(), "introduction: {v:?}");
+        d.find(By::Id("withdraw")).await?.click().await?;
+        let started = Instant::now();
+        while text(&d, "#status").await.unwrap_or_default() != "återkallad" {
+            assert!(started.elapsed() < Duration::from_secs(10), "not withdrawn");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(d.find(By::Id("withdraw")).await.is_err());
+        assert!(d.find(By::Id("accept")).await.is_err());
+        let seen = app
+            .get(
+                &format!(
+                    "/api/v1/introductions/{}",
+                    proposed.body["id"].as_str().unwrap_or_default()
+                ),
+                &officer,
+            )
+            .await;
+        assert_eq!(seen.body["status"], "withdrawn");
 
         // Her account: what she agreed to, her data, erasure.
         d.find(By::Css("a[href='/account']")).await?.click().await?;
@@ -876,4 +993,113 @@ async fn a_norwegian_supplier_picks_cpv_codes_by_words_and_sees_a_swedish_procur
     let _ = d.screenshot(&shots.join("last-supplier.png")).await;
     d.quit().await.expect("quit");
     result.expect("the flow");
+}
+
+#[tokio::test]
+async fn an_admin_makes_a_new_colleague_an_officer_for_roros_in_chromium() {
+    let app = spawn_app(Backend::Sqlite).await.expect("app");
+    load_demo(&app).await;
+    // A new colleague at Røros registered herself; she is not an officer yet.
+    let ingrid = app.register("ingrid@roros.example", "company", &[]).await;
+    assert_eq!(
+        app.get("/api/v1/reports/indicators", &ingrid).await.status,
+        reqwest::StatusCode::FORBIDDEN
+    );
+    let driver = chromedriver().await;
+    let profile = tempfile::tempdir().expect("profile");
+    let d = browser(&driver, profile.path()).await;
+    let shots = screenshots();
+    let axe = axe_source();
+    let result = async {
+        sign_in(&d, &app, &format!("admin@{}", heartland::demo::DEMO_DOMAIN)).await?;
+        wait_for(&d, "a[href='/admin/users']").await?;
+        d.goto(format!("{}/admin/users?lang=nb", app.address))
+            .await?;
+        wait_for_h1(&d, "Brukere og roller").await?;
+        let v = serious_violations(&d, &axe).await?;
+        assert!(v.is_empty(), "users: {v:?}");
+        // The officers, by role: each with the municipalities they act for.
+        d.find(By::Css("#role option[value='officer']"))
+            .await?
+            .click()
+            .await?;
+        d.find(By::Css("form[role='search'] button"))
+            .await?
+            .click()
+            .await?;
+        let started = Instant::now();
+        loop {
+            let list = text(&d, "#users").await.unwrap_or_default();
+            if list.contains("officer.roros@") {
+                assert!(list.contains("Røros (NO-5025)"), "{list}");
+                assert!(!list.contains("ingrid@"), "{list}");
+                break;
+            }
+            assert!(started.elapsed() < Duration::from_secs(10), "{list}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        d.screenshot(&shots.join("admin-users.png")).await?;
+        // Ingrid, found by part of her address.
+        let q = d.find(By::Id("q")).await?;
+        q.send_keys("INGRID@ROROS").await?;
+        d.find(By::Css("#role option[value='']"))
+            .await?
+            .click()
+            .await?;
+        d.find(By::Css("form[role='search'] button"))
+            .await?
+            .click()
+            .await?;
+        let started = Instant::now();
+        while d.find_all(By::Css("#users li")).await?.len() != 1 {
+            assert!(started.elapsed() < Duration::from_secs(10), "not found");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        d.find(By::Css("#users li a")).await?.click().await?;
+        wait_for(&d, "#email").await?;
+        assert_eq!(text(&d, "#email").await?, "ingrid@roros.example");
+        assert_eq!(text(&d, "#current-role").await?, "Bedrift");
+        let v = serious_violations(&d, &axe).await?;
+        assert!(v.is_empty(), "user: {v:?}");
+        // An officer with no municipality is refused, and the page says why.
+        d.find(By::Css("form.stack #role option[value='officer']"))
+            .await?
+            .click()
+            .await?;
+        d.find(By::Css("form.stack button")).await?.click().await?;
+        assert_eq!(
+            wait_for(&d, "p.error").await?,
+            "Kommuner: en næringsrådgiver må ha minst én kommune å arbeide for"
+        );
+        assert_eq!(text(&d, "#current-role").await?, "Bedrift");
+        d.find(By::Id("add-1"))
+            .await?
+            .send_keys("Røros (NO-5025)")
+            .await?;
+        d.find(By::Id("add-2")).await?.send_keys("Os").await?;
+        d.find(By::Css("form.stack button")).await?.click().await?;
+        assert_eq!(
+            wait_for(&d, ".notice").await?,
+            "Rollen og kommunene er lagret."
+        );
+        assert_eq!(text(&d, "#current-role").await?, "Næringsrådgiver");
+        let places = text(&d, "#current-places").await?;
+        assert!(
+            places.contains("Røros (NO-5025)") && places.contains("Os (NO-3430)"),
+            "{places}"
+        );
+        d.screenshot(&shots.join("admin-user.png")).await?;
+        Ok::<(), WebDriverError>(())
+    }
+    .await;
+    let _ = d.screenshot(&shots.join("last-admin.png")).await;
+    d.quit().await.expect("quit");
+    result.expect("the flow");
+    // She acts for Røros and Os from her next request.
+    assert_eq!(
+        app.get("/api/v1/reports/indicators", &ingrid).await.status,
+        reqwest::StatusCode::OK
+    );
+    let me = app.get("/api/v1/me", &ingrid).await;
+    assert_eq!(me.body["role"], "officer", "{}", me.body);
 }
