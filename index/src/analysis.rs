@@ -3,7 +3,7 @@
 //! Snowball. Texts are not labelled with their language, so each is analysed three times and
 //! each analysis goes to its own field.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use tantivy::tokenizer::{
     Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
     Token, TokenFilter, TokenStream, Tokenizer,
@@ -75,7 +75,7 @@ pub fn word_analyzer(lang: Lang) -> TextAnalyzer {
 }
 
 /// Words an analyser remembers before it starts again (a bound on its memory: a few MB).
-const REMEMBERED_MAX: usize = 20_000;
+const REMEMBERED_MAX: usize = 5_000;
 
 /// Runs each (lower-cased) word through [`word_analyzer`] once and remembers the outcome: its
 /// stem, or that it is a stop word.
@@ -91,7 +91,7 @@ impl TokenFilter for Remembered {
         RememberedTokenizer {
             inner: tokenizer,
             words: word_analyzer(self.lang),
-            known: HashMap::new(),
+            known: FxHashMap::default(),
         }
     }
 }
@@ -101,7 +101,7 @@ pub struct RememberedTokenizer<T> {
     inner: T,
     words: TextAnalyzer,
     /// A word and what it becomes (`None`: a stop word).
-    known: HashMap<String, Option<String>>,
+    known: FxHashMap<String, Option<String>>,
 }
 
 impl<T: Tokenizer> Tokenizer for RememberedTokenizer<T> {
@@ -122,7 +122,7 @@ impl<T: Tokenizer> Tokenizer for RememberedTokenizer<T> {
 pub struct RememberedStream<'a, S> {
     inner: S,
     words: &'a mut TextAnalyzer,
-    known: &'a mut HashMap<String, Option<String>>,
+    known: &'a mut FxHashMap<String, Option<String>>,
 }
 
 impl<S: TokenStream> TokenStream for RememberedStream<'_, S> {

@@ -178,6 +178,8 @@ pub struct SearchIndex {
     features: RwLock<Features>,
     slots: RwLock<Slots>,
     applied: RwLock<Option<i64>>,
+    /// Analysers kept warm (each remembers its words) for [`SearchIndex::upsert_batch`].
+    batch_analyzers: Mutex<Vec<Analyzers>>,
 }
 
 /// What opening found.
@@ -250,6 +252,7 @@ impl SearchIndex {
             features: RwLock::default(),
             slots: RwLock::default(),
             applied: RwLock::new(None),
+            batch_analyzers: Mutex::default(),
         })
     }
 
@@ -294,6 +297,53 @@ impl SearchIndex {
     /// The sequence number of the last change committed.
     pub fn applied_seq(&self) -> Option<i64> {
         *self.applied.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Adds or replaces many records, prepared on every core while the one writer indexes them
+    /// (a rebuild's path). Where two have the same kind and id, the later one counts.
+    pub fn upsert_batch(&self, entities: Vec<Entity>) -> tantivy::Result<()> {
+        let mut seen = std::collections::HashSet::new();
+        let mut unique: Vec<Entity> = entities
+            .into_iter()
+            .rev()
+            .filter(|e| seen.insert(key_of(e.kind(), &e.id)))
+            .collect();
+        unique.reverse();
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 4);
+        let mut pool = std::mem::take(
+            &mut *self
+                .batch_analyzers
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
+        );
+        pool.resize_with(threads, Analyzers::default);
+        let chunk = unique.len().div_ceil(threads).max(1);
+        let done = std::thread::scope(|s| {
+            let workers: Vec<_> = unique
+                .chunks(chunk)
+                .zip(pool.iter_mut())
+                .map(|(part, analyzers)| {
+                    s.spawn(move || {
+                        part.iter()
+                            .try_for_each(|e| self.upsert(e.clone(), analyzers))
+                    })
+                })
+                .collect();
+            workers.into_iter().try_for_each(|w| {
+                w.join().unwrap_or_else(|_| {
+                    Err(tantivy::TantivyError::InternalError(
+                        "a thread preparing records panicked".into(),
+                    ))
+                })
+            })
+        });
+        *self
+            .batch_analyzers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = pool;
+        done
     }
 
     /// Adds or replaces a record (not visible to searches until [`SearchIndex::commit`]).
@@ -782,12 +832,22 @@ fn with_analyzers<T>(f: impl FnOnce(&mut Analyzers) -> T) -> T {
 }
 
 /// Features kept in memory need no free text (tantivy has it), nor what was already turned
-/// into concepts, labels and flags (skills, support needs, consents).
+/// into concepts, labels and flags (skills, support needs, consents), nor what ranking reads
+/// only of the other side: a need's wanted skills are read, a candidate's are not (her labels
+/// and concepts are); a mentee's support needs are read; nobody else's.
 fn slim(mut p: Prepared) -> Prepared {
     p.entity.text = String::new();
     p.entity.skills = Vec::new();
     p.entity.support_needs = Vec::new();
     p.entity.consents = Vec::new();
+    match p.entity.kind() {
+        Kind::Need => p.support_concepts = Vec::new(),
+        Kind::Candidate => p.skill_concepts = Vec::new(),
+        Kind::Mentor | Kind::Procurement | Kind::Offer => {
+            p.skill_concepts = Vec::new();
+            p.support_concepts = Vec::new();
+        }
+    }
     p
 }
 

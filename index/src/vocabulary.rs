@@ -3,7 +3,8 @@
 //! consecutive tokens, so `svetsning`, `sveising` and `welding` all name the concept `welding`.
 
 use crate::analysis::{analyzer, tokens, Lang};
-use std::collections::{BTreeSet, HashMap};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::BTreeSet;
 use std::sync::OnceLock;
 use tantivy::tokenizer::TextAnalyzer;
 
@@ -20,7 +21,9 @@ pub struct Concept {
 pub struct Vocabulary {
     concepts: Vec<Concept>,
     /// Per language: stemmed token run → concepts.
-    lookup: [HashMap<Vec<String>, Vec<usize>>; 3],
+    lookup: [FxHashMap<Vec<String>, Vec<usize>>; 3],
+    /// Per language: the tokens a run starts with (most tokens start none: one look-up).
+    starts: [FxHashSet<String>; 3],
     longest: usize,
 }
 
@@ -53,7 +56,8 @@ impl Vocabulary {
                 })
             })
             .collect();
-        let mut lookup: [HashMap<Vec<String>, Vec<usize>>; 3] = Default::default();
+        let mut lookup: [FxHashMap<Vec<String>, Vec<usize>>; 3] = Default::default();
+        let mut starts: [FxHashSet<String>; 3] = Default::default();
         let mut longest = 1;
         for lang in Lang::ALL {
             let mut a = analyzer(lang);
@@ -64,6 +68,7 @@ impl Vocabulary {
                         continue;
                     }
                     longest = longest.max(key.len());
+                    starts[lang.index()].insert(key[0].clone());
                     let slot = lookup[lang.index()].entry(key).or_default();
                     if !slot.contains(&i) {
                         slot.push(i);
@@ -74,6 +79,7 @@ impl Vocabulary {
         Vocabulary {
             concepts,
             lookup,
+            starts,
             longest,
         }
     }
@@ -93,7 +99,11 @@ impl Vocabulary {
     /// The concepts named in already analysed tokens of one language.
     pub fn concepts_in_tokens(&self, lang: Lang, toks: &[String], out: &mut BTreeSet<usize>) {
         let table = &self.lookup[lang.index()];
+        let starts = &self.starts[lang.index()];
         for start in 0..toks.len() {
+            if !starts.contains(&toks[start]) {
+                continue;
+            }
             for len in 1..=self.longest.min(toks.len() - start) {
                 if let Some(found) = table.get(&toks[start..start + len]) {
                     out.extend(found.iter().copied());

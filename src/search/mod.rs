@@ -223,7 +223,6 @@ pub fn rebuild(
     let seq = db::last_event_seq(&mut conn)?;
     let consents = db::all_active_consents(&mut conn)?;
     index.clear()?;
-    let mut analyzers = Analyzers::default();
     let mut total = 0;
     for kind in Kind::ALL {
         total += entity::record_of(kind).count(&mut conn)? as u64;
@@ -239,13 +238,15 @@ pub fn rebuild(
             let rows = record.list(&mut conn, &Visible::All, &filter)?;
             let Some(last) = rows.last() else { break };
             filter.after = Some(last.id.clone());
-            for row in &rows {
-                let person = consents.get(&row.owner_id).cloned().unwrap_or_default();
-                if let Some(entity) = entity_of(record, row, person) {
-                    index.upsert(entity, &mut analyzers)?;
-                }
-                done += 1;
-            }
+            let batch: Vec<_> = rows
+                .iter()
+                .filter_map(|row| {
+                    let person = consents.get(&row.owner_id).cloned().unwrap_or_default();
+                    entity_of(record, row, person)
+                })
+                .collect();
+            index.upsert_batch(batch)?;
+            done += rows.len() as u64;
             progress(done, total);
         }
     }

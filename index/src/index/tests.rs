@@ -187,6 +187,39 @@ fn the_fast_path_returns_exactly_what_scoring_every_record_returns() {
     }
 }
 
+/// Records added in batches, on several threads, rank exactly as records added one by one; of
+/// two with the same id in one batch the later counts.
+#[test]
+fn a_batch_indexes_what_one_by_one_indexes() {
+    let one_by_one = SearchIndex::in_memory().expect("index");
+    add(&one_by_one, corpus(900));
+    one_by_one.commit(1).expect("commit");
+    let batched = SearchIndex::in_memory().expect("index");
+    let mut all = corpus(900);
+    let mut stale = all[5].clone();
+    stale.max_distance_km = Some(1.0);
+    stale.title = "Kock".into();
+    all.insert(0, stale);
+    for part in all.chunks(250) {
+        batched.upsert_batch(part.to_vec()).expect("batch");
+    }
+    batched.commit(1).expect("commit");
+    for n in [
+        need("b1", "NO-5025", "Sveiser", &["sveising", "CNC"], &[]),
+        need("b2", "SE-2085", "CAD och arabiska", &["CAD"], &[("ar", 4)]),
+        need("b3", "SE-2062", "Sågverk", &[], &[]),
+    ] {
+        let a = one_by_one
+            .matches(&n, Kind::Candidate, 20, today())
+            .expect("one by one");
+        let b = batched
+            .matches(&n, Kind::Candidate, 20, today())
+            .expect("batched");
+        assert!(!a.is_empty(), "{}", n.id);
+        assert_eq!(a, b, "{}", n.id);
+    }
+}
+
 #[test]
 fn a_deleted_record_is_gone_after_the_commit() {
     let index = SearchIndex::in_memory().expect("index");
