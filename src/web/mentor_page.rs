@@ -99,11 +99,7 @@ impl MentorForm {
                 _ => {}
             }
         }
-        f.languages = langs
-            .into_iter()
-            .zip(levels)
-            .map(|(code, level)| LanguageRow { code, level })
-            .collect();
+        f.languages = LanguageRow::zipped(langs, levels);
         f
     }
 

@@ -132,11 +132,7 @@ impl NeedForm {
                 _ => {}
             }
         }
-        f.languages = langs
-            .into_iter()
-            .zip(levels)
-            .map(|(code, level)| LanguageRow { code, level })
-            .collect();
+        f.languages = LanguageRow::zipped(langs, levels);
         (f, csrf)
     }
 

@@ -33,6 +33,17 @@ pub struct LanguageRow {
     pub level: String,
 }
 
+impl LanguageRow {
+    /// The rows of a posted form, which repeats `lang` and `level` once a row.
+    pub fn zipped(codes: Vec<String>, levels: Vec<String>) -> Vec<LanguageRow> {
+        codes
+            .into_iter()
+            .zip(levels)
+            .map(|(code, level)| LanguageRow { code, level })
+            .collect()
+    }
+}
+
 /// What the form shows: the saved profile, or what was just posted.
 #[derive(Default)]
 pub struct ProfileForm {
@@ -125,11 +136,7 @@ impl ProfileForm {
                 _ => {}
             }
         }
-        f.languages = langs
-            .into_iter()
-            .zip(levels)
-            .map(|(code, level)| LanguageRow { code, level })
-            .collect();
+        f.languages = LanguageRow::zipped(langs, levels);
         (f, csrf)
     }
 
