@@ -2,15 +2,18 @@
 //! password reset and change, consents, and the GDPR rights (export, erasure).
 
 use super::error::AppError;
+use super::pages::{context, error_page, fallback, message_page, respond, Ctx, Nav};
 use super::session::sign_in;
 use super::{body, rfc3339, AppState};
 use crate::auth;
 use crate::db::{self, accounts, User};
-use crate::mail::templates::escape_html;
+use crate::i18n::Tr;
 use crate::policy::Viewer;
 use crate::records::{CONSENT_TEXT_VERSION, PURPOSES};
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
+use actix_web::http::StatusCode;
 use actix_web::{http::header, web, HttpRequest, HttpResponse};
+use askama::Template;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use utoipa::ToSchema;
@@ -186,15 +189,29 @@ pub async fn reset_request(
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let body: ResetRequest = body::json(&req, payload, state.settings.max_body_bytes).await?;
+    send_reset(&state, &req, &body.email).await?;
+    Ok(no_store(HttpResponse::Accepted()).json(json!({
+        "status": "accepted",
+        "message": "If the address has an account, a link to choose a new password is on its way (valid for one hour)."
+    })))
+}
+
+/// Emails a single-use link (1 hour) to choose a new password when `email` has an account;
+/// nothing tells whether it has (the API and the sign-in page's "forgot" form share this).
+pub(crate) async fn send_reset(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    email: &str,
+) -> Result<(), AppError> {
     super::limits::check(
         &state.limiter,
         &state.settings,
-        &req,
+        req,
         "reset",
         super::limits::RESET_PER_ADDRESS,
-        Some((&body.email, super::limits::RESET_PER_ACCOUNT)),
+        Some((email, super::limits::RESET_PER_ACCOUNT)),
     )?;
-    let email = crate::domain::Email::parse(&body.email)
+    let email = crate::domain::Email::parse(email)
         .map(|e| e.to_string())
         .unwrap_or_default();
     let (base, domain) = (state.settings.base_url(), state.settings.mail_domain());
@@ -226,10 +243,7 @@ pub async fn reset_request(
         })
         .await?;
     state.mailer.wake();
-    Ok(no_store(HttpResponse::Accepted()).json(json!({
-        "status": "accepted",
-        "message": "If the address has an account, a link to choose a new password is on its way (valid for one hour)."
-    })))
+    Ok(())
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -487,54 +501,93 @@ pub(crate) async fn erase_account(
 
 // The pages the emailed links open: a GET asks, a POST does.
 
-fn page(locale: &str, title: &str, body: &str) -> HttpResponse {
-    super::introductions::small_page(actix_web::http::StatusCode::OK, locale, title, body)
-}
-
-fn pick<'a>(req: &HttpRequest, sv: &'a str, nb: &'a str, en: &'a str) -> (&'static str, &'a str) {
-    let accept = req
-        .headers()
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let first = accept.split(',').next().unwrap_or_default();
-    if first.starts_with("sv") {
-        ("sv", sv)
-    } else if first.starts_with("nb") || first.starts_with("no") || first.starts_with("nn") {
-        ("nb", nb)
-    } else {
-        ("en", en)
-    }
+/// A page the emailed links open: the link's token in a form that a person must send (a GET
+/// never acts: mail scanners follow links), with a new password where one is chosen.
+#[derive(Template)]
+#[template(path = "pages/token_form.html")]
+struct TokenFormPage<'a> {
+    tr: Tr,
+    nav: Nav,
+    csrf: &'a str,
+    title_key: &'static str,
+    action: &'static str,
+    token: String,
+    /// Ask for a new password (the reset link).
+    password: bool,
+    button_key: &'static str,
+    error_key: Option<&'static str>,
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct TokenQuery {
     pub token: Option<String>,
 }
 
+fn token_of(req: &HttpRequest) -> String {
+    body::query::<TokenQuery>(req)
+        .ok()
+        .and_then(|q| q.token)
+        .unwrap_or_default()
+}
+
+/// A page with the site's header and language, or the plain error when even that fails.
+async fn with_context(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    show: impl FnOnce(&Ctx) -> HttpResponse,
+) -> HttpResponse {
+    match context(state, req).await {
+        Ok(c) => show(&c),
+        Err(e) => fallback(e),
+    }
+}
+
+fn token_page(
+    c: &Ctx,
+    reset: bool,
+    token: String,
+    error_key: Option<&'static str>,
+) -> HttpResponse {
+    let page = TokenFormPage {
+        tr: c.tr,
+        nav: c.nav(),
+        csrf: &c.csrf,
+        title_key: if reset {
+            "forgot.title"
+        } else {
+            "verify.title"
+        },
+        action: if reset { "/reset" } else { "/verify" },
+        token,
+        password: reset,
+        button_key: if reset { "intro.save" } else { "verify.button" },
+        error_key,
+    };
+    let status = if error_key.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    respond(c, status, page.render())
+}
+
+fn said(c: &Ctx, title_key: &str, text_key: &str) -> HttpResponse {
+    message_page(
+        c,
+        c.tr.t(title_key).to_string(),
+        vec![c.tr.t(text_key).to_string()],
+    )
+}
+
 /// `GET /verify?token=`: asks to confirm.
-pub async fn verify_page(req: HttpRequest) -> Result<HttpResponse, AppError> {
-    let q: TokenQuery = body::query(&req)?;
-    let (l, title) = pick(
-        &req,
-        "Bekräfta din e-postadress",
-        "Bekreft e-postadressen din",
-        "Confirm your email address",
-    );
-    let (_, button) = pick(&req, "Bekräfta", "Bekreft", "Confirm");
-    let token = escape_html(q.token.as_deref().unwrap_or_default());
-    Ok(page(l, title, &format!(
-        "<form method=\"post\" action=\"/verify\"><input type=\"hidden\" name=\"token\" value=\"{token}\">\
-         <button type=\"submit\" style=\"font-size:1.1em;padding:.6em 1.2em\">{}</button></form>",
-        escape_html(button)
-    )))
+pub async fn verify_page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let token = token_of(&req);
+    with_context(&state, &req, |c| token_page(c, false, token, None)).await
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct TokenForm {
+    #[serde(default)]
     pub token: String,
 }
 
@@ -543,109 +596,50 @@ pub async fn verify_form(
     state: web::Data<AppState>,
     req: HttpRequest,
     form: web::Form<TokenForm>,
-) -> Result<HttpResponse, AppError> {
-    let (l, title) = pick(
-        &req,
-        "Bekräfta din e-postadress",
-        "Bekreft e-postadressen din",
-        "Confirm your email address",
-    );
-    let text = match verify_token(&state, form.into_inner().token).await {
-        Ok(()) => {
-            pick(
-                &req,
-                "Tack! Adressen är bekräftad: du kan logga in nu.",
-                "Takk! Adressen er bekreftet: du kan logge inn nå.",
-                "Thank you! The address is confirmed: you can sign in now.",
-            )
-            .1
-        }
-        Err(AppError::Validation(_)) => {
-            pick(
-                &req,
-                "Länken gäller inte längre (den är använd eller för gammal).",
-                "Lenken gjelder ikke lenger (den er brukt eller for gammel).",
-                "This link is no longer valid (it was used, or it is too old).",
-            )
-            .1
-        }
-        Err(e) => return Err(e),
-    };
-    Ok(page(l, title, &format!("<p>{}</p>", escape_html(text))))
+) -> HttpResponse {
+    let done = verify_token(&state, form.into_inner().token).await;
+    with_context(&state, &req, |c| match done {
+        Ok(()) => said(c, "verify.title", "verify.done"),
+        Err(AppError::Validation(_)) => said(c, "verify.title", "verify.invalid"),
+        Err(e) => error_page(c, e, "/"),
+    })
+    .await
 }
 
 /// `GET /reset?token=`: the form for a new password.
-pub async fn reset_page(req: HttpRequest) -> Result<HttpResponse, AppError> {
-    let q: TokenQuery = body::query(&req)?;
-    let (l, title) = pick(
-        &req,
-        "Välj ett nytt lösenord",
-        "Velg et nytt passord",
-        "Choose a new password",
-    );
-    let (_, label) = pick(
-        &req,
-        "Nytt lösenord (minst 12 tecken)",
-        "Nytt passord (minst 12 tegn)",
-        "New password (at least 12 characters)",
-    );
-    let (_, button) = pick(&req, "Spara", "Lagre", "Save");
-    let token = escape_html(q.token.as_deref().unwrap_or_default());
-    Ok(page(l, title, &format!(
-        "<form method=\"post\" action=\"/reset\"><input type=\"hidden\" name=\"token\" value=\"{token}\">\
-         <p><label for=\"password\">{}</label><br><input id=\"password\" name=\"password\" type=\"password\" \
-         autocomplete=\"new-password\" minlength=\"12\" maxlength=\"1024\" required></p>\
-         <button type=\"submit\" style=\"font-size:1.1em;padding:.6em 1.2em\">{}</button></form>",
-        escape_html(label),
-        escape_html(button)
-    )))
+pub async fn reset_page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let token = token_of(&req);
+    with_context(&state, &req, |c| token_page(c, true, token, None)).await
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ResetForm {
+    #[serde(default)]
     pub token: String,
+    #[serde(default)]
     pub password: String,
 }
 
-/// `POST /reset` (the page's form).
+/// `POST /reset` (the page's form): a password refused shows the form again, saying why.
 pub async fn reset_form(
     state: web::Data<AppState>,
     req: HttpRequest,
     form: web::Form<ResetForm>,
-) -> Result<HttpResponse, AppError> {
-    let (l, title) = pick(
-        &req,
-        "Välj ett nytt lösenord",
-        "Velg et nytt passord",
-        "Choose a new password",
-    );
+) -> HttpResponse {
     let form = form.into_inner();
-    let text: String = match reset_with(&state, form.token, form.password).await {
-        Ok(()) => pick(
-            &req,
-            "Klart! Logga in med ditt nya lösenord.",
-            "Ferdig! Logg inn med det nye passordet.",
-            "Done! Sign in with your new password.",
-        )
-        .1
-        .to_string(),
+    let token = form.token.clone();
+    let done = reset_with(&state, form.token, form.password).await;
+    with_context(&state, &req, |c| match done {
+        Ok(()) => said(c, "forgot.title", "reset.done"),
         Err(AppError::Validation(f)) => {
             let v: Value = serde_json::to_value(&f).unwrap_or_default();
             if v.get("password").is_some() {
-                pick(&req, "Lösenordet måste ha 12–1024 tecken och får inte vara ett av de vanligaste. Gå tillbaka och försök igen.", "Passordet må ha 12–1024 tegn og kan ikke være et av de vanligste. Gå tilbake og prøv igjen.", "The password must have 12–1024 characters and must not be one of the most common. Go back and try again.").1.to_string()
+                token_page(c, true, token, Some("reset.weak"))
             } else {
-                pick(
-                    &req,
-                    "Länken gäller inte längre (den är använd eller äldre än en timme).",
-                    "Lenken gjelder ikke lenger (den er brukt eller eldre enn en time).",
-                    "This link is no longer valid (it was used, or it is older than an hour).",
-                )
-                .1
-                .to_string()
+                said(c, "forgot.title", "reset.invalid")
             }
         }
-        Err(e) => return Err(e),
-    };
-    Ok(page(l, title, &format!("<p>{}</p>", escape_html(&text))))
+        Err(e) => error_page(c, e, "/forgot"),
+    })
+    .await
 }

@@ -231,6 +231,47 @@ pub async fn of<R: RecordType>(
 /// Search hits read back from the database per round.
 const SEARCH_CHECK_CHUNK: usize = 200;
 
+/// The hits of a free-text search that still exist and that the viewer may see, from `offset`,
+/// at most `limit`; and whether there are more.
+pub(crate) async fn search_visible(
+    state: &web::Data<AppState>,
+    viewer: Viewer,
+    text: String,
+    kinds: Vec<Kind>,
+    offset: usize,
+    limit: usize,
+) -> Result<(Vec<Hit>, bool), AppError> {
+    let st = state.clone();
+    state
+        .db
+        .read(move |conn| -> Result<(Vec<Hit>, bool), AppError> {
+            let want = offset + limit + 1;
+            let hits = st
+                .search
+                .index
+                .search(&text, &kinds, MAX_FETCH)
+                .map_err(|e| anyhow::anyhow!(e))?;
+            let mut shown = Vec::new();
+            // In chunks, one query per kind each, stopping once the page is full.
+            for chunk in hits.chunks(SEARCH_CHECK_CHUNK) {
+                let visible = visible_hits(conn, &viewer, chunk)?;
+                shown.extend(
+                    chunk
+                        .iter()
+                        .filter(|h| visible.contains(&(h.kind, h.id.clone())))
+                        .cloned(),
+                );
+                if shown.len() >= want {
+                    shown.truncate(want);
+                    break;
+                }
+            }
+            let more = shown.len() > offset + limit;
+            Ok((shown.into_iter().skip(offset).take(limit).collect(), more))
+        })
+        .await
+}
+
 /// Which of `hits` still exist and may be seen by the viewer, read kind by kind.
 fn visible_hits(
     conn: &mut DbConn,
@@ -284,37 +325,7 @@ pub async fn search(
         },
     };
     errors.into_result().map_err(AppError::Validation)?;
-    let st = state.clone();
-    let (items, more) = state
-        .db
-        .read(move |conn| -> Result<(Vec<Value>, bool), AppError> {
-            let want = offset + limit + 1;
-            let hits = st
-                .search
-                .index
-                .search(&text, &kinds, MAX_FETCH)
-                .map_err(|e| anyhow::anyhow!(e))?;
-            let mut shown = Vec::new();
-            // In chunks, one query per kind each, stopping once the page is full.
-            for chunk in hits.chunks(SEARCH_CHECK_CHUNK) {
-                let visible = visible_hits(conn, &viewer, chunk)?;
-                shown.extend(
-                    chunk
-                        .iter()
-                        .filter(|h| visible.contains(&(h.kind, h.id.clone())))
-                        .cloned(),
-                );
-                if shown.len() >= want {
-                    shown.truncate(want);
-                    break;
-                }
-            }
-            let more = shown.len() > offset + limit;
-            Ok((
-                shown.iter().skip(offset).take(limit).map(render).collect(),
-                more,
-            ))
-        })
-        .await?;
+    let (hits, more) = search_visible(&state, viewer, text, kinds, offset, limit).await?;
+    let items = hits.iter().map(render).collect();
     Ok(answer(items, more, offset, limit))
 }

@@ -18,6 +18,7 @@ pub mod pages;
 mod profile;
 pub(crate) mod records;
 mod reports;
+mod search_page;
 pub(crate) mod session;
 
 use crate::config::Settings;
@@ -438,6 +439,10 @@ pub fn endpoints() -> Vec<Endpoint> {
         )
         .to(admin::put_role)
         .body(openapi::schema_of::<admin::RoleRequest>()),
+        endpoint(Method::GET, "/search", "Free-text search across what the reader may see", "pages")
+            .to(search_page::page)
+            .public()
+            .responses(PAGE_GET),
         endpoint(Method::GET, "/admin/users", "Accounts and their roles (admins)", "pages")
             .to(admin::users)
             .public()
@@ -461,6 +466,13 @@ pub fn endpoints() -> Vec<Endpoint> {
             .public(),
         endpoint(Method::POST, "/sign-in", "Signs in (the page's form)", "pages")
             .to(pages::sign_in)
+            .public()
+            .responses(PAGE_POST),
+        endpoint(Method::GET, "/forgot", "Asks for the address to send a new-password link to", "pages")
+            .to(pages::forgot_page)
+            .public(),
+        endpoint(Method::POST, "/forgot", "Sends the new-password link (the page's form)", "pages")
+            .to(pages::forgot)
             .public()
             .responses(PAGE_POST),
         endpoint(Method::POST, "/sign-out", "Signs out (the page's form)", "pages")

@@ -105,6 +105,13 @@ fn query_parameters(e: &Endpoint) -> Vec<&'static (&'static str, &'static str)> 
             &("format", "json (default) or csv"),
         ];
     }
+    if get && p == "/search" {
+        return vec![
+            &("q", "What to search for"),
+            &("kind", "need, candidate, mentor, procurement or offer"),
+            &("from", "How many results to skip"),
+        ];
+    }
     if get && (p == "/api/v1/admin/users" || p == "/admin/users") {
         return vec![
             &("q", "Part of an email or a name, any case"),

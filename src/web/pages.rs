@@ -24,11 +24,15 @@ pub struct Ctx {
     pub csrf: String,
     /// A language picked with `?lang=`, to remember in a cookie.
     set_lang: Option<&'static str>,
+    /// The page's query without `lang`, for the language links.
+    query: String,
 }
 
 /// The links of the page's header, by who is signed in: each role sees where it can go.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Nav {
+    /// The page's query without `lang` (`token=…&`, or empty): the language links keep it.
+    pub query: String,
     pub signed_in: bool,
     /// The role's own start page and its label key.
     pub home: &'static str,
@@ -43,7 +47,10 @@ impl Ctx {
     pub fn nav(&self) -> Nav {
         use crate::policy::Role;
         let Some(v) = &self.viewer else {
-            return Nav::default();
+            return Nav {
+                query: self.query.clone(),
+                ..Nav::default()
+            };
         };
         let (home, home_key) = match v.role {
             Role::Company | Role::Supplier => ("/company", "nav.company"),
@@ -51,6 +58,7 @@ impl Ctx {
             Role::Officer | Role::Admin => ("/dashboard", "nav.dashboard"),
         };
         Nav {
+            query: self.query.clone(),
             signed_in: true,
             home,
             home_key,
@@ -112,11 +120,22 @@ pub(crate) async fn context(
         Some((v, c)) => (Some(v), c),
         None => (None, String::new()),
     };
+    let mut kept = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in form_urlencoded::parse(req.query_string().as_bytes()) {
+        if k != "lang" {
+            kept.append_pair(&k, &v);
+        }
+    }
+    let mut query = kept.finish();
+    if !query.is_empty() {
+        query.push('&');
+    }
     Ok(Ctx {
         tr: Tr::new(locale),
         viewer,
         csrf,
         set_lang: picked,
+        query,
     })
 }
 
@@ -347,7 +366,7 @@ pub async fn sign_in(
         Err(AppError::InvalidCredentials) | Err(AppError::Forbidden(_)) => {
             let page = SignIn {
                 tr: c.tr,
-                nav: Nav::default(),
+                nav: c.nav(),
                 csrf: &c.csrf,
                 failed: true,
                 next: safe_next(&form.next),
@@ -356,6 +375,57 @@ pub async fn sign_in(
             respond(&c, StatusCode::UNAUTHORIZED, page.render())
         }
         Err(e) => error_page(&c, e, "/sign-in"),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/forgot.html")]
+struct ForgotPage<'a> {
+    tr: Tr,
+    nav: Nav,
+    csrf: &'a str,
+}
+
+/// `GET /forgot`: asks for the address to send a link to choose a new password.
+pub async fn forgot_page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let c = match context(&state, &req).await {
+        Ok(c) => c,
+        Err(e) => return fallback(e),
+    };
+    let page = ForgotPage {
+        tr: c.tr,
+        nav: c.nav(),
+        csrf: &c.csrf,
+    };
+    respond(&c, StatusCode::OK, page.render())
+}
+
+#[derive(Deserialize)]
+pub struct ForgotForm {
+    #[serde(default)]
+    pub email: String,
+}
+
+/// `POST /forgot`: sends the link if the address has an account, and says the same either way.
+pub async fn forgot(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<ForgotForm>,
+) -> HttpResponse {
+    let c = match context(&state, &req).await {
+        Ok(c) => c,
+        Err(e) => return fallback(e),
+    };
+    if !session::same_origin(&req, &state.settings.base_url()) {
+        return error_page(&c, AppError::forbidden("cross-site"), "/forgot");
+    }
+    match account::send_reset(&state, &req, form.email.trim()).await {
+        Ok(()) => message_page(
+            &c,
+            c.tr.t("register.sent_title").to_string(),
+            vec![c.tr.t("forgot.sent").to_string()],
+        ),
+        Err(e) => error_page(&c, e, "/forgot"),
     }
 }
 
@@ -979,6 +1049,18 @@ struct MessagePage<'a> {
     paragraphs: Vec<String>,
 }
 
+/// A page that says something (a title and paragraphs), in the reader's language.
+pub(crate) fn message_page(c: &Ctx, title: String, paragraphs: Vec<String>) -> HttpResponse {
+    let page = MessagePage {
+        tr: c.tr,
+        nav: c.nav(),
+        csrf: &c.csrf,
+        title,
+        paragraphs,
+    };
+    respond(c, StatusCode::OK, page.render())
+}
+
 /// The messages of a rejected form, one per field, in the page's language.
 pub(crate) fn field_messages(tr: Tr, e: &AppError) -> Vec<String> {
     match e {
@@ -1034,20 +1116,15 @@ pub async fn register(
         consents,
     };
     match session::register_account(&state, &req, body).await {
-        Ok(()) => {
-            let page = MessagePage {
-                tr: c.tr,
-                nav: Nav::default(),
-                csrf: &c.csrf,
-                title: c.tr.t("register.sent_title").to_string(),
-                paragraphs: vec![c.tr.t("register.sent").to_string()],
-            };
-            respond(&c, StatusCode::OK, page.render())
-        }
+        Ok(()) => message_page(
+            &c,
+            c.tr.t("register.sent_title").to_string(),
+            vec![c.tr.t("register.sent").to_string()],
+        ),
         Err(e @ AppError::Validation(_)) => {
             let page = RegisterPage {
                 tr: c.tr,
-                nav: Nav::default(),
+                nav: c.nav(),
                 csrf: &c.csrf,
                 errors: field_messages(c.tr, &e),
                 display_name: f.display_name,

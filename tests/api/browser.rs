@@ -164,6 +164,30 @@ async fn an_officer_introduces_a_welder_and_records_a_placement_in_chromium() {
         assert!(v.is_empty(), "dashboard: {v:?}");
         checked_pages.push("dashboard");
 
+        assert!(d.find(By::PartialLinkText("Sveiseingeniør")).await.is_ok());
+
+        // Search, in Swedish words: the Norwegian welding need is found (and what lies outside
+        // the officer's municipalities is not).
+        d.find(By::Css("a[href='/search']")).await?.click().await?;
+        wait_for_h1(&d, "Sök").await?;
+        d.find(By::Id("q")).await?.send_keys("svetsning").await?;
+        d.find(By::Css("#kind option[value='need']"))
+            .await?
+            .click()
+            .await?;
+        d.find(By::Css("form[role='search'] button"))
+            .await?
+            .click()
+            .await?;
+        let found = wait_for(&d, "#results").await?;
+        assert!(found.contains("Sveiseingeniør"), "{found}");
+        assert!(found.contains("Røros"), "{found}");
+        assert!(!found.contains("Mora"), "out of scope: {found}");
+        let v = serious_violations(&d, &axe).await?;
+        assert!(v.is_empty(), "search: {v:?}");
+        checked_pages.push("search");
+        d.screenshot(&shots.join("search.sv.png")).await?;
+
         // The welding need of Røros, and its matches: Swedish welders first, each factor a bar.
         d.find(By::PartialLinkText("Sveiseingeniør"))
             .await?
@@ -1102,4 +1126,90 @@ async fn an_admin_makes_a_new_colleague_an_officer_for_roros_in_chromium() {
     );
     let me = app.get("/api/v1/me", &ingrid).await;
     assert_eq!(me.body["role"], "officer", "{}", me.body);
+}
+
+#[tokio::test]
+async fn a_supplier_who_forgot_her_password_chooses_a_new_one_in_chromium() {
+    let app = spawn_app(Backend::Sqlite).await.expect("app");
+    app.register("nora@fjellkjokken.example", "supplier", &[])
+        .await;
+    let driver = chromedriver().await;
+    let profile = tempfile::tempdir().expect("profile");
+    let d = browser(&driver, profile.path()).await;
+    let shots = screenshots();
+    let axe = axe_source();
+    let result = async {
+        d.goto(format!("{}/sign-in?lang=nb", app.address)).await?;
+        d.find(By::Id("forgot")).await?.click().await?;
+        wait_for_h1(&d, "Velg et nytt passord").await?;
+        let v = serious_violations(&d, &axe).await?;
+        assert!(v.is_empty(), "forgot: {v:?}");
+        d.find(By::Id("email"))
+            .await?
+            .send_keys("nora@fjellkjokken.example")
+            .await?;
+        d.find(By::Css("form.stack button")).await?.click().await?;
+        wait_for_h1(&d, "Sjekk e-posten din").await?;
+        // The link of the email (its language the account's: she registered in Swedish, the
+        // test's default) opens the form; the page speaks Norwegian, as she chose.
+        let link = app
+            .emailed_link("nora@fjellkjokken.example", "password_reset")
+            .await;
+        d.goto(&link).await?;
+        wait_for_h1(&d, "Velg et nytt passord").await?;
+        // Switching the language keeps the link's token.
+        d.find(By::Css("nav.lang a[lang='en']"))
+            .await?
+            .click()
+            .await?;
+        wait_for_h1(&d, "Choose a new password").await?;
+        let v = serious_violations(&d, &axe).await?;
+        assert!(v.is_empty(), "reset: {v:?}");
+        // A common password is refused on the same page, which says why.
+        d.find(By::Id("password"))
+            .await?
+            .send_keys("1qaz2wsx3edc")
+            .await?;
+        d.find(By::Css("form.stack button")).await?.click().await?;
+        assert_eq!(
+            wait_for(&d, "p.error").await?,
+            "The password must have 12–1024 characters and must not be one of the most common."
+        );
+        d.find(By::Id("password"))
+            .await?
+            .send_keys("fjellets eget nye passord")
+            .await?;
+        d.find(By::Css("form.stack button")).await?.click().await?;
+        assert_eq!(
+            wait_for(&d, "main p").await?,
+            "Done! Sign in with your new password."
+        );
+        d.screenshot(&shots.join("reset.png")).await?;
+        sign_in_as(
+            &d,
+            &app,
+            "nora@fjellkjokken.example",
+            "fjellets eget nye passord",
+        )
+        .await?;
+        wait_for(&d, "a[href='/account']").await?;
+        // The link was for one use.
+        d.goto(&link).await?;
+        d.find(By::Id("password"))
+            .await?
+            .send_keys("ännu ett nytt lösenord")
+            .await?;
+        d.find(By::Css("form.stack button")).await?.click().await?;
+        assert_eq!(
+            wait_for(&d, "main p").await?,
+            "This link is no longer valid (it was used, or it is older than an hour)."
+        );
+        Ok::<(), WebDriverError>(())
+    }
+    .await;
+    let _ = d.screenshot(&shots.join("last-reset.png")).await;
+    d.quit().await.expect("quit");
+    result.expect("the flow");
+    app.token("nora@fjellkjokken.example", "fjellets eget nye passord")
+        .await;
 }
