@@ -1242,6 +1242,9 @@ pub struct OrganisationForm {
     pub org_number: String,
     pub municipality: String,
     pub size: Option<String>,
+    /// `women`, `men`, `mixed`; empty: not given.
+    #[serde(default)]
+    pub leadership: String,
 }
 
 impl OrganisationForm {
@@ -1288,7 +1291,8 @@ pub async fn new_organisation(
     };
     let body = serde_json::json!({"name": f.name.trim(), "kind": kind,
         "org_number": f.org_number.trim(), "country": f.country,
-        "municipality": super::profile::municipality_key(&f.municipality), "size": f.size});
+        "municipality": super::profile::municipality_key(&f.municipality), "size": f.size,
+        "leadership": (!f.leadership.is_empty()).then_some(&f.leadership)});
     match create_record::<crate::records::organisation::Organisation>(&state, &viewer, body).await {
         Ok(_) => see_other("/company"),
         Err(e @ (AppError::Validation(_) | AppError::Malformed { .. })) => {

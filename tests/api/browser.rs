@@ -424,6 +424,10 @@ async fn a_company_registers_and_publishes_a_need_on_a_phone_in_chromium() {
             .await?
             .send_keys("Mora")
             .await?;
+        d.find(By::Css("#leadership option[value='mixed']"))
+            .await?
+            .click()
+            .await?;
         d.find(By::Css("form.stack button")).await?.click().await?;
         let new_need = wait_for(&d, "a.button[href='/needs/new']").await?;
         assert_eq!(new_need, "Nytt utvecklingsbehov");
@@ -540,6 +544,10 @@ async fn a_company_registers_and_publishes_a_need_on_a_phone_in_chromium() {
     );
     assert_eq!(need["municipality"], "SE-2062");
     assert_eq!(need["duration_months"], 12);
+    let orgs = app.get("/api/v1/organisations", &officer).await;
+    assert_eq!(orgs.body["items"][0]["name"], "Sågverket i Mora AB");
+    assert_eq!(orgs.body["items"][0]["leadership"], "mixed");
+    assert_eq!(orgs.body["items"][0]["municipality"], "SE-2062");
     assert_eq!(needs.body["items"][0]["status"], "closed");
 }
 
