@@ -4,14 +4,16 @@
 //! scanner following links can never answer for anyone.
 
 use super::error::AppError;
+use super::pages::{self, context, respond, Ctx, Nav};
 use super::{body, rfc3339, AppState};
 use crate::db::{self, outbox::OutboxRow, DbConn, User};
 use crate::domain::FieldErrors;
+use crate::i18n::Tr;
 use crate::introductions::{self as intro, links, Action, Introduction, Party, ProposeRequest};
-use crate::mail::templates::escape_html;
 use crate::policy::Viewer;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -253,6 +255,9 @@ pub struct Signed {
     pub party: Option<String>,
     pub expires: Option<i64>,
     pub sig: Option<String>,
+    /// The language picked on the page (not part of the signature).
+    #[serde(default)]
+    pub lang: Option<String>,
 }
 
 /// Which party answers: the one the link was signed for, else the signed-in party.
@@ -348,89 +353,6 @@ pub async fn withdraw(
 
 // The pages the email links open.
 
-struct PageText {
-    title_accept: &'static str,
-    title_decline: &'static str,
-    ask_accept: &'static str,
-    ask_decline: &'static str,
-    button_accept: &'static str,
-    button_decline: &'static str,
-    done_accept: &'static str,
-    done_introduced: &'static str,
-    done_decline: &'static str,
-    invalid: &'static str,
-    closed: &'static str,
-}
-
-fn page_text(locale: &str) -> PageText {
-    match locale {
-        "sv" => PageText {
-            title_accept: "Tacka ja till introduktionen",
-            title_decline: "Tacka nej till introduktionen",
-            ask_accept: "Vill du bli introducerad? När båda har sagt ja får ni varandras kontaktuppgifter via e-post.",
-            ask_decline: "Vill du tacka nej? Den andra parten får då aldrig veta vem du är.",
-            button_accept: "Ja, introducera oss",
-            button_decline: "Nej tack",
-            done_accept: "Tack! Vi hör av oss när den andra parten har svarat.",
-            done_introduced: "Tack! Båda har sagt ja: kontaktuppgifterna är på väg till er via e-post.",
-            done_decline: "Tack för ditt svar. Inga kontaktuppgifter har lämnats ut.",
-            invalid: "Länken gäller inte längre, eller så har den ändrats. Kontakta din handläggare.",
-            closed: "Introduktionen går inte längre att besvara: den är redan besvarad, har gått ut (expired) eller har dragits tillbaka. Kontakta din handläggare om du vill ha en ny.",
-        },
-        "nb" => PageText {
-            title_accept: "Takk ja til introduksjonen",
-            title_decline: "Takk nei til introduksjonen",
-            ask_accept: "Vil du bli introdusert? Når begge har sagt ja, får dere hverandres kontaktopplysninger på e-post.",
-            ask_decline: "Vil du takke nei? Den andre parten får da aldri vite hvem du er.",
-            button_accept: "Ja, introduser oss",
-            button_decline: "Nei takk",
-            done_accept: "Takk! Vi sier fra når den andre parten har svart.",
-            done_introduced: "Takk! Begge har sagt ja: kontaktopplysningene er på vei til dere på e-post.",
-            done_decline: "Takk for svaret. Ingen kontaktopplysninger er delt.",
-            invalid: "Lenken gjelder ikke lenger, eller den er endret. Kontakt rådgiveren din.",
-            closed: "Introduksjonen kan ikke lenger besvares: den er allerede besvart, har utløpt (expired) eller er trukket tilbake. Kontakt rådgiveren din hvis du vil ha en ny.",
-        },
-        _ => PageText {
-            title_accept: "Accept the introduction",
-            title_decline: "Decline the introduction",
-            ask_accept: "Would you like to be introduced? Once both have said yes, you each receive the other's contact details by email.",
-            ask_decline: "Would you like to decline? The other party will then never learn who you are.",
-            button_accept: "Yes, introduce us",
-            button_decline: "No, thank you",
-            done_accept: "Thank you! We will write when the other party has answered.",
-            done_introduced: "Thank you! You both said yes: the contact details are on their way to you by email.",
-            done_decline: "Thank you for your answer. No contact details have been shared.",
-            invalid: "This link is no longer valid, or it was changed. Please contact your business officer.",
-            closed: "This introduction can no longer be answered: it has been answered already, has expired or was withdrawn. Please contact your business officer if you would like a new one.",
-        },
-    }
-}
-
-/// A small page of its own (the pages emailed links open): no stylesheet, no script.
-pub(crate) fn small_page(
-    status: StatusCode,
-    locale: &str,
-    title: &str,
-    body: &str,
-) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-        ))
-        .content_type("text/html; charset=utf-8")
-        .body(format!(
-            "<!DOCTYPE html><html lang=\"{locale}\"><head><meta charset=\"utf-8\">\
-             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-             <title>{t} – Heartland Match</title></head>\
-             <body style=\"font-family:sans-serif;max-width:36em;margin:2em auto;padding:0 1em;line-height:1.5\">\
-             <h1>{t}</h1>{body}</body></html>",
-            locale = escape_html(locale),
-            t = escape_html(title),
-        ))
-}
-
 /// The locale of the party a signed link names (English when it cannot be told).
 async fn party_locale(state: &web::Data<AppState>, id: String, party: Option<String>) -> String {
     let party = party.as_deref().and_then(Party::parse);
@@ -458,6 +380,41 @@ fn page_action(path: &(String, String)) -> Result<Action, AppError> {
     }
 }
 
+/// The page's words: the language picked on the page (`?lang=`), else the party's own (the
+/// link is opened from their email, often where they have never signed in).
+async fn link_context(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    id: String,
+    signed: &Signed,
+) -> Result<Ctx, AppError> {
+    let mut c = context(state, req).await?;
+    if pages::query_lang(req).is_none() {
+        c.tr = Tr::new(&party_locale(state, id, signed.party.clone()).await);
+    }
+    Ok(c)
+}
+
+fn title_key(action: Action) -> &'static str {
+    match action {
+        Action::Accept => "link.title_accept",
+        _ => "link.title_decline",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/link.html")]
+struct LinkPage<'a> {
+    tr: Tr,
+    nav: Nav,
+    csrf: &'a str,
+    title_key: &'static str,
+    ask_key: &'static str,
+    button_key: &'static str,
+    /// The signed query, posted back as it came.
+    query: String,
+}
+
 /// `GET /introductions/{id}/{accept|decline}`: asks, and changes nothing.
 pub async fn link_page(
     state: web::Data<AppState>,
@@ -466,21 +423,21 @@ pub async fn link_page(
 ) -> Result<HttpResponse, AppError> {
     let action = page_action(&path)?;
     let signed: Signed = body::query(&req)?;
-    let locale = party_locale(&state, path.0.clone(), signed.party.clone()).await;
-    let t = page_text(&locale);
-    let (title, ask, button) = match action {
-        Action::Accept => (t.title_accept, t.ask_accept, t.button_accept),
-        _ => (t.title_decline, t.ask_decline, t.button_decline),
+    let c = link_context(&state, &req, path.0.clone(), &signed).await?;
+    let (ask_key, button_key) = match action {
+        Action::Accept => ("link.ask_accept", "link.button_accept"),
+        _ => ("link.ask_decline", "link.button_decline"),
     };
-    let query = req.query_string();
-    let body = format!(
-        "<p>{}</p><form method=\"post\" action=\"?{}\"><button type=\"submit\" \
-         style=\"font-size:1.1em;padding:.6em 1.2em\">{}</button></form>",
-        escape_html(ask),
-        escape_html(query),
-        escape_html(button)
-    );
-    Ok(small_page(StatusCode::OK, &locale, title, &body))
+    let page = LinkPage {
+        tr: c.tr,
+        nav: c.nav(),
+        csrf: &c.csrf,
+        title_key: title_key(action),
+        ask_key,
+        button_key,
+        query: req.query_string().to_string(),
+    };
+    Ok(respond(&c, StatusCode::OK, page.render()))
 }
 
 /// `POST /introductions/{id}/{accept|decline}`: answers, as the signed link says.
@@ -491,37 +448,32 @@ pub async fn link_answer(
 ) -> Result<HttpResponse, AppError> {
     let action = page_action(&path)?;
     let signed: Signed = body::query(&req)?;
-    let locale = party_locale(&state, path.0.clone(), signed.party.clone()).await;
-    let t = page_text(&locale);
-    let title = match action {
-        Action::Accept => t.title_accept,
-        _ => t.title_decline,
-    };
+    let c = link_context(&state, &req, path.0.clone(), &signed).await?;
     // One paragraph in the party's language.
-    let said = |status: StatusCode, text: &str| {
-        small_page(
+    let said = |status: StatusCode, key: &str| {
+        pages::message_page_with(
+            &c,
             status,
-            &locale,
-            title,
-            &format!("<p>{}</p>", escape_html(text)),
+            c.tr.t(title_key(action)).to_string(),
+            vec![c.tr.t(key).to_string()],
         )
     };
     if signed.sig.is_none() {
-        return Ok(said(StatusCode::FORBIDDEN, t.invalid));
+        return Ok(said(StatusCode::FORBIDDEN, "link.invalid"));
     }
     match act(&state, path.0.clone(), action, signed, None).await {
         Ok((i, _)) => Ok(said(
             StatusCode::OK,
             match (action, i.status.as_str()) {
-                (Action::Accept, "introduced") => t.done_introduced,
-                (Action::Accept, _) => t.done_accept,
-                _ => t.done_decline,
+                (Action::Accept, "introduced") => "link.done_introduced",
+                (Action::Accept, _) => "link.done_accept",
+                _ => "link.done_decline",
             },
         )),
         Err(AppError::Forbidden(_)) | Err(AppError::NotFound) => {
-            Ok(said(StatusCode::FORBIDDEN, t.invalid))
+            Ok(said(StatusCode::FORBIDDEN, "link.invalid"))
         }
-        Err(AppError::Conflict(_)) => Ok(said(StatusCode::CONFLICT, t.closed)),
+        Err(AppError::Conflict(_)) => Ok(said(StatusCode::CONFLICT, "link.closed")),
         Err(e) => Err(e),
     }
 }

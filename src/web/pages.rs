@@ -70,7 +70,7 @@ impl Ctx {
 
 const LANG_COOKIE: &str = "hm_lang";
 
-fn query_lang(req: &HttpRequest) -> Option<&'static str> {
+pub(crate) fn query_lang(req: &HttpRequest) -> Option<&'static str> {
     form_urlencoded::parse(req.query_string().as_bytes())
         .find(|(k, _)| k == "lang")
         .and_then(|(_, v)| i18n::LOCALES.iter().find(|l| **l == v).copied())
@@ -1051,6 +1051,16 @@ struct MessagePage<'a> {
 
 /// A page that says something (a title and paragraphs), in the reader's language.
 pub(crate) fn message_page(c: &Ctx, title: String, paragraphs: Vec<String>) -> HttpResponse {
+    message_page_with(c, StatusCode::OK, title, paragraphs)
+}
+
+/// [`message_page`] with another status.
+pub(crate) fn message_page_with(
+    c: &Ctx,
+    status: StatusCode,
+    title: String,
+    paragraphs: Vec<String>,
+) -> HttpResponse {
     let page = MessagePage {
         tr: c.tr,
         nav: c.nav(),
@@ -1058,7 +1068,7 @@ pub(crate) fn message_page(c: &Ctx, title: String, paragraphs: Vec<String>) -> H
         title,
         paragraphs,
     };
-    respond(c, StatusCode::OK, page.render())
+    respond(c, status, page.render())
 }
 
 /// The messages of a rejected form, one per field, in the page's language.

@@ -250,9 +250,9 @@ async fn an_officer_introduces_a_welder_and_records_a_placement_in_chromium() {
             .expect("link")
             .to_string();
         d.goto(&link).await?;
-        d.find(By::Css("form button")).await?.click().await?;
+        d.find(By::Id("answer")).await?.click().await?;
         let started = Instant::now();
-        while !d.find_all(By::Css("form button")).await?.is_empty() {
+        while !d.find_all(By::Id("answer")).await?.is_empty() {
             assert!(
                 started.elapsed() < Duration::from_secs(10),
                 "no answer page"
