@@ -14,6 +14,7 @@ mod mentor_page;
 mod need_form;
 mod offers_page;
 pub mod openapi;
+mod org_page;
 pub mod pages;
 mod profile;
 pub(crate) mod records;
@@ -535,6 +536,14 @@ pub fn endpoints() -> Vec<Endpoint> {
         .to(pages::new_organisation)
         .public()
         .responses(PAGE_POST),
+        endpoint(Method::GET, "/organisations/{id}/edit", "The form that changes an organisation", "pages")
+            .to(org_page::edit_page)
+            .public()
+            .responses(PAGE_GET),
+        endpoint(Method::POST, "/organisations/{id}/edit", "Changes an organisation (the page's form)", "pages")
+            .to(org_page::edit)
+            .public()
+            .responses(PAGE_POST),
         endpoint(Method::GET, "/needs/new", "The form for a new need", "pages")
             .to(need_form::new_page)
             .public()

@@ -1160,6 +1160,7 @@ struct CompanyPage<'a> {
     /// The organisation's form: empty, or what was typed.
     org: OrganisationForm,
     places: Vec<String>,
+    organisation_id: String,
 }
 
 async fn company_page(
@@ -1217,6 +1218,7 @@ async fn company_page(
                     Vec::new()
                 },
                 org,
+                organisation_id: viewer.organisations.first().cloned().unwrap_or_default(),
             };
             respond(c, status, page.render())
         }
@@ -1258,8 +1260,34 @@ pub struct OrganisationForm {
 }
 
 impl OrganisationForm {
-    fn size_is(&self, size: &str) -> bool {
+    pub(crate) fn size_is(&self, size: &str) -> bool {
         self.size.as_deref() == Some(size)
+    }
+
+    /// What a saved organisation shows in the form.
+    pub(crate) fn from_saved(d: &Value) -> OrganisationForm {
+        let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
+        OrganisationForm {
+            csrf_token: String::new(),
+            name: s(&d["name"]),
+            country: s(&d["country"]),
+            org_number: s(&d["org_number"]),
+            municipality: d["municipality"]
+                .as_str()
+                .map(super::profile::place_label)
+                .unwrap_or_default(),
+            size: d["size"].as_str().map(str::to_string),
+            leadership: s(&d["leadership"]),
+        }
+    }
+
+    /// The API's fields (without the kind): the same validation as `/api/v1/organisations`.
+    pub(crate) fn body(&self) -> Value {
+        serde_json::json!({"name": self.name.trim(), "org_number": self.org_number.trim(),
+            "country": self.country,
+            "municipality": super::profile::municipality_key(&self.municipality),
+            "size": self.size,
+            "leadership": (!self.leadership.is_empty()).then_some(&self.leadership)})
     }
 }
 
@@ -1299,10 +1327,8 @@ pub async fn new_organisation(
     } else {
         "company"
     };
-    let body = serde_json::json!({"name": f.name.trim(), "kind": kind,
-        "org_number": f.org_number.trim(), "country": f.country,
-        "municipality": super::profile::municipality_key(&f.municipality), "size": f.size,
-        "leadership": (!f.leadership.is_empty()).then_some(&f.leadership)});
+    let mut body = f.body();
+    body["kind"] = serde_json::json!(kind);
     match create_record::<crate::records::organisation::Organisation>(&state, &viewer, body).await {
         Ok(_) => see_other("/company"),
         Err(e @ (AppError::Validation(_) | AppError::Malformed { .. })) => {

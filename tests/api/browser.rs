@@ -70,6 +70,38 @@ async fn browser(driver: &Driver, profile: &std::path::Path) -> WebDriver {
         .expect("a Chromium session")
 }
 
+/// One headless Chromium for a test: its chromedriver, a fresh profile, where screenshots go,
+/// and axe-core's script.
+struct Chromium {
+    d: WebDriver,
+    shots: PathBuf,
+    axe: String,
+    _profile: tempfile::TempDir,
+    _driver: Driver,
+}
+
+impl Chromium {
+    async fn start() -> Chromium {
+        let driver = chromedriver().await;
+        let profile = tempfile::tempdir().expect("profile");
+        let d = browser(&driver, profile.path()).await;
+        Chromium {
+            d,
+            shots: screenshots(),
+            axe: axe_source(),
+            _profile: profile,
+            _driver: driver,
+        }
+    }
+
+    /// The last page as the screenshot `last`, the browser closed, then the flow's outcome.
+    async fn finish(self, last: &str, result: WebDriverResult<()>) {
+        let _ = self.d.screenshot(&self.shots.join(last)).await;
+        self.d.quit().await.expect("quit");
+        result.expect("the flow");
+    }
+}
+
 fn screenshots() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
     std::fs::create_dir_all(&dir).expect("screenshots dir");
@@ -130,17 +162,14 @@ async fn load_demo(app: &TestApp) {
 async fn an_officer_introduces_a_welder_and_records_a_placement_in_chromium() {
     let app = spawn_app(Backend::Sqlite).await.expect("app");
     load_demo(&app).await;
-    let driver = chromedriver().await;
-    let profile = tempfile::tempdir().expect("profile");
-    let d = browser(&driver, profile.path()).await;
-    let shots = screenshots();
-    let axe = axe_source();
+    let c = Chromium::start().await;
+    let (d, shots, axe) = (&c.d, &c.shots, &c.axe);
     let mut checked_pages = Vec::new();
     let result = async {
         // Signing in, in Swedish.
         d.goto(format!("{}/sign-in?lang=sv", app.address)).await?;
-        assert_eq!(text(&d, "h1").await?, "Logga in");
-        let v = serious_violations(&d, &axe).await?;
+        assert_eq!(text(d, "h1").await?, "Logga in");
+        let v = serious_violations(d, axe).await?;
         assert!(v.is_empty(), "sign-in: {v:?}");
         checked_pages.push("sign-in");
         d.find(By::Id("email"))
@@ -152,15 +181,15 @@ async fn an_officer_introduces_a_welder_and_records_a_placement_in_chromium() {
             .send_keys("not the password")
             .await?;
         d.find(By::Css("form.stack button")).await?.click().await?;
-        assert!(wait_for(&d, ".error").await?.contains("stämmer inte"));
+        assert!(wait_for(d, ".error").await?.contains("stämmer inte"));
         d.find(By::Id("password"))
             .await?
             .send_keys(heartland::demo::DEMO_PASSWORD)
             .await?;
         d.find(By::Css("form.stack button")).await?.click().await?;
-        wait_for_h1(&d, "Det här behöver din uppmärksamhet").await?;
+        wait_for_h1(d, "Det här behöver din uppmärksamhet").await?;
         d.screenshot(&shots.join("dashboard.sv.png")).await?;
-        let v = serious_violations(&d, &axe).await?;
+        let v = serious_violations(d, axe).await?;
         assert!(v.is_empty(), "dashboard: {v:?}");
         checked_pages.push("dashboard");
 
@@ -169,7 +198,7 @@ async fn an_officer_introduces_a_welder_and_records_a_placement_in_chromium() {
         // Search, in Swedish words: the Norwegian welding need is found (and what lies outside
         // the officer's municipalities is not).
         d.find(By::Css("a[href='/search']")).await?.click().await?;
-        wait_for_h1(&d, "Sök").await?;
+        wait_for_h1(d, "Sök").await?;
         d.find(By::Id("q")).await?.send_keys("svetsning").await?;
         d.find(By::Css("#kind option[value='need']"))
             .await?
@@ -179,11 +208,11 @@ async fn an_officer_introduces_a_welder_and_records_a_placement_in_chromium() {
             .await?
             .click()
             .await?;
-        let found = wait_for(&d, "#results").await?;
+        let found = wait_for(d, "#results").await?;
         assert!(found.contains("Sveiseingeniør"), "{found}");
         assert!(found.contains("Røros"), "{found}");
         assert!(!found.contains("Mora"), "out of scope: {found}");
-        let v = serious_violations(&d, &axe).await?;
+        let v = serious_violations(d, axe).await?;
         assert!(v.is_empty(), "search: {v:?}");
         checked_pages.push("search");
         d.screenshot(&shots.join("search.sv.png")).await?;
@@ -193,7 +222,7 @@ async fn an_officer_introduces_a_welder_and_records_a_placement_in_chromium() {
             .await?
             .click()
             .await?;
-        wait_for_h1(&d, "Sveiseingeniør til produksjon av stålkonstruksjoner").await?;
+        wait_for_h1(d, "Sveiseingeniør til produksjon av stålkonstruksjoner").await?;
         let matches = d.find_all(By::Css("li.match h3")).await?;
         assert!(!matches.is_empty(), "matches listed");
         let first = matches[0].text().await?;
@@ -202,7 +231,7 @@ async fn an_officer_introduces_a_welder_and_records_a_placement_in_chromium() {
             .find_all(By::Css("li.match:first-child table.factors meter"))
             .await?;
         assert!(bars.len() >= 4, "a bar per factor: {}", bars.len());
-        let why = text(&d, "li.match:first-child table.factors").await?;
+        let why = text(d, "li.match:first-child table.factors").await?;
         assert!(
             why.contains("Kompetenser") && why.contains("Avstånd"),
             "{why}"
@@ -212,7 +241,7 @@ async fn an_officer_introduces_a_welder_and_records_a_placement_in_chromium() {
             "the border crossing is named: {why}"
         );
         d.screenshot(&shots.join("need-matches.sv.png")).await?;
-        let v = serious_violations(&d, &axe).await?;
+        let v = serious_violations(d, axe).await?;
         assert!(v.is_empty(), "need: {v:?}");
         checked_pages.push("need");
 
@@ -230,14 +259,14 @@ async fn an_officer_introduces_a_welder_and_records_a_placement_in_chromium() {
             .await?
             .click()
             .await?;
-        assert_eq!(wait_for(&d, "#status").await?, "föreslagen");
+        assert_eq!(wait_for(d, "#status").await?, "föreslagen");
         let url = d.current_url().await?;
         let intro_id = url.path().rsplit('/').next().expect("id").to_string();
 
         // The page in English, then Norwegian, on request.
         d.goto(format!("{}/introductions/{intro_id}?lang=en", app.address))
             .await?;
-        assert_eq!(text(&d, "#status").await?, "proposed");
+        assert_eq!(text(d, "#status").await?, "proposed");
         d.goto(format!("{}/introductions/{intro_id}?lang=sv", app.address))
             .await?;
 
@@ -266,63 +295,63 @@ async fn an_officer_introduces_a_welder_and_records_a_placement_in_chromium() {
         d.goto(format!("{}/introductions/{intro_id}", app.address))
             .await?;
         d.find(By::Css("form.inline button")).await?.click().await?;
-        wait_for_h1(&d, "Heartland Match").await?;
+        wait_for_h1(d, "Heartland Match").await?;
         sign_in(
-            &d,
+            d,
             &app,
             &format!("candidate.2@{}", heartland::demo::DEMO_DOMAIN),
         )
         .await?;
         // Her first page is her profile, which says an introduction waits for her.
-        wait_for_h1(&d, "Din profil").await?;
+        wait_for_h1(d, "Din profil").await?;
         d.find(By::Css(format!(
             "#waiting-h + ul a[href='/introductions/{intro_id}']"
         )))
         .await?
         .click()
         .await?;
-        assert_eq!(wait_for(&d, "#status").await?, "ena parten har tackat ja");
-        let v = serious_violations(&d, &axe).await?;
+        assert_eq!(wait_for(d, "#status").await?, "ena parten har tackat ja");
+        let v = serious_violations(d, axe).await?;
         assert!(v.is_empty(), "the party's introduction page: {v:?}");
         checked_pages.push("introduction (party)");
         d.find(By::Id("accept")).await?.click().await?;
-        let contact = wait_for(&d, "#contact").await?;
+        let contact = wait_for(d, "#contact").await?;
         assert!(contact.contains(&company), "{contact}");
-        assert_eq!(text(&d, "#status").await?, "introducerade");
+        assert_eq!(text(d, "#status").await?, "introducerade");
         d.screenshot(&shots.join("introduced.party.png")).await?;
         d.find(By::Css("form.inline button")).await?.click().await?;
-        wait_for_h1(&d, "Heartland Match").await?;
+        wait_for_h1(d, "Heartland Match").await?;
 
         // The officer records the placement.
         sign_in(
-            &d,
+            d,
             &app,
             &format!("officer.roros@{}", heartland::demo::DEMO_DOMAIN),
         )
         .await?;
-        wait_for_h1(&d, "Det här behöver din uppmärksamhet").await?;
+        wait_for_h1(d, "Det här behöver din uppmärksamhet").await?;
         d.goto(format!("{}/introductions/{intro_id}", app.address))
             .await?;
-        assert_eq!(text(&d, "#status").await?, "introducerade");
+        assert_eq!(text(d, "#status").await?, "introducerade");
         d.find(By::Id("outcome-select"))
             .await?
             .send_keys("Placering")
             .await?;
         d.find(By::Css("form.stack button")).await?.click().await?;
-        assert_eq!(wait_for(&d, "#outcome").await?, "Placering");
+        assert_eq!(wait_for(d, "#outcome").await?, "Placering");
         d.screenshot(&shots.join("introduction.sv.png")).await?;
-        let v = serious_violations(&d, &axe).await?;
+        let v = serious_violations(d, axe).await?;
         assert!(v.is_empty(), "introduction: {v:?}");
         checked_pages.push("introduction");
 
         // The indicators count it: a cross-border KTP introduction ending in a placement.
         d.goto(format!("{}/reports?lang=sv", app.address)).await?;
-        assert_eq!(text(&d, "h1").await?, "Programindikatorer");
-        assert_eq!(text(&d, "#cross-border").await?, "1");
-        let outcomes = text(&d, "#outcomes-h + svg + table").await?;
+        assert_eq!(text(d, "h1").await?, "Programindikatorer");
+        assert_eq!(text(d, "#cross-border").await?, "1");
+        let outcomes = text(d, "#outcomes-h + svg + table").await?;
         assert!(outcomes.contains("Placering 1"), "{outcomes}");
         d.screenshot(&shots.join("reports.sv.png")).await?;
-        let v = serious_violations(&d, &axe).await?;
+        let v = serious_violations(d, axe).await?;
         assert!(v.is_empty(), "reports: {v:?}");
         checked_pages.push("reports");
         d.goto(format!("{}/introductions/{intro_id}", app.address))
@@ -330,15 +359,13 @@ async fn an_officer_introduces_a_welder_and_records_a_placement_in_chromium() {
 
         // Signing out ends the session: the dashboard asks to sign in again.
         d.find(By::Css("form.inline button")).await?.click().await?;
-        wait_for_h1(&d, "Heartland Match").await?;
+        wait_for_h1(d, "Heartland Match").await?;
         d.goto(format!("{}/dashboard", app.address)).await?;
-        assert_eq!(text(&d, "h1").await?, "Logga in");
+        assert_eq!(text(d, "h1").await?, "Logga in");
         Ok::<(), WebDriverError>(())
     }
     .await;
-    let _ = d.screenshot(&shots.join("last.png")).await;
-    d.quit().await.expect("quit");
-    result.expect("the flow");
+    c.finish("last.png", result).await;
     eprintln!("axe-core: no serious violations on {checked_pages:?}");
 }
 
@@ -371,16 +398,13 @@ async fn serious_violations(d: &WebDriver, axe: &str) -> WebDriverResult<Vec<Str
 #[tokio::test]
 async fn a_company_registers_and_publishes_a_need_on_a_phone_in_chromium() {
     let app = spawn_app(Backend::Sqlite).await.expect("app");
-    let driver = chromedriver().await;
-    let profile = tempfile::tempdir().expect("profile");
-    let d = browser(&driver, profile.path()).await;
-    let shots = screenshots();
-    let axe = axe_source();
+    let c = Chromium::start().await;
+    let (d, shots, axe) = (&c.d, &c.shots, &c.axe);
     let result = async {
         d.set_window_rect(0, 0, 360, 800).await?;
         d.goto(format!("{}/register?lang=sv", app.address)).await?;
-        assert_eq!(text(&d, "h1").await?, "Skapa ett konto");
-        let v = serious_violations(&d, &axe).await?;
+        assert_eq!(text(d, "h1").await?, "Skapa ett konto");
+        let v = serious_violations(d, axe).await?;
         assert!(v.is_empty(), "register: {v:?}");
         d.find(By::Id("display_name"))
             .await?
@@ -397,7 +421,7 @@ async fn a_company_registers_and_publishes_a_need_on_a_phone_in_chromium() {
         d.find(By::Id("c-contact")).await?.click().await?;
         d.screenshot(&shots.join("register.phone.png")).await?;
         d.find(By::Css("form.stack button")).await?.click().await?;
-        wait_for_h1(&d, "Titta i din e-post").await?;
+        wait_for_h1(d, "Titta i din e-post").await?;
         app.confirm_email("karin@sagverket.example").await;
 
         d.goto(format!("{}/sign-in", app.address)).await?;
@@ -410,7 +434,7 @@ async fn a_company_registers_and_publishes_a_need_on_a_phone_in_chromium() {
             .send_keys("ett långt och eget lösenord")
             .await?;
         d.find(By::Css("form.stack button")).await?.click().await?;
-        wait_for_h1(&d, "Ditt företag").await?;
+        wait_for_h1(d, "Ditt företag").await?;
         d.find(By::Id("name"))
             .await?
             .send_keys("Sågverket i Mora AB")
@@ -429,15 +453,32 @@ async fn a_company_registers_and_publishes_a_need_on_a_phone_in_chromium() {
             .click()
             .await?;
         d.find(By::Css("form.stack button")).await?.click().await?;
-        let new_need = wait_for(&d, "a.button[href='/needs/new']").await?;
+        let new_need = wait_for(d, "a.button[href='/needs/new']").await?;
         assert_eq!(new_need, "Nytt utvecklingsbehov");
-        assert_eq!(text(&d, "nav.main-nav a").await?, "Mitt företag");
+        assert_eq!(text(d, "nav.main-nav a").await?, "Mitt företag");
+        // The details can be changed later: the form comes back filled in.
+        d.find(By::Id("edit-organisation")).await?.click().await?;
+        wait_for_h1(d, "Ändra företagets uppgifter").await?;
+        assert_eq!(
+            d.find(By::Id("org-municipality"))
+                .await?
+                .prop("value")
+                .await?
+                .unwrap_or_default(),
+            "Mora (SE-2062)"
+        );
+        d.find(By::Css("#size option[value='small']"))
+            .await?
+            .click()
+            .await?;
+        d.find(By::Css("form.stack button")).await?.click().await?;
+        wait_for(d, "a.button[href='/needs/new']").await?;
         assert!(
             d.find(By::Css("a[href='/reports']")).await.is_err(),
             "the indicators are for officers"
         );
         d.goto(format!("{}/needs/new", app.address)).await?;
-        let v = serious_violations(&d, &axe).await?;
+        let v = serious_violations(d, axe).await?;
         assert!(v.is_empty(), "new need: {v:?}");
         d.find(By::Id("title"))
             .await?
@@ -469,7 +510,7 @@ async fn a_company_registers_and_publishes_a_need_on_a_phone_in_chromium() {
         d.screenshot(&shots.join("need-new.phone.png")).await?;
         d.find(By::Css("form.stack button")).await?.click().await?;
         assert_eq!(
-            wait_for(&d, "p.error").await?,
+            wait_for(d, "p.error").await?,
             "Längd i månader: måste vara mellan 6 och 24"
         );
         let kept = d
@@ -483,13 +524,13 @@ async fn a_company_registers_and_publishes_a_need_on_a_phone_in_chromium() {
         duration.clear().await?;
         duration.send_keys("12").await?;
         d.find(By::Css("form.stack button")).await?.click().await?;
-        wait_for_h1(&d, "Digitalisering av sågverket").await?;
-        assert!(text(&d, "dl.facts").await?.contains("1 mars 2027"));
-        assert_eq!(text(&d, "#need-status").await?, "öppet");
+        wait_for_h1(d, "Digitalisering av sågverket").await?;
+        assert!(text(d, "dl.facts").await?.contains("1 mars 2027"));
+        assert_eq!(text(d, "#need-status").await?, "öppet");
         // Changed: the form comes back filled in; a sharper title and one more skill.
         d.find(By::Id("edit")).await?.click().await?;
-        wait_for_h1(&d, "Ändra behovet").await?;
-        let v = serious_violations(&d, &axe).await?;
+        wait_for_h1(d, "Ändra behovet").await?;
+        let v = serious_violations(d, axe).await?;
         assert!(v.is_empty(), "edit need: {v:?}");
         let title = d.find(By::Id("title")).await?;
         assert_eq!(
@@ -513,20 +554,18 @@ async fn a_company_registers_and_publishes_a_need_on_a_phone_in_chromium() {
             .send_keys("maskininlärning")
             .await?;
         d.find(By::Css("form.stack button")).await?.click().await?;
-        wait_for_h1(&d, "Digitalisering av sågverket i Mora").await?;
+        wait_for_h1(d, "Digitalisering av sågverket i Mora").await?;
         // Filled: the company closes it, and it leaves matching; it can be opened again.
         d.find(By::Id("close")).await?.click().await?;
-        wait_for(&d, "#reopen").await?;
+        wait_for(d, "#reopen").await?;
         assert_eq!(
-            text(&d, "#need-status").await?,
+            text(d, "#need-status").await?,
             "stängt – matchas inte längre"
         );
         Ok::<(), WebDriverError>(())
     }
     .await;
-    let _ = d.screenshot(&shots.join("last-company.png")).await;
-    d.quit().await.expect("quit");
-    result.expect("the flow");
+    c.finish("last-company.png", result).await;
     // What the pages made is what the API shows.
     let officer = app
         .staff("officer@mora.example", "officer", &["SE-2062"])
@@ -547,6 +586,7 @@ async fn a_company_registers_and_publishes_a_need_on_a_phone_in_chromium() {
     let orgs = app.get("/api/v1/organisations", &officer).await;
     assert_eq!(orgs.body["items"][0]["name"], "Sågverket i Mora AB");
     assert_eq!(orgs.body["items"][0]["leadership"], "mixed");
+    assert_eq!(orgs.body["items"][0]["size"], "small");
     assert_eq!(orgs.body["items"][0]["municipality"], "SE-2062");
     assert_eq!(needs.body["items"][0]["status"], "closed");
 }
@@ -571,11 +611,8 @@ async fn a_graduate_registers_and_builds_her_profile_on_a_phone_in_chromium() {
     need["languages"] = serde_json::json!([{"code": "ar", "min_level": "B2"}]);
     let need_id = app.create("needs", &company, need).await;
 
-    let driver = chromedriver().await;
-    let profile = tempfile::tempdir().expect("profile");
-    let d = browser(&driver, profile.path()).await;
-    let shots = screenshots();
-    let axe = axe_source();
+    let c = Chromium::start().await;
+    let (d, shots, axe) = (&c.d, &c.shots, &c.axe);
     let result = async {
         d.set_window_rect(0, 0, 360, 800).await?;
         d.goto(format!("{}/register?lang=sv", app.address)).await?;
@@ -597,13 +634,13 @@ async fn a_graduate_registers_and_builds_her_profile_on_a_phone_in_chromium() {
             .await?;
         d.find(By::Id("c-ktp")).await?.click().await?;
         d.find(By::Css("form.stack button")).await?.click().await?;
-        wait_for_h1(&d, "Titta i din e-post").await?;
+        wait_for_h1(d, "Titta i din e-post").await?;
         app.confirm_email("amal@example.org").await;
 
-        sign_in_as(&d, &app, "amal@example.org", "mitt eget långa lösenord").await?;
+        sign_in_as(d, &app, "amal@example.org", "mitt eget långa lösenord").await?;
         // A candidate's first page is her profile, still to be written.
-        wait_for_h1(&d, "Din profil").await?;
-        let v = serious_violations(&d, &axe).await?;
+        wait_for_h1(d, "Din profil").await?;
+        let v = serious_violations(d, axe).await?;
         assert!(v.is_empty(), "profile: {v:?}");
         // Skills are suggested from the vocabulary in her language as she types.
         let suggested = d
@@ -677,7 +714,7 @@ async fn a_graduate_registers_and_builds_her_profile_on_a_phone_in_chromium() {
             .await?
             .click()
             .await?;
-        assert_eq!(wait_for(&d, ".notice").await?, "Profilen är sparad.");
+        assert_eq!(wait_for(d, ".notice").await?, "Profilen är sparad.");
         let headline = d
             .find(By::Id("headline"))
             .await?
@@ -701,7 +738,7 @@ async fn a_graduate_registers_and_builds_her_profile_on_a_phone_in_chromium() {
             tokio::time::sleep(Duration::from_millis(200)).await;
             d.refresh().await?;
         }
-        assert!(text(&d, "ol.matches table.factors")
+        assert!(text(d, "ol.matches table.factors")
             .await?
             .contains("Kompetenser"));
         let fits = d
@@ -760,16 +797,16 @@ async fn a_graduate_registers_and_builds_her_profile_on_a_phone_in_chromium() {
             .click()
             .await?;
         wait_for_h1(
-            &d,
+            d,
             "Konstruktör för export till Mellanöstern ↔ CAD-ingenjör med svetserfarenhet",
         )
         .await?;
-        assert_eq!(text(&d, "#status").await?, "föreslagen");
-        let v = serious_violations(&d, &axe).await?;
+        assert_eq!(text(d, "#status").await?, "föreslagen");
+        let v = serious_violations(d, axe).await?;
         assert!(v.is_empty(), "introduction: {v:?}");
         d.find(By::Id("withdraw")).await?.click().await?;
         let started = Instant::now();
-        while text(&d, "#status").await.unwrap_or_default() != "återkallad" {
+        while text(d, "#status").await.unwrap_or_default() != "återkallad" {
             assert!(started.elapsed() < Duration::from_secs(10), "not withdrawn");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -788,8 +825,8 @@ async fn a_graduate_registers_and_builds_her_profile_on_a_phone_in_chromium() {
 
         // Her account: what she agreed to, her data, erasure.
         d.find(By::Css("a[href='/account']")).await?.click().await?;
-        wait_for_h1(&d, "Ditt konto").await?;
-        let v = serious_violations(&d, &axe).await?;
+        wait_for_h1(d, "Ditt konto").await?;
+        let v = serious_violations(d, axe).await?;
         assert!(v.is_empty(), "account: {v:?}");
         assert!(
             d.find(By::Id("consent-matching_ktp"))
@@ -802,7 +839,7 @@ async fn a_graduate_registers_and_builds_her_profile_on_a_phone_in_chromium() {
             .await?
             .click()
             .await?;
-        assert_eq!(wait_for(&d, ".notice").await?, "Dina val är sparade.");
+        assert_eq!(wait_for(d, ".notice").await?, "Dina val är sparade.");
         let consents = app.get("/api/v1/me/consents", &me).await;
         let mut given: Vec<String> =
             serde_json::from_value(consents.body["consents"].clone()).unwrap_or_default();
@@ -836,7 +873,7 @@ async fn a_graduate_registers_and_builds_her_profile_on_a_phone_in_chromium() {
             .click()
             .await?;
         assert_eq!(
-            wait_for(&d, "p.error").await?,
+            wait_for(d, "p.error").await?,
             "Lösenordet stämmer inte. Ingenting har raderats."
         );
         assert_eq!(app.count("candidates").await, 1);
@@ -849,16 +886,14 @@ async fn a_graduate_registers_and_builds_her_profile_on_a_phone_in_chromium() {
             .click()
             .await?;
         assert_eq!(
-            wait_for(&d, ".notice").await?,
+            wait_for(d, ".notice").await?,
             "Ditt konto och dina uppgifter är raderade."
         );
         assert!(d.find(By::Css("a[href='/account']")).await.is_err());
         Ok::<(), WebDriverError>(())
     }
     .await;
-    let _ = d.screenshot(&shots.join("last-graduate.png")).await;
-    d.quit().await.expect("quit");
-    result.expect("the flow");
+    c.finish("last-graduate.png", result).await;
     // Erased: nothing of her is left to sign in with or to match.
     assert_eq!(app.count("users WHERE email = 'amal@example.org'").await, 0);
     assert_eq!(app.count("candidates").await, 0);
@@ -884,21 +919,18 @@ async fn sign_in_as(
 async fn a_mentor_keeps_her_profile_and_sees_who_fits_in_chromium() {
     let app = spawn_app(Backend::Sqlite).await.expect("app");
     load_demo(&app).await;
-    let driver = chromedriver().await;
-    let profile = tempfile::tempdir().expect("profile");
-    let d = browser(&driver, profile.path()).await;
-    let shots = screenshots();
-    let axe = axe_source();
+    let c = Chromium::start().await;
+    let (d, shots, axe) = (&c.d, &c.shots, &c.axe);
     let email = format!("mentor.1@{}", heartland::demo::DEMO_DOMAIN);
     let result = async {
-        sign_in(&d, &app, &email).await?;
-        wait_for(&d, "#capacity").await?;
+        sign_in(d, &app, &email).await?;
+        wait_for(d, "#capacity").await?;
         d.goto(format!("{}/profile?lang=en", app.address)).await?;
-        assert_eq!(text(&d, "h1").await?, "Your mentor profile");
-        let v = serious_violations(&d, &axe).await?;
+        assert_eq!(text(d, "h1").await?, "Your mentor profile");
+        let v = serious_violations(d, axe).await?;
         assert!(v.is_empty(), "mentor profile: {v:?}");
         assert_eq!(
-            text(&d, "#capacity ~ p label[for='remote_ok']").await?,
+            text(d, "#capacity ~ p label[for='remote_ok']").await?,
             "I can meet remotely"
         );
         let capacity = d.find(By::Id("capacity")).await?;
@@ -908,7 +940,7 @@ async fn a_mentor_keeps_her_profile_and_sees_who_fits_in_chromium() {
             .await?
             .click()
             .await?;
-        assert_eq!(wait_for(&d, ".notice").await?, "Your profile is saved.");
+        assert_eq!(wait_for(d, ".notice").await?, "Your profile is saved.");
         assert_eq!(
             d.find(By::Id("capacity"))
                 .await?
@@ -917,15 +949,13 @@ async fn a_mentor_keeps_her_profile_and_sees_who_fits_in_chromium() {
                 .unwrap_or_default(),
             "3"
         );
-        let heading = text(&d, "#matches-h").await?;
+        let heading = text(d, "#matches-h").await?;
         assert_eq!(heading, "Newcomer entrepreneurs who fit you");
         d.screenshot(&shots.join("mentor.png")).await?;
         Ok::<(), WebDriverError>(())
     }
     .await;
-    let _ = d.screenshot(&shots.join("last-mentor.png")).await;
-    d.quit().await.expect("quit");
-    result.expect("the flow");
+    c.finish("last-mentor.png", result).await;
     let token = app.token(&email, heartland::demo::DEMO_PASSWORD).await;
     let mine = app.get("/api/v1/mentors", &token).await;
     // Her own profile is the one shown with its owner (others are pseudonymous to her).
@@ -945,25 +975,22 @@ async fn a_mentor_keeps_her_profile_and_sees_who_fits_in_chromium() {
 async fn a_norwegian_supplier_picks_cpv_codes_by_words_and_sees_a_swedish_procurement() {
     let app = spawn_app(Backend::Sqlite).await.expect("app");
     load_demo(&app).await;
-    let driver = chromedriver().await;
-    let profile = tempfile::tempdir().expect("profile");
-    let d = browser(&driver, profile.path()).await;
-    let shots = screenshots();
-    let axe = axe_source();
+    let c = Chromium::start().await;
+    let (d, shots, axe) = (&c.d, &c.shots, &c.axe);
     let email = format!("supplier.fjellkjokken@{}", heartland::demo::DEMO_DOMAIN);
     let result = async {
-        sign_in(&d, &app, &email).await?;
+        sign_in(d, &app, &email).await?;
         // A supplier's first page lists its offers (in Norwegian, the account's language).
         assert_eq!(
-            wait_for(&d, "a.button[href='/offers/new']").await?,
+            wait_for(d, "a.button[href='/offers/new']").await?,
             "Nytt tilbud"
         );
         d.find(By::Css("a.button[href='/offers/new']"))
             .await?
             .click()
             .await?;
-        wait_for_h1(&d, "Nytt tilbud").await?;
-        let v = serious_violations(&d, &axe).await?;
+        wait_for_h1(d, "Nytt tilbud").await?;
+        let v = serious_violations(d, axe).await?;
         assert!(v.is_empty(), "new offer: {v:?}");
         d.find(By::Id("title"))
             .await?
@@ -979,7 +1006,7 @@ async fn a_norwegian_supplier_picks_cpv_codes_by_words_and_sees_a_swedish_procur
             .send_keys("servering")
             .await?;
         d.find(By::Id("find-codes")).await?.click().await?;
-        let label = wait_for(&d, "label[for='cpv-55300000-3']").await?;
+        let label = wait_for(d, "label[for='cpv-55300000-3']").await?;
         assert!(
             label.starts_with("Restaurant- og serveringstjenester"),
             "{label}"
@@ -997,11 +1024,11 @@ async fn a_norwegian_supplier_picks_cpv_codes_by_words_and_sees_a_swedish_procur
         d.find(By::Id("cross_border_ok")).await?.click().await?;
         d.screenshot(&shots.join("offer-new.png")).await?;
         d.find(By::Id("publish")).await?.click().await?;
-        wait_for_h1(&d, "Skolemat og servering fra Røros").await?;
-        assert!(text(&d, "#codes")
+        wait_for_h1(d, "Skolemat og servering fra Røros").await?;
+        assert!(text(d, "#codes")
             .await?
             .contains("Restaurant- og serveringstjenester"));
-        let v = serious_violations(&d, &axe).await?;
+        let v = serious_violations(d, axe).await?;
         assert!(v.is_empty(), "offer: {v:?}");
         // Mora's planned school meals (CPV 55300000-3) are among the procurements that fit,
         // across the border (the index follows within a second).
@@ -1022,9 +1049,7 @@ async fn a_norwegian_supplier_picks_cpv_codes_by_words_and_sees_a_swedish_procur
         Ok::<(), WebDriverError>(())
     }
     .await;
-    let _ = d.screenshot(&shots.join("last-supplier.png")).await;
-    d.quit().await.expect("quit");
-    result.expect("the flow");
+    c.finish("last-supplier.png", result).await;
 }
 
 #[tokio::test]
@@ -1037,18 +1062,15 @@ async fn an_admin_makes_a_new_colleague_an_officer_for_roros_in_chromium() {
         app.get("/api/v1/reports/indicators", &ingrid).await.status,
         reqwest::StatusCode::FORBIDDEN
     );
-    let driver = chromedriver().await;
-    let profile = tempfile::tempdir().expect("profile");
-    let d = browser(&driver, profile.path()).await;
-    let shots = screenshots();
-    let axe = axe_source();
+    let c = Chromium::start().await;
+    let (d, shots, axe) = (&c.d, &c.shots, &c.axe);
     let result = async {
-        sign_in(&d, &app, &format!("admin@{}", heartland::demo::DEMO_DOMAIN)).await?;
-        wait_for(&d, "a[href='/admin/users']").await?;
+        sign_in(d, &app, &format!("admin@{}", heartland::demo::DEMO_DOMAIN)).await?;
+        wait_for(d, "a[href='/admin/users']").await?;
         d.goto(format!("{}/admin/users?lang=nb", app.address))
             .await?;
-        wait_for_h1(&d, "Brukere og roller").await?;
-        let v = serious_violations(&d, &axe).await?;
+        wait_for_h1(d, "Brukere og roller").await?;
+        let v = serious_violations(d, axe).await?;
         assert!(v.is_empty(), "users: {v:?}");
         // The officers, by role: each with the municipalities they act for.
         d.find(By::Css("#role option[value='officer']"))
@@ -1061,7 +1083,7 @@ async fn an_admin_makes_a_new_colleague_an_officer_for_roros_in_chromium() {
             .await?;
         let started = Instant::now();
         loop {
-            let list = text(&d, "#users").await.unwrap_or_default();
+            let list = text(d, "#users").await.unwrap_or_default();
             if list.contains("officer.roros@") {
                 assert!(list.contains("Røros (NO-5025)"), "{list}");
                 assert!(!list.contains("ingrid@"), "{list}");
@@ -1088,10 +1110,10 @@ async fn an_admin_makes_a_new_colleague_an_officer_for_roros_in_chromium() {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         d.find(By::Css("#users li a")).await?.click().await?;
-        wait_for(&d, "#email").await?;
-        assert_eq!(text(&d, "#email").await?, "ingrid@roros.example");
-        assert_eq!(text(&d, "#current-role").await?, "Bedrift");
-        let v = serious_violations(&d, &axe).await?;
+        wait_for(d, "#email").await?;
+        assert_eq!(text(d, "#email").await?, "ingrid@roros.example");
+        assert_eq!(text(d, "#current-role").await?, "Bedrift");
+        let v = serious_violations(d, axe).await?;
         assert!(v.is_empty(), "user: {v:?}");
         // An officer with no municipality is refused, and the page says why.
         d.find(By::Css("form.stack #role option[value='officer']"))
@@ -1100,10 +1122,10 @@ async fn an_admin_makes_a_new_colleague_an_officer_for_roros_in_chromium() {
             .await?;
         d.find(By::Css("form.stack button")).await?.click().await?;
         assert_eq!(
-            wait_for(&d, "p.error").await?,
+            wait_for(d, "p.error").await?,
             "Kommuner: en næringsrådgiver må ha minst én kommune å arbeide for"
         );
-        assert_eq!(text(&d, "#current-role").await?, "Bedrift");
+        assert_eq!(text(d, "#current-role").await?, "Bedrift");
         d.find(By::Id("add-1"))
             .await?
             .send_keys("Røros (NO-5025)")
@@ -1111,11 +1133,11 @@ async fn an_admin_makes_a_new_colleague_an_officer_for_roros_in_chromium() {
         d.find(By::Id("add-2")).await?.send_keys("Os").await?;
         d.find(By::Css("form.stack button")).await?.click().await?;
         assert_eq!(
-            wait_for(&d, ".notice").await?,
+            wait_for(d, ".notice").await?,
             "Rollen og kommunene er lagret."
         );
-        assert_eq!(text(&d, "#current-role").await?, "Næringsrådgiver");
-        let places = text(&d, "#current-places").await?;
+        assert_eq!(text(d, "#current-role").await?, "Næringsrådgiver");
+        let places = text(d, "#current-places").await?;
         assert!(
             places.contains("Røros (NO-5025)") && places.contains("Os (NO-3430)"),
             "{places}"
@@ -1124,9 +1146,7 @@ async fn an_admin_makes_a_new_colleague_an_officer_for_roros_in_chromium() {
         Ok::<(), WebDriverError>(())
     }
     .await;
-    let _ = d.screenshot(&shots.join("last-admin.png")).await;
-    d.quit().await.expect("quit");
-    result.expect("the flow");
+    c.finish("last-admin.png", result).await;
     // She acts for Røros and Os from her next request.
     assert_eq!(
         app.get("/api/v1/reports/indicators", &ingrid).await.status,
@@ -1141,37 +1161,34 @@ async fn a_supplier_who_forgot_her_password_chooses_a_new_one_in_chromium() {
     let app = spawn_app(Backend::Sqlite).await.expect("app");
     app.register("nora@fjellkjokken.example", "supplier", &[])
         .await;
-    let driver = chromedriver().await;
-    let profile = tempfile::tempdir().expect("profile");
-    let d = browser(&driver, profile.path()).await;
-    let shots = screenshots();
-    let axe = axe_source();
+    let c = Chromium::start().await;
+    let (d, shots, axe) = (&c.d, &c.shots, &c.axe);
     let result = async {
         d.goto(format!("{}/sign-in?lang=nb", app.address)).await?;
         d.find(By::Id("forgot")).await?.click().await?;
-        wait_for_h1(&d, "Velg et nytt passord").await?;
-        let v = serious_violations(&d, &axe).await?;
+        wait_for_h1(d, "Velg et nytt passord").await?;
+        let v = serious_violations(d, axe).await?;
         assert!(v.is_empty(), "forgot: {v:?}");
         d.find(By::Id("email"))
             .await?
             .send_keys("nora@fjellkjokken.example")
             .await?;
         d.find(By::Css("form.stack button")).await?.click().await?;
-        wait_for_h1(&d, "Sjekk e-posten din").await?;
+        wait_for_h1(d, "Sjekk e-posten din").await?;
         // The link of the email (its language the account's: she registered in Swedish, the
         // test's default) opens the form; the page speaks Norwegian, as she chose.
         let link = app
             .emailed_link("nora@fjellkjokken.example", "password_reset")
             .await;
         d.goto(&link).await?;
-        wait_for_h1(&d, "Velg et nytt passord").await?;
+        wait_for_h1(d, "Velg et nytt passord").await?;
         // Switching the language keeps the link's token.
         d.find(By::Css("nav.lang a[lang='en']"))
             .await?
             .click()
             .await?;
-        wait_for_h1(&d, "Choose a new password").await?;
-        let v = serious_violations(&d, &axe).await?;
+        wait_for_h1(d, "Choose a new password").await?;
+        let v = serious_violations(d, axe).await?;
         assert!(v.is_empty(), "reset: {v:?}");
         // A common password is refused on the same page, which says why.
         d.find(By::Id("password"))
@@ -1180,7 +1197,7 @@ async fn a_supplier_who_forgot_her_password_chooses_a_new_one_in_chromium() {
             .await?;
         d.find(By::Css("form.stack button")).await?.click().await?;
         assert_eq!(
-            wait_for(&d, "p.error").await?,
+            wait_for(d, "p.error").await?,
             "The password must have 12–1024 characters and must not be one of the most common."
         );
         d.find(By::Id("password"))
@@ -1189,18 +1206,18 @@ async fn a_supplier_who_forgot_her_password_chooses_a_new_one_in_chromium() {
             .await?;
         d.find(By::Css("form.stack button")).await?.click().await?;
         assert_eq!(
-            wait_for(&d, "main p").await?,
+            wait_for(d, "main p").await?,
             "Done! Sign in with your new password."
         );
         d.screenshot(&shots.join("reset.png")).await?;
         sign_in_as(
-            &d,
+            d,
             &app,
             "nora@fjellkjokken.example",
             "fjellets eget nye passord",
         )
         .await?;
-        wait_for(&d, "a[href='/account']").await?;
+        wait_for(d, "a[href='/account']").await?;
         // The link was for one use.
         d.goto(&link).await?;
         d.find(By::Id("password"))
@@ -1209,15 +1226,13 @@ async fn a_supplier_who_forgot_her_password_chooses_a_new_one_in_chromium() {
             .await?;
         d.find(By::Css("form.stack button")).await?.click().await?;
         assert_eq!(
-            wait_for(&d, "main p").await?,
+            wait_for(d, "main p").await?,
             "This link is no longer valid (it was used, or it is older than an hour)."
         );
         Ok::<(), WebDriverError>(())
     }
     .await;
-    let _ = d.screenshot(&shots.join("last-reset.png")).await;
-    d.quit().await.expect("quit");
-    result.expect("the flow");
+    c.finish("last-reset.png", result).await;
     app.token("nora@fjellkjokken.example", "fjellets eget nye passord")
         .await;
 }

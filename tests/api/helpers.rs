@@ -13,6 +13,21 @@ pub const PASSWORD: &str = "ett långt lösenord för test";
 /// The PostgreSQL server tests may create databases on, e.g. `postgres://postgres@127.0.0.1:5432`.
 pub const POSTGRES_ENV: &str = "HEARTLAND_TEST_POSTGRES_URL";
 
+/// The address of database `name` on the test server: without TLS, unless the server's address
+/// asks for it — on loopback TLS protects nothing, and libpq's TLS state torn down at process
+/// exit while pooled connections close on other threads once aborted a passing test run
+/// ("double free or corruption" after `concurrent_writes_all_succeed`).
+pub fn pg_url(server: &str, name: &str) -> String {
+    if server.contains("sslmode=") {
+        match server.split_once('?') {
+            Some((base, query)) => format!("{}/{name}?{query}", base.trim_end_matches('/')),
+            None => format!("{server}/{name}"),
+        }
+    } else {
+        format!("{}/{name}?sslmode=disable", server.trim_end_matches('/'))
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Backend {
     Sqlite,
@@ -40,7 +55,7 @@ impl Drop for TestApp {
         if let Some((server, name)) = self.pg.take() {
             // Off the async runtime: diesel blocks.
             let _ = std::thread::spawn(move || {
-                if let Ok(mut c) = PgConnection::establish(&format!("{server}/postgres")) {
+                if let Ok(mut c) = PgConnection::establish(&pg_url(&server, "postgres")) {
                     let _ =
                         diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                             .execute(&mut c);
@@ -80,7 +95,7 @@ pub async fn spawn_app_with(
             let name = format!("heartland_test_{}", uuid::Uuid::new_v4().simple());
             let (s, n) = (server.clone(), name.clone());
             tokio::task::spawn_blocking(move || {
-                let mut c = PgConnection::establish(&format!("{s}/postgres"))
+                let mut c = PgConnection::establish(&pg_url(&s, "postgres"))
                     .expect("connect to PostgreSQL");
                 diesel::sql_query(format!("CREATE DATABASE {n}"))
                     .execute(&mut c)
@@ -88,7 +103,7 @@ pub async fn spawn_app_with(
             })
             .await
             .expect("create database");
-            (format!("{server}/{name}"), Some((server, name)))
+            (pg_url(&server, &name), Some((server, name)))
         }
     };
     let mut settings = Settings::load(None).expect("settings");
