@@ -348,7 +348,7 @@ struct UserPage<'a> {
     scopes: Vec<ScopeBox>,
     /// What was typed in the fields that add a municipality.
     added: Vec<String>,
-    places: Vec<String>,
+    places: &'static [String],
     errors: Vec<String>,
     saved: bool,
 }

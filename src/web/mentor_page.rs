@@ -4,11 +4,11 @@
 
 use super::error::AppError;
 use super::pages::{
-    error_page, field_messages, match_lines, respond, see_other, Ctx, IntroLine, MatchLine, Nav,
+    error_page, field_messages, respond, see_other, Ctx, IntroLine, MatchLine, Nav,
 };
 use super::profile::{
-    list, municipality_key, number, own_profile, place_label, place_labels, skill_terms, under_way,
-    LanguageRow, LANGUAGES, LEVELS,
+    list, municipality_key, number, own_page_data, own_profile, place_label, place_labels,
+    skill_terms, LanguageRow, LANGUAGES, LEVELS,
 };
 use super::AppState;
 use crate::db::Record;
@@ -27,7 +27,8 @@ const LANGUAGE_ROWS: usize = 3;
 #[derive(Default)]
 pub struct MentorForm {
     pub headline: String,
-    pub expertise: Vec<String>,
+    /// What they can help with (the API's `expertise`), one row each.
+    pub skills: Vec<String>,
     /// Comma-separated.
     pub sectors: String,
     pub languages: Vec<LanguageRow>,
@@ -39,8 +40,8 @@ pub struct MentorForm {
 
 impl MentorForm {
     fn padded(mut self) -> MentorForm {
-        while self.expertise.len() < EXPERTISE_ROWS {
-            self.expertise.push(String::new());
+        while self.skills.len() < EXPERTISE_ROWS {
+            self.skills.push(String::new());
         }
         while self.languages.len() < LANGUAGE_ROWS {
             self.languages.push(LanguageRow {
@@ -55,7 +56,7 @@ impl MentorForm {
         let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
         MentorForm {
             headline: s(&data["headline"]),
-            expertise: list(&data["expertise"]).iter().map(s).collect(),
+            skills: list(&data["expertise"]).iter().map(s).collect(),
             sectors: list(&data["sectors"])
                 .iter()
                 .map(s)
@@ -88,7 +89,7 @@ impl MentorForm {
             let v = v.into_owned();
             match k.as_ref() {
                 "headline" => f.headline = v,
-                "skill" => f.expertise.push(v),
+                "skill" => f.skills.push(v),
                 "sectors" => f.sectors = v,
                 "lang" => langs.push(v),
                 "level" => levels.push(v),
@@ -112,7 +113,7 @@ impl MentorForm {
         };
         json!({
             "headline": self.headline.trim(),
-            "expertise": clean(&mut self.expertise.iter().map(String::as_str)),
+            "expertise": clean(&mut self.skills.iter().map(String::as_str)),
             "sectors": clean(&mut self.sectors.split(',')),
             "languages": self.languages.iter()
                 .filter(|l| !l.code.trim().is_empty())
@@ -138,8 +139,8 @@ struct MentorPage<'a> {
     form: MentorForm,
     languages: &'a [&'a str],
     levels: &'a [&'a str],
-    skill_terms: Vec<String>,
-    places: Vec<String>,
+    skill_terms: &'static [String],
+    places: &'static [String],
     matches: Vec<MatchLine>,
     waiting: Vec<IntroLine>,
 }
@@ -158,22 +159,7 @@ pub(crate) async fn show(
     posted: Option<(MentorForm, Vec<String>)>,
     saved: bool,
 ) -> HttpResponse {
-    let (st, locale) = (state.clone(), c.tr.locale);
-    let data = state
-        .db
-        .read(move |conn| -> Result<_, AppError> {
-            let waiting = under_way(conn, &viewer)?;
-            let Some(row) = own_profile(conn, &viewer, Record::Mentor)? else {
-                return Ok((None, Vec::new(), waiting));
-            };
-            let data: Value = serde_json::from_str(&row.data).unwrap_or_default();
-            let hits = match crate::search::load(conn, Record::Mentor, &row.id)? {
-                Some(q) => super::matches::ranked_page(&st, conn, &q, Kind::Candidate, 10, 0)?.0,
-                None => Vec::new(),
-            };
-            Ok((Some(data), match_lines(hits, locale), waiting))
-        })
-        .await;
+    let data = own_page_data(state, viewer, Record::Mentor, Kind::Candidate, c.tr.locale).await;
     let (saved_data, matches, waiting) = match data {
         Ok(d) => d,
         Err(e) => return error_page(c, e, "/"),

@@ -175,8 +175,8 @@ struct NeedFormPage<'a> {
     kinds: [&'static str; 5],
     languages: [&'static str; 16],
     levels: [&'static str; 6],
-    skill_terms: Vec<String>,
-    places: Vec<String>,
+    skill_terms: &'static [String],
+    places: &'static [String],
     errors: Vec<String>,
 }
 

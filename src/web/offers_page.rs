@@ -107,7 +107,7 @@ struct OfferNew<'a> {
     form: OfferForm,
     choices: Vec<CpvChoice>,
     searched: bool,
-    places: Vec<String>,
+    places: &'static [String],
 }
 
 fn form_page(c: &Ctx, form: OfferForm, errors: Vec<String>, status: StatusCode) -> HttpResponse {
@@ -213,13 +213,7 @@ pub async fn show(
     let data = state
         .db
         .read(move |conn| -> Result<_, AppError> {
-            let row = Record::Offer.find(conn, &id)?.ok_or(AppError::NotFound)?;
-            viewer
-                .view_of(Record::Offer, &row)
-                .ok_or(AppError::NotFound)?;
-            if !(viewer.is_officer() || viewer.may_change(Record::Offer, &row)) {
-                return Err(AppError::NotFound);
-            }
+            let row = super::pages::record_page_row(conn, &viewer, Record::Offer, &id)?;
             let d: Value = serde_json::from_str(&row.data).unwrap_or_default();
             let (title, _, organisation) = crate::introductions::describe(conn, "offer", &row.id)?;
             let hits = match crate::search::load(conn, Record::Offer, &id)? {

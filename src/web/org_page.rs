@@ -24,7 +24,7 @@ struct OrgEditPage<'a> {
     csrf: &'a str,
     id: String,
     org: OrganisationForm,
-    places: Vec<String>,
+    places: &'static [String],
     errors: Vec<String>,
 }
 

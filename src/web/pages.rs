@@ -669,6 +669,22 @@ impl NeedPage<'_> {
     }
 }
 
+/// A record whose own page the viewer may open: an officer who sees it, or whoever may change
+/// it (its company, its supplier); anyone else is told it is not there.
+pub(crate) fn record_page_row(
+    conn: &mut db::DbConn,
+    viewer: &Viewer,
+    record: Record,
+    id: &str,
+) -> Result<db::RecordRow, AppError> {
+    let row = record.find(conn, id)?.ok_or(AppError::NotFound)?;
+    viewer.view_of(record, &row).ok_or(AppError::NotFound)?;
+    if !(viewer.is_officer() || viewer.may_change(record, &row)) {
+        return Err(AppError::NotFound);
+    }
+    Ok(row)
+}
+
 pub async fn need(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -685,13 +701,7 @@ pub async fn need(
     let data = state
         .db
         .read(move |conn| -> Result<_, AppError> {
-            let row = Record::Need.find(conn, &id)?.ok_or(AppError::NotFound)?;
-            viewer
-                .view_of(Record::Need, &row)
-                .ok_or(AppError::NotFound)?;
-            if !(viewer.is_officer() || viewer.may_change(Record::Need, &row)) {
-                return Err(AppError::NotFound);
-            }
+            let row = record_page_row(conn, &viewer, Record::Need, &id)?;
             let d: Value = serde_json::from_str(&row.data).unwrap_or_default();
             let (title, place, organisation) = intro::describe(conn, "need", &row.id)?;
             let query = crate::search::load(conn, Record::Need, &id)?.ok_or(AppError::NotFound)?;
@@ -1159,7 +1169,7 @@ struct CompanyPage<'a> {
     errors: Vec<String>,
     /// The organisation's form: empty, or what was typed.
     org: OrganisationForm,
-    places: Vec<String>,
+    places: &'static [String],
     organisation_id: String,
 }
 
@@ -1215,7 +1225,7 @@ async fn company_page(
                 places: if viewer.organisations.is_empty() {
                     super::profile::place_labels()
                 } else {
-                    Vec::new()
+                    &[]
                 },
                 org,
                 organisation_id: viewer.organisations.first().cloned().unwrap_or_default(),

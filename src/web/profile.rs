@@ -211,32 +211,40 @@ pub fn municipality_key(typed: &str) -> String {
     }
 }
 
-/// Every municipality, as the form suggests them.
-pub fn place_labels() -> Vec<String> {
-    let mut all: Vec<String> = Gazetteer::get()
-        .all()
-        .iter()
-        .map(|p| format!("{} ({})", p.name, p.key()))
-        .collect();
-    all.sort();
-    all
+/// Every municipality, as the form suggests them (built once).
+pub fn place_labels() -> &'static [String] {
+    static LABELS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    LABELS.get_or_init(|| {
+        let mut all: Vec<String> = Gazetteer::get()
+            .all()
+            .iter()
+            .map(|p| format!("{} ({})", p.name, p.key()))
+            .collect();
+        all.sort();
+        all
+    })
 }
 
 /// The vocabulary's terms in the reader's language, for suggestions as they type.
-pub fn skill_terms(locale: &str) -> Vec<String> {
-    let i = match locale {
-        "sv" => 0,
-        "nb" => 1,
-        _ => 2,
-    };
-    let mut terms: Vec<String> = Vocabulary::get()
-        .concepts()
-        .iter()
-        .flat_map(|c| c.terms[i].iter().cloned())
-        .collect();
-    terms.sort_by_key(|t| t.to_lowercase());
-    terms.dedup();
-    terms
+pub fn skill_terms(locale: &str) -> &'static [String] {
+    static TERMS: std::sync::OnceLock<[Vec<String>; 3]> = std::sync::OnceLock::new();
+    let all = TERMS.get_or_init(|| {
+        [0, 1, 2].map(|i| {
+            let mut terms: Vec<String> = Vocabulary::get()
+                .concepts()
+                .iter()
+                .flat_map(|c| c.terms[i].iter().cloned())
+                .collect();
+            terms.sort_by_key(|t| t.to_lowercase());
+            terms.dedup();
+            terms
+        })
+    });
+    match locale {
+        "sv" => &all[0],
+        "nb" => &all[1],
+        _ => &all[2],
+    }
 }
 
 #[derive(Template)]
@@ -251,8 +259,8 @@ struct ProfilePage<'a> {
     form: ProfileForm,
     languages: &'a [&'a str],
     levels: &'a [&'a str],
-    skill_terms: Vec<String>,
-    places: Vec<String>,
+    skill_terms: &'static [String],
+    places: &'static [String],
     matches: Vec<MatchLine>,
     /// Introductions still under way: an answer may be waiting for her.
     waiting: Vec<IntroLine>,
@@ -292,6 +300,33 @@ pub(crate) fn own_profile(
     Ok(record.owned_by(conn, &viewer.user_id)?.into_iter().next())
 }
 
+/// What a profile page shows besides its form: the reader's own profile of `record` (its saved
+/// fields), its best ten matches among `target`, and the introductions under way.
+pub(crate) async fn own_page_data(
+    state: &web::Data<AppState>,
+    viewer: Viewer,
+    record: Record,
+    target: Kind,
+    locale: &'static str,
+) -> Result<(Option<Value>, Vec<MatchLine>, Vec<IntroLine>), AppError> {
+    let st = state.clone();
+    state
+        .db
+        .read(move |conn| -> Result<_, AppError> {
+            let waiting = under_way(conn, &viewer)?;
+            let Some(row) = own_profile(conn, &viewer, record)? else {
+                return Ok((None, Vec::new(), waiting));
+            };
+            let data: Value = serde_json::from_str(&row.data).unwrap_or_default();
+            let hits = match crate::search::load(conn, record, &row.id)? {
+                Some(q) => super::matches::ranked_page(&st, conn, &q, target, 10, 0)?.0,
+                None => Vec::new(),
+            };
+            Ok((Some(data), match_lines(hits, locale), waiting))
+        })
+        .await
+}
+
 async fn show(
     state: &web::Data<AppState>,
     c: &super::pages::Ctx,
@@ -299,23 +334,7 @@ async fn show(
     posted: Option<(ProfileForm, Vec<String>)>,
     saved: bool,
 ) -> HttpResponse {
-    let (st, locale) = (state.clone(), c.tr.locale);
-    let data = state
-        .db
-        .read(move |conn| -> Result<_, AppError> {
-            let waiting = under_way(conn, &viewer)?;
-            let Some(row) = own_profile(conn, &viewer, Record::Candidate)? else {
-                return Ok((None, Vec::new(), waiting));
-            };
-            let data: Value = serde_json::from_str(&row.data).unwrap_or_default();
-            let query = crate::search::load(conn, Record::Candidate, &row.id)?;
-            let hits = match query {
-                Some(q) => super::matches::ranked_page(&st, conn, &q, Kind::Need, 10, 0)?.0,
-                None => Vec::new(),
-            };
-            Ok((Some(data), match_lines(hits, locale), waiting))
-        })
-        .await;
+    let data = own_page_data(state, viewer, Record::Candidate, Kind::Need, c.tr.locale).await;
     let (saved_data, matches, waiting) = match data {
         Ok(d) => d,
         Err(e) => return error_page(c, e, "/"),

@@ -127,6 +127,26 @@ async fn wait_for(d: &WebDriver, css: &str) -> WebDriverResult<String> {
     }
 }
 
+/// Waits (at most 10 s) until an element `css` reads `expected`: after a click that submits a
+/// form, the page before may still be there (and its elements go stale as it is replaced).
+async fn wait_for_text(d: &WebDriver, css: &str, expected: &str) -> WebDriverResult<()> {
+    let started = Instant::now();
+    loop {
+        let mut seen = Vec::new();
+        for e in d.find_all(By::Css(css)).await.unwrap_or_default() {
+            seen.push(e.text().await.unwrap_or_default());
+        }
+        if seen.iter().any(|t| t == expected) {
+            return Ok(());
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{css} never read {expected:?}; the page shows {seen:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Waits (at most 10 s) until the page's heading is `expected`: a click that submits a form
 /// returns before the next page has loaded.
 async fn wait_for_h1(d: &WebDriver, expected: &str) -> WebDriverResult<()> {
@@ -1205,10 +1225,7 @@ async fn a_supplier_who_forgot_her_password_chooses_a_new_one_in_chromium() {
             .send_keys("fjellets eget nye passord")
             .await?;
         d.find(By::Css("form.stack button")).await?.click().await?;
-        assert_eq!(
-            wait_for(d, "main p").await?,
-            "Done! Sign in with your new password."
-        );
+        wait_for_text(d, "main p", "Done! Sign in with your new password.").await?;
         d.screenshot(&shots.join("reset.png")).await?;
         sign_in_as(
             d,
@@ -1225,10 +1242,12 @@ async fn a_supplier_who_forgot_her_password_chooses_a_new_one_in_chromium() {
             .send_keys("ännu ett nytt lösenord")
             .await?;
         d.find(By::Css("form.stack button")).await?.click().await?;
-        assert_eq!(
-            wait_for(d, "main p").await?,
-            "This link is no longer valid (it was used, or it is older than an hour)."
-        );
+        wait_for_text(
+            d,
+            "main p",
+            "This link is no longer valid (it was used, or it is older than an hour).",
+        )
+        .await?;
         Ok::<(), WebDriverError>(())
     }
     .await;
