@@ -97,6 +97,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Some(dir) = cli.data_dir {
         settings.data_dir = dir;
     }
+    crate::private_files::secure_data_dir(&settings.data_dir)?;
     match cli.command {
         Command::Serve { bind, demo } => {
             if let Some(b) = bind {

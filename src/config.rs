@@ -64,6 +64,10 @@ pub struct Settings {
     pub rate_limits: bool,
     /// Profiles untouched this long are anonymised (their people warned 30 days ahead).
     pub retention_months: i64,
+    /// The bearer token `/metrics` asks for; unset, `/metrics` is off (404).
+    pub metrics_token: Option<SecretString>,
+    /// `/readyz` answers 503 while the search index is further behind the database than this.
+    pub ready_max_lag_seconds: u64,
 }
 
 impl Settings {
@@ -97,6 +101,7 @@ impl Settings {
             .set_default("trusted_proxies", "")?
             .set_default("rate_limits", true)?
             .set_default("retention_months", 24)?
+            .set_default("ready_max_lag_seconds", 30)?
             .add_source(config::File::from(file).required(config_file.is_some()))
             .add_source(config::Environment::with_prefix("HEARTLAND").try_parsing(true));
         if let Ok(url) = std::env::var("DATABASE_URL") {
@@ -168,10 +173,10 @@ impl Settings {
                 }
             }
         }
-        std::fs::create_dir_all(&self.data_dir)?;
+        crate::private_files::create_dir(&self.data_dir)?;
         let key: [u8; 32] = rand::random();
         let tmp = path.with_extension("tmp");
-        std::fs::write(&tmp, hex::encode(key))?;
+        crate::private_files::write(&tmp, hex::encode(key).as_bytes())?;
         // Two processes starting at once: the first rename wins and both read it back.
         if !path.exists() {
             std::fs::rename(&tmp, &path)?;

@@ -11,6 +11,7 @@ pub mod introductions;
 pub mod mail;
 pub mod policy;
 pub mod privacy;
+pub mod private_files;
 pub mod records;
 pub mod reports;
 pub mod search;

@@ -155,6 +155,16 @@ impl Viewer {
         }
     }
 
+    /// Fields of a record that only an officer (or an admin) may change once it exists. An
+    /// organisation's kind, number and country say what it is: a company that could make itself
+    /// a `municipality` would be offered what only buyers get.
+    pub fn fixed_fields(&self, record: Record) -> &'static [&'static str] {
+        match record {
+            Record::Organisation if !self.is_officer() => &["kind", "org_number", "country"],
+            _ => &[],
+        }
+    }
+
     /// Whether contact details of the person behind a profile may be shown.
     pub fn sees_person(&self, row: &RecordRow) -> bool {
         row.owner_id == self.user_id || self.in_scope(&row.municipality)

@@ -86,6 +86,10 @@ fn schema() -> (Schema, Fields) {
 struct Payload {
     schema: u32,
     seq: i64,
+    /// Numbers below `seq` passed over as gaps that may still fill (a transaction that was
+    /// slow, not rolled back): the indexer keeps looking for them, across restarts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    watched: Vec<i64>,
 }
 
 /// The unique key of a record in the index.
@@ -178,6 +182,7 @@ pub struct SearchIndex {
     features: RwLock<Features>,
     slots: RwLock<Slots>,
     applied: RwLock<Option<i64>>,
+    watched: RwLock<Vec<i64>>,
     /// Analysers kept warm (each remembers its words) for [`SearchIndex::upsert_batch`].
     batch_analyzers: Mutex<Vec<Analyzers>>,
 }
@@ -206,6 +211,7 @@ impl SearchIndex {
                 if let Ok(me) = SearchIndex::from_index(index) {
                     if me.load_features().is_ok() {
                         *me.applied.write().unwrap_or_else(|e| e.into_inner()) = Some(p.seq);
+                        *me.watched.write().unwrap_or_else(|e| e.into_inner()) = p.watched;
                         return Ok((me, Opened::Resumed(p.seq)));
                     }
                 }
@@ -252,6 +258,7 @@ impl SearchIndex {
             features: RwLock::default(),
             slots: RwLock::default(),
             applied: RwLock::new(None),
+            watched: RwLock::default(),
             batch_analyzers: Mutex::default(),
         })
     }
@@ -430,9 +437,24 @@ impl SearchIndex {
 
     /// Makes the changes so far durable and visible, recording `seq` as applied.
     pub fn commit(&self, seq: i64) -> tantivy::Result<()> {
+        self.commit_watching(seq, &[])
+    }
+
+    /// The numbers below the applied one still watched for (see [`SearchIndex::commit_watching`]).
+    pub fn watched(&self) -> Vec<i64> {
+        self.watched
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// [`SearchIndex::commit`], remembering with it the numbers below `seq` that were passed
+    /// over as gaps but may still arrive.
+    pub fn commit_watching(&self, seq: i64, watched: &[i64]) -> tantivy::Result<()> {
         let payload = serde_json::to_string(&Payload {
             schema: SCHEMA_VERSION,
             seq,
+            watched: watched.to_vec(),
         })
         .unwrap_or_default();
         {
@@ -448,6 +470,7 @@ impl SearchIndex {
             slots.free.extend(freed);
         }
         *self.applied.write().unwrap_or_else(|e| e.into_inner()) = Some(seq);
+        *self.watched.write().unwrap_or_else(|e| e.into_inner()) = watched.to_vec();
         Ok(())
     }
 
@@ -614,6 +637,8 @@ impl SearchIndex {
             .reader
             .searcher()
             .search(text_query.as_ref(), &Handles { slots: true })?;
+        // No more can be found than were retrieved: `k` never sizes an allocation beyond that.
+        let k = k.min(retrieved.len());
         let features = self.features.read().unwrap_or_else(|e| e.into_inner());
         let slots = self.slots.read().unwrap_or_else(|e| e.into_inner());
         let own = handle_of(&key_of(query.kind(), &query.id));
@@ -643,7 +668,7 @@ impl SearchIndex {
         }
         let by_bound = |a: &(f64, usize), b: &(f64, usize)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
         // The highest bounds sorted; the rest (all at or below them) in any order.
-        let head = (k * 8).max(64);
+        let head = k.saturating_mul(8).max(64);
         if bounded.len() > head {
             bounded.select_nth_unstable_by(head, by_bound);
             bounded[..head].sort_unstable_by(by_bound);

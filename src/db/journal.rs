@@ -6,7 +6,14 @@ use super::{new_id, now, DbConn};
 use diesel::prelude::*;
 
 /// Records that `kind`/`id` changed (`upsert`) or went away (`delete`), for the indexer.
+///
+/// On PostgreSQL the transaction takes its id before its change number: whoever reads a gap in
+/// the numbers can then tell from a snapshot whether the transaction holding it may still
+/// commit (see [`feed_horizon`]).
 pub fn index_event(conn: &mut DbConn, kind: &str, id: &str, op: &str) -> QueryResult<()> {
+    if let DbConn::Pg(c) = conn {
+        diesel::sql_query("SELECT pg_current_xact_id()").execute(c)?;
+    }
     diesel::insert_into(index_events::table)
         .values((
             index_events::entity_kind.eq(kind),
@@ -160,6 +167,80 @@ pub fn events_after(conn: &mut DbConn, seq: i64, limit: i64) -> QueryResult<Vec<
             index_events::op,
         ))
         .load(conn)
+}
+
+#[derive(QueryableByName)]
+struct Horizon {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    xmin: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    xmax: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    top: i64,
+}
+
+/// What the change feed looks like from here: its newest number, and on PostgreSQL the
+/// snapshot's bounds (`xmin`: every transaction below it has ended; `xmax`: every transaction
+/// that had started has an id below it). A number missing below `top` belongs to a transaction
+/// that had started when this was read; once a later reading's `xmin` reaches this `xmax`, that
+/// transaction has ended, and a number still missing never comes. SQLite has one writer, and
+/// numbers are taken and committed in order: `None`, a gap there is never waited for.
+pub struct FeedHorizon {
+    pub top: i64,
+    pub xmin: Option<i64>,
+    pub xmax: Option<i64>,
+}
+
+pub fn feed_horizon(conn: &mut DbConn) -> QueryResult<FeedHorizon> {
+    match conn {
+        DbConn::Pg(c) => {
+            let h: Horizon = diesel::sql_query(
+                "SELECT pg_snapshot_xmin(s)::text::bigint AS xmin, \
+                        pg_snapshot_xmax(s)::text::bigint AS xmax, \
+                        (SELECT coalesce(max(seq), 0) FROM index_events) AS top \
+                 FROM pg_current_snapshot() AS s",
+            )
+            .get_result(c)?;
+            Ok(FeedHorizon {
+                top: h.top,
+                xmin: Some(h.xmin),
+                xmax: Some(h.xmax),
+            })
+        }
+        DbConn::Sqlite(_) => Ok(FeedHorizon {
+            top: last_event_seq(conn)?,
+            xmin: None,
+            xmax: None,
+        }),
+    }
+}
+
+/// The changes with these numbers that exist (numbers once passed over as gaps).
+pub fn events_among(conn: &mut DbConn, seqs: &[i64]) -> QueryResult<Vec<IndexEvent>> {
+    index_events::table
+        .filter(index_events::seq.eq_any(seqs))
+        .order(index_events::seq.asc())
+        .select((
+            index_events::seq,
+            index_events::entity_kind,
+            index_events::entity_id,
+            index_events::op,
+        ))
+        .load(conn)
+}
+
+/// How far the index is behind: the changes after `seq`, and when the oldest was written.
+pub fn feed_lag(
+    conn: &mut DbConn,
+    seq: i64,
+) -> QueryResult<(i64, Option<time::PrimitiveDateTime>)> {
+    index_events::table
+        .filter(index_events::seq.gt(seq))
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::min(index_events::created_at),
+        ))
+        .first(conn)
 }
 
 /// The newest change's sequence number (0 when there is none).

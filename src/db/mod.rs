@@ -10,7 +10,8 @@ mod users;
 
 pub use journal::{
     active_consents, active_consents_of, all_active_consents, audit, enqueue_email, events_after,
-    index_event, last_event_seq, record_consents, set_consents, IndexEvent, NewEmail,
+    events_among, feed_horizon, feed_lag, index_event, last_event_seq, record_consents,
+    set_consents, FeedHorizon, IndexEvent, NewEmail,
 };
 pub use records::{ListFilter, Record, RecordRow, Visible};
 pub use users::{NewUser, User, UserFilter};
@@ -81,8 +82,11 @@ impl Db {
         } else {
             if let Some(dir) = std::path::Path::new(&url).parent() {
                 if !dir.as_os_str().is_empty() {
-                    std::fs::create_dir_all(dir)?;
+                    crate::private_files::create_dir(dir)?;
                 }
+            }
+            if url != ":memory:" && !url.starts_with("file:") {
+                crate::private_files::touch(std::path::Path::new(&url))?;
             }
             // WAL is a property of the file: set it once, before the pool opens connections
             // that would race for it.

@@ -40,6 +40,11 @@ impl Record {
         }
     }
 
+    /// The record of a singular name, as [`Record::name`] writes it.
+    pub fn parse(name: &str) -> Option<Record> {
+        Record::ALL.into_iter().find(|r| r.name() == name)
+    }
+
     /// The plural of the API's paths (`/api/v1/needs`).
     pub fn path(self) -> &'static str {
         match self {

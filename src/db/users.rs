@@ -106,12 +106,19 @@ impl User {
             .optional()
     }
 
+    /// A new password; every reset and confirmation link still outstanding ends with it (a
+    /// link mailed before the change must not open the account after it).
     pub fn set_password(conn: &mut DbConn, id: &str, hash: &str) -> QueryResult<usize> {
+        let at = super::now();
+        diesel::update(
+            super::schema::user_tokens::table
+                .filter(super::schema::user_tokens::user_id.eq(id))
+                .filter(super::schema::user_tokens::used_at.is_null()),
+        )
+        .set(super::schema::user_tokens::used_at.eq(at))
+        .execute(conn)?;
         diesel::update(users::table.find(id))
-            .set((
-                users::password_hash.eq(hash),
-                users::updated_at.eq(super::now()),
-            ))
+            .set((users::password_hash.eq(hash), users::updated_at.eq(at)))
             .execute(conn)
     }
 

@@ -3,6 +3,13 @@
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BoundedText(String);
 
+/// Characters that change how a line is shown without being seen: bidirectional embeddings,
+/// overrides and isolates (a title `Invoice \u{202e}gnp.exe` reads as `Invoice exe.png`),
+/// and the Unicode line and paragraph separators.
+pub fn hidden_format(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}')
+}
+
 impl BoundedText {
     pub fn parse(
         input: &str,
@@ -29,6 +36,13 @@ impl BoundedText {
             } else {
                 "must not contain control characters".into()
             });
+        }
+        if single_line && s.chars().any(hidden_format) {
+            return Err(
+                "must not contain direction overrides or line separators (U+202A–U+202E, \
+                 U+2066–U+2069, U+2028, U+2029)"
+                    .into(),
+            );
         }
         Ok(BoundedText(s.to_string()))
     }
@@ -66,6 +80,18 @@ mod tests {
         assert!(BoundedText::line("   ", 10).unwrap_err().contains("empty"));
         assert!(BoundedText::line("a\r\nBcc: x", 100).is_err());
         assert!(BoundedText::paragraphs("rad ett\nrad två", 100).is_ok());
+    }
+
+    #[test]
+    fn a_line_refuses_direction_overrides_and_separators() {
+        for c in ['\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}',
+                  '\u{2067}', '\u{2068}', '\u{2069}', '\u{2028}', '\u{2029}'] {
+            let title = format!("Invoice {c}gnp.exe");
+            assert!(BoundedText::line(&title, 100).is_err(), "{c:?}");
+        }
+        // Arabic and Tigrinya text (right to left, no overrides) is a line like any other.
+        assert!(BoundedText::line("مهندسة تصميم CAD", 100).is_ok());
+        assert!(BoundedText::line("ምግቢ ኤርትራ", 100).is_ok());
     }
 
     proptest! {

@@ -387,9 +387,7 @@ pub fn propose(
     let a = load_side(conn, "a", &req.a, ea)?;
     let b = load_side(conn, "b", &req.b, eb)?;
     if !(viewer.in_scope(&a.row.municipality) || viewer.in_scope(&b.row.municipality)) {
-        return Err(AppError::forbidden(
-            "neither side lies in the municipalities you act for",
-        ));
+        return Err(out_of_scope());
     }
     let track = heartland_index::rank::track_of(a.entity.kind(), b.entity.kind())
         .ok_or_else(|| anyhow::anyhow!("no track between these kinds"))?;
@@ -868,6 +866,37 @@ fn expire(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
         .execute(conn)
 }
 
+fn out_of_scope() -> AppError {
+    AppError::forbidden("neither side lies in the municipalities you act for")
+}
+
+/// The scope rule of every officer action on an introduction, the same as for proposing one:
+/// an officer acts on it when either side lies in a municipality they act for (a side since
+/// erased counts by the municipality recorded with the introduction).
+pub fn officer_may_act(
+    conn: &mut DbConn,
+    viewer: &Viewer,
+    intro: &Introduction,
+) -> Result<bool, AppError> {
+    if !viewer.is_officer() {
+        return Ok(false);
+    }
+    if viewer.in_scope(&intro.municipality) {
+        return Ok(true);
+    }
+    for (kind, id) in [(&intro.a_kind, &intro.a_id), (&intro.b_kind, &intro.b_id)] {
+        let Some(record) = Record::parse(kind) else {
+            continue;
+        };
+        if let Some(row) = record.find(conn, id)? {
+            if viewer.in_scope(&row.municipality) {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
+}
+
 /// The officer records what came of an introduction.
 pub fn record_outcome(
     conn: &mut DbConn,
@@ -878,6 +907,9 @@ pub fn record_outcome(
     let mut intro = find(conn, id)?.ok_or(AppError::NotFound)?;
     if !viewer.is_officer() {
         return Err(AppError::forbidden("only officers record outcomes"));
+    }
+    if !officer_may_act(conn, viewer, &intro)? {
+        return Err(out_of_scope());
     }
     if !OUTCOMES.contains(&outcome) {
         return Err(AppError::invalid(

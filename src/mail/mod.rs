@@ -111,9 +111,9 @@ impl Transport {
             }),
             Transport::Files(dir) => {
                 let write = || -> std::io::Result<()> {
-                    std::fs::create_dir_all(dir)?;
+                    crate::private_files::create_dir(dir)?;
                     let tmp = dir.join(format!(".{}.tmp", row.id));
-                    std::fs::write(&tmp, message.formatted())?;
+                    crate::private_files::write(&tmp, &message.formatted())?;
                     std::fs::rename(&tmp, dir.join(format!("{}.eml", row.id)))
                 };
                 write().map_err(|e| SendError::Temporary(format!("cannot write the file: {e}")))
@@ -133,6 +133,7 @@ pub fn backoff(base_seconds: i64, attempt: i32) -> time::Duration {
 pub struct Mailer {
     wake: Notify,
     stopped: AtomicBool,
+    task: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 impl Mailer {
@@ -143,9 +144,11 @@ impl Mailer {
         let mailer = Arc::new(Mailer {
             wake: Notify::new(),
             stopped: AtomicBool::new(false),
+            task: std::sync::Mutex::new(None),
         });
         let m = mailer.clone();
-        tokio::spawn(async move { m.run(db, settings, transport).await });
+        let task = tokio::spawn(async move { m.run(db, settings, transport).await });
+        *mailer.task.lock().unwrap_or_else(|e| e.into_inner()) = Some(task);
         Ok(mailer)
     }
 
@@ -157,6 +160,16 @@ impl Mailer {
     pub fn stop(&self) {
         self.stopped.store(true, Ordering::SeqCst);
         self.wake.notify_one();
+    }
+
+    /// Stops the loop and waits until it has finished what it was doing and let go of the
+    /// database: the process may then close its connections and exit.
+    pub async fn shutdown(&self) {
+        self.stop();
+        let task = self.task.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(task) = task {
+            let _ = task.await;
+        }
     }
 
     async fn run(self: Arc<Self>, db: Db, settings: Settings, transport: Transport) {

@@ -68,6 +68,9 @@ pub struct CandidateInput {
 }
 
 fn education(c: &mut Check, items: &[Education]) -> Value {
+    if !c.within("education", items.len(), super::check::EDUCATION_MAX) {
+        return Value::Array(Vec::new());
+    }
     let this_year = i64::from(time::OffsetDateTime::now_utc().year());
     Value::Array(
         items

@@ -46,6 +46,14 @@ pub const TITLE_MAX: usize = 200;
 pub const TEXT_MAX: usize = 10_000;
 pub const TAG_MAX: usize = 80;
 pub const LIST_MAX: usize = 50;
+/// Languages a person or a need lists at most.
+pub const LANGUAGES_MAX: usize = 20;
+/// Degrees on a profile at most.
+pub const EDUCATION_MAX: usize = 20;
+/// Municipalities an offer serves at most (a whole county is fewer than 100).
+pub const SERVES_MAX: usize = 100;
+/// Choices from a fixed set (`seeking`, support needs, consents) at most.
+pub const CHOICES_MAX: usize = 20;
 
 impl Check {
     pub fn line(&mut self, field: &str, value: &str, max: usize) -> String {
@@ -66,11 +74,23 @@ impl Check {
         value.as_deref().map(|v| self.line(field, v, max))
     }
 
+    /// Whether a list is within its bound; if not, the field's error, and its entries are not
+    /// looked at one by one (a list of 10,000 wrong entries gets one message, not 10,000).
+    pub fn within(&mut self, field: &str, len: usize, max: usize) -> bool {
+        if len > max {
+            self.errors.add(
+                field,
+                format!("may hold at most {max} entries (it has {len})"),
+            );
+            return false;
+        }
+        true
+    }
+
     /// A list of short labels (skills, sectors): each one line, no duplicates, at most 50.
     pub fn tags(&mut self, field: &str, values: &[String]) -> Vec<String> {
-        if values.len() > LIST_MAX {
-            self.errors
-                .add(field, format!("may hold at most {LIST_MAX} entries"));
+        if !self.within(field, values.len(), LIST_MAX) {
+            return Vec::new();
         }
         let mut out: Vec<String> = Vec::new();
         for (i, v) in values.iter().enumerate() {
@@ -91,6 +111,9 @@ impl Check {
     }
 
     pub fn each_one_of(&mut self, field: &str, values: &[String], allowed: &[&str]) -> Vec<String> {
+        if !self.within(field, values.len(), CHOICES_MAX) {
+            return Vec::new();
+        }
         let mut out: Vec<String> = Vec::new();
         for (i, v) in values.iter().enumerate() {
             let v = self.one_of(&format!("{field}[{i}]"), v, allowed);
@@ -110,6 +133,9 @@ impl Check {
     }
 
     pub fn municipalities(&mut self, field: &str, values: &[MunicipalityInput]) -> Vec<String> {
+        if !self.within(field, values.len(), SERVES_MAX) {
+            return Vec::new();
+        }
         let mut out: Vec<String> = Vec::new();
         for (i, v) in values.iter().enumerate() {
             if let Some(m) = self.municipality(&format!("{field}[{i}]"), v) {
@@ -122,6 +148,9 @@ impl Check {
     }
 
     pub fn languages(&mut self, field: &str, values: &[LanguageSkill]) -> Value {
+        if !self.within(field, values.len(), LANGUAGES_MAX) {
+            return Value::Array(Vec::new());
+        }
         let items: Vec<Value> = values
             .iter()
             .enumerate()
@@ -135,6 +164,9 @@ impl Check {
     }
 
     pub fn language_requirements(&mut self, field: &str, values: &[LanguageRequirement]) -> Value {
+        if !self.within(field, values.len(), LANGUAGES_MAX) {
+            return Value::Array(Vec::new());
+        }
         let items: Vec<Value> = values
             .iter()
             .enumerate()
@@ -170,6 +202,9 @@ impl Check {
     pub fn cpv_codes(&mut self, field: &str, values: &[String]) -> Vec<String> {
         if values.is_empty() {
             self.errors.add(field, "give at least one CPV code");
+        }
+        if !self.within(field, values.len(), LIST_MAX) {
+            return Vec::new();
         }
         let mut out: Vec<String> = Vec::new();
         for (i, v) in values.iter().enumerate() {

@@ -11,7 +11,6 @@ use entity::{entity_of, kind_of};
 use heartland_index::index::Opened;
 use heartland_index::vocabulary::Analyzers;
 use heartland_index::{Entity, Kind, SearchIndex};
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -24,6 +23,8 @@ const BATCH: i64 = 500;
 const GAP_WAIT: Duration = Duration::from_secs(5);
 /// How often the feed is read when nothing wakes the indexer (other processes write too).
 const POLL: Duration = Duration::from_millis(250);
+/// How often the feed is read while a gap holds the indexer up.
+const GAP_POLL: Duration = Duration::from_millis(50);
 
 pub struct Search {
     pub index: Arc<SearchIndex>,
@@ -82,11 +83,15 @@ impl Search {
     }
 
     fn sleep(&self) {
+        self.sleep_for(POLL);
+    }
+
+    fn sleep_for(&self, wait: Duration) {
         let (lock, cvar) = &self.wake;
         let mut woken = lock.lock().unwrap_or_else(|e| e.into_inner());
         if !*woken {
             woken = cvar
-                .wait_timeout(woken, POLL)
+                .wait_timeout(woken, wait)
                 .map(|(g, _)| g)
                 .unwrap_or_else(|e| e.into_inner().0);
         }
@@ -111,10 +116,18 @@ impl Search {
         let mut tail = Tail::default();
         while !self.stopping() {
             match tail.step(&db, &self.index) {
-                Ok(applied) => {
-                    self.ready.store(true, Ordering::Release);
-                    if applied == 0 {
-                        self.sleep();
+                Ok(step) => {
+                    if step.caught_up {
+                        // Ready once the index has caught up with the feed after the start.
+                        self.ready.store(true, Ordering::Release);
+                    }
+                    if step.applied == 0 {
+                        if step.caught_up {
+                            self.sleep();
+                        } else {
+                            // Waiting for a gap: look again soon, the database decides it.
+                            self.sleep_for(GAP_POLL);
+                        }
                     }
                 }
                 Err(e) => {
@@ -126,25 +139,152 @@ impl Search {
     }
 }
 
-/// Gaps in the sequence seen so far, with when they were first seen.
+/// A reading of the feed's horizon: every number missing below `top` belonged to a
+/// transaction that had started by `at` (and, on PostgreSQL, has an id below `xmax`).
+#[derive(Clone, Copy)]
+struct Sighting {
+    top: i64,
+    xmax: Option<i64>,
+    at: Instant,
+}
+
+/// A number passed over as a gap that may still arrive, and the sighting that covers it.
+#[derive(Clone, Copy)]
+struct Watched {
+    seq: i64,
+    xmax: Option<i64>,
+    at: Instant,
+}
+
+/// How many numbers passed over are watched at most (the oldest are dropped beyond it).
+const WATCH_MAX: usize = 10_000;
+/// How long a number passed over is watched for when the database cannot tell that its
+/// transaction ended (a long transaction elsewhere holds the snapshot's `xmin` back).
+const WATCH_FOR: Duration = Duration::from_secs(3600);
+
+/// The tail of the change feed. A gap in the numbers (on PostgreSQL, a transaction that took
+/// its number and has not committed, or never will) is decided in one of two ways, whichever
+/// comes first:
+/// - **the database says so**: a gap below a sighting's `top` is dead once the snapshot's
+///   `xmin` has passed that sighting's `xmax` (every transaction that could hold it has ended),
+///   typically one poll after it is seen, also right after a restart;
+/// - **[`GAP_WAIT`] since it was first seen**, counted from the earliest sighting covering it:
+///   every gap below one sighting expires together, so however many there are they cost the
+///   wait once. Such a gap is passed over but watched (and remembered in the index's commit,
+///   across restarts) until the database says its transaction ended: if it commits after all,
+///   its change is applied then.
 #[derive(Default)]
 struct Tail {
-    gaps: HashMap<i64, Instant>,
+    sightings: std::collections::VecDeque<Sighting>,
+    watched: Vec<Watched>,
+    loaded: bool,
+}
+
+/// What one step did.
+struct Step {
+    applied: usize,
+    /// Everything seen was applied: the index is level with the feed as read.
+    caught_up: bool,
+}
+
+enum Gap {
+    /// Its transaction has ended: the number never comes.
+    Dead,
+    /// Waited for long enough: pass over it, but keep watching.
+    PassOver(Watched),
+    /// Wait.
+    Live,
 }
 
 impl Tail {
-    /// Applies the next batch of changes; returns how many were applied.
-    fn step(&mut self, db: &Db, index: &SearchIndex) -> anyhow::Result<usize> {
+    fn gap(&self, seq: i64, xmin: Option<i64>, now: Instant) -> Gap {
+        let Some(sighting) = self.sightings.iter().find(|s| s.top > seq) else {
+            return Gap::Live;
+        };
+        match (xmin, sighting.xmax) {
+            (None, _) => Gap::Dead,
+            (Some(xmin), Some(xmax)) if xmin >= xmax => Gap::Dead,
+            _ if now.duration_since(sighting.at) >= GAP_WAIT => Gap::PassOver(Watched {
+                seq,
+                xmax: sighting.xmax,
+                at: sighting.at,
+            }),
+            _ => Gap::Live,
+        }
+    }
+
+    /// Applies the next batch of changes.
+    fn step(&mut self, db: &Db, index: &SearchIndex) -> anyhow::Result<Step> {
         let from = index.applied_seq().unwrap_or(0);
         let mut conn = db.conn()?;
-        let events = db::events_after(&mut conn, from, BATCH)?;
-        let mut expected = from + 1;
-        let mut last = from;
+        let now = Instant::now();
+        let horizon = db::feed_horizon(&mut conn)?;
+        if !self.loaded {
+            // Numbers passed over before a restart: watched until this reading's transactions
+            // have ended (theirs, if still running, are among them).
+            self.loaded = true;
+            self.watched = index
+                .watched()
+                .into_iter()
+                .map(|seq| Watched {
+                    seq,
+                    xmax: horizon.xmax,
+                    at: now,
+                })
+                .collect();
+        }
+        if self.sightings.back().is_none_or(|s| horizon.top > s.top) {
+            self.sightings.push_back(Sighting {
+                top: horizon.top,
+                xmax: horizon.xmax,
+                at: now,
+            });
+        }
         let mut analyzers = Analyzers::default();
         let mut applied = 0;
-        for e in events {
-            if e.seq > expected && !self.gaps_expired(expected, e.seq) {
-                break;
+        let mut watch_changed = false;
+        // First what arrived late among the numbers passed over.
+        if !self.watched.is_empty() {
+            let seqs: Vec<i64> = self.watched.iter().map(|w| w.seq).collect();
+            let late = db::events_among(&mut conn, &seqs)?;
+            for e in &late {
+                apply(&mut conn, index, &e.entity_kind, &e.entity_id, &mut analyzers)?;
+                applied += 1;
+            }
+            let before = self.watched.len();
+            self.watched.retain(|w| {
+                let ended = match (horizon.xmin, w.xmax) {
+                    (Some(xmin), Some(xmax)) => xmin >= xmax,
+                    _ => true,
+                };
+                !ended
+                    && now.duration_since(w.at) < WATCH_FOR
+                    && !late.iter().any(|e| e.seq == w.seq)
+            });
+            watch_changed = self.watched.len() != before;
+        }
+        let events = db::events_after(&mut conn, from, BATCH)?;
+        let read = events.len();
+        let mut expected = from + 1;
+        let mut last = from;
+        let mut blocked = false;
+        'events: for e in events {
+            if e.seq > expected {
+                let mut passed = Vec::new();
+                for seq in expected..e.seq {
+                    match self.gap(seq, horizon.xmin, now) {
+                        Gap::Dead => {}
+                        Gap::PassOver(w) => passed.push(w),
+                        Gap::Live => {
+                            blocked = true;
+                            break 'events;
+                        }
+                    }
+                }
+                if !passed.is_empty() {
+                    watch_changed = true;
+                    self.watched.extend(passed);
+                }
             }
             apply(
                 &mut conn,
@@ -157,17 +297,22 @@ impl Tail {
             last = e.seq;
             expected = e.seq + 1;
         }
-        if last > from {
-            index.commit(last)?;
-            self.gaps.retain(|seq, _| *seq > last);
+        if self.watched.len() > WATCH_MAX {
+            let excess = self.watched.len() - WATCH_MAX;
+            self.watched.drain(..excess);
         }
-        Ok(applied)
-    }
-
-    /// Whether every missing number in `from..to` has been missing for [`GAP_WAIT`].
-    fn gaps_expired(&mut self, from: i64, to: i64) -> bool {
-        let now = Instant::now();
-        (from..to).all(|seq| now.duration_since(*self.gaps.entry(seq).or_insert(now)) >= GAP_WAIT)
+        if last > from || watch_changed || applied > 0 {
+            let watched: Vec<i64> = self.watched.iter().map(|w| w.seq).collect();
+            index.commit_watching(last, &watched)?;
+        }
+        // Sightings wholly below what is applied cover no gap any more.
+        while self.sightings.len() > 1 && self.sightings[1].top <= last + 1 {
+            self.sightings.pop_front();
+        }
+        Ok(Step {
+            applied,
+            caught_up: !blocked && (read as i64) < BATCH,
+        })
     }
 }
 

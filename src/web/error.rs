@@ -32,6 +32,9 @@ pub enum AppError {
     MethodNotAllowed,
     #[error("{0}")]
     Conflict(String),
+    /// A conflict with what one field names (an address that has an account already).
+    #[error("{message}")]
+    ConflictOn { field: String, message: String },
     #[error("the request body is larger than {0} bytes")]
     TooLarge(usize),
     #[error("send the body as application/json")]
@@ -69,7 +72,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::NoRoute => "no_route",
             AppError::MethodNotAllowed => "method_not_allowed",
-            AppError::Conflict(_) => "conflict",
+            AppError::Conflict(_) | AppError::ConflictOn { .. } => "conflict",
             AppError::TooLarge(_) => "payload_too_large",
             AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::Validation(_) => "validation_failed",
@@ -122,7 +125,7 @@ impl ResponseError for AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound | AppError::NoRoute => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Conflict(_) | AppError::ConflictOn { .. } => StatusCode::CONFLICT,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -142,6 +145,7 @@ impl ResponseError for AppError {
                 field: Some(f),
                 message,
             } => serde_json::json!({ f: [message] }),
+            AppError::ConflictOn { field, message } => serde_json::json!({ field: [message] }),
             _ => serde_json::json!({}),
         };
         let mut res = HttpResponse::build(self.status_code());

@@ -103,6 +103,16 @@ pub fn address_key(ip: Option<IpAddr>) -> String {
     }
 }
 
+/// The identity an account limit counts: the address as the account lookup reads it (trimmed,
+/// its domain lower-cased), then lower-cased whole, so that no spelling of one address —
+/// spaces, tabs or line breaks around it, capitals — gets a count of its own.
+pub fn account_key(typed: &str) -> String {
+    crate::domain::Email::parse(typed)
+        .map(|e| e.to_string())
+        .unwrap_or_else(|_| typed.trim().to_string())
+        .to_lowercase()
+}
+
 /// Counts an attempt of `action` from this request's client, and for `account` when given.
 pub fn check(
     limiter: &Limiter,
@@ -118,7 +128,7 @@ pub fn check(
     let address = address_key(client_address(req, settings));
     limiter.hit(&format!("{action}|ip|{address}"), per_address)?;
     if let Some((account, limit)) = account {
-        let account = crate::auth::token_hash(&account.to_lowercase());
+        let account = crate::auth::token_hash(&account_key(account));
         limiter.hit(&format!("{action}|account|{account}"), limit)?;
     }
     Ok(())
@@ -136,6 +146,21 @@ mod tests {
         assert_eq!(address_key(Some(a)), address_key(Some(b)));
         assert_ne!(address_key(Some(a)), address_key(Some(c)));
         assert_eq!(address_key(Some("10.0.0.1".parse().unwrap())), "10.0.0.1");
+    }
+
+    #[test]
+    fn every_spelling_of_an_address_is_one_account() {
+        let plain = account_key("officer@Mora.se");
+        for typed in [
+            " officer@mora.se",
+            "officer@mora.se ",
+            "\tofficer@mora.se",
+            "officer@mora.se\n",
+            "\r\nOfficer@MORA.SE\r\n",
+        ] {
+            assert_eq!(account_key(typed), plain, "{typed:?}");
+        }
+        assert_ne!(account_key("other@mora.se"), plain);
     }
 
     #[test]

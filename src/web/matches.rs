@@ -40,7 +40,9 @@ pub struct SearchQuery {
 
 const DEFAULT_LIMIT: usize = 20;
 const MAX_LIMIT: usize = 100;
-/// Hits asked of the index at most for one page, however many the database turns away.
+/// Hits asked of the index at most for one page, however many the database turns away. It
+/// also bounds how deep a list can be paged: a cursor past it is an empty last page, so no
+/// allocation is ever sized by what a client sends.
 const MAX_FETCH: usize = 5000;
 
 /// Limit and offset from a query, or the fields that are wrong.
@@ -56,7 +58,7 @@ fn page(limit: Option<usize>, cursor: Option<&str>, errors: &mut FieldErrors) ->
                 .decode(c)
                 .ok()
                 .and_then(|b| String::from_utf8(b).ok())
-                .and_then(|s| s.strip_prefix("o:").and_then(|n| n.parse().ok()));
+                .and_then(|s| s.strip_prefix("o:").and_then(|n| n.parse::<usize>().ok()));
             errors
                 .take(
                     "cursor",
@@ -117,8 +119,11 @@ pub(crate) fn ranked_page(
 ) -> Result<(Vec<Hit>, bool), AppError> {
     let track = track_of(query.kind(), target)
         .ok_or_else(|| anyhow::anyhow!("no track between these kinds"))?;
+    if offset >= MAX_FETCH {
+        return Ok((Vec::new(), false));
+    }
     let want = offset + limit + 1;
-    let mut fetch = want + 10;
+    let mut fetch = (want + 10).min(MAX_FETCH);
     loop {
         let hits = state
             .search
@@ -245,6 +250,9 @@ pub(crate) async fn search_visible(
     state
         .db
         .read(move |conn| -> Result<(Vec<Hit>, bool), AppError> {
+            if offset >= MAX_FETCH {
+                return Ok((Vec::new(), false));
+            }
             let want = offset + limit + 1;
             let hits = st
                 .search

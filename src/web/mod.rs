@@ -798,7 +798,9 @@ impl Application {
     /// indexer.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
-        self.mailer.stop();
+        // The workers let go of the database before `main` returns, so that no pooled
+        // connection is closed while the process's TLS state is being torn down.
+        self.mailer.shutdown().await;
         let search = self.search;
         let _ = tokio::task::spawn_blocking(move || search.stop()).await;
         result

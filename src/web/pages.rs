@@ -207,6 +207,11 @@ pub(crate) fn error_page(ctx: &Ctx, err: AppError, back: &str) -> HttpResponse {
             (StatusCode::UNPROCESSABLE_ENTITY, "error.invalid", details)
         }
         AppError::Conflict(m) => (StatusCode::CONFLICT, "error.conflict", vec![m.clone()]),
+        AppError::ConflictOn { field, message } => (
+            StatusCode::CONFLICT,
+            "error.conflict",
+            vec![ctx.tr.field_error(field, message)],
+        ),
         AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "error.conflict", vec![]),
         AppError::Malformed { message, .. } => (
             StatusCode::BAD_REQUEST,
@@ -301,9 +306,16 @@ struct SignIn<'a> {
     email: String,
 }
 
-/// Only a path of this site: `/…`, never `//host` or a scheme.
-fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+/// Only a path of this site: `/…`, never `//host`, a scheme, a backslash, or any control or
+/// space character (browsers drop tabs and line breaks from a URL, so `/\t/evil.example/`
+/// would become `//evil.example/`; and a header cannot carry them). Anything else goes to the
+/// start page, which sends each role to its own.
+pub(crate) fn safe_next(next: &str) -> String {
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.chars().any(|c| c.is_control() || c.is_whitespace());
+    if local {
         next.to_string()
     } else {
         "/dashboard".to_string()

@@ -112,8 +112,15 @@ fn owner_of<R: RecordType>(
         )),
         (None, false) => Ok((viewer.user_id.clone(), None)),
         (Some(p), true) => {
-            if let Some(u) = User::by_email(conn, p.email.as_str())? {
-                return Ok((u.id, None));
+            // The person has an account already: it is theirs to add a profile to (and to
+            // consent from). An officer never attaches a record to someone's account unasked.
+            if User::by_email(conn, p.email.as_str())?.is_some() {
+                return Err(AppError::ConflictOn {
+                    field: "person.email".into(),
+                    message: "this address already has an account: ask the person to sign in \
+                              and add the profile themselves"
+                        .into(),
+                });
             }
             let new = db::NewUser {
                 email: p.email.as_str(),
@@ -201,15 +208,6 @@ pub(crate) fn insert<R: RecordType>(
     }
     if let Some(person) = &new_person {
         recorded_for_person(conn, viewer, &row, &valid, person, settings)?;
-    } else if valid.person.is_some() {
-        db::audit(
-            conn,
-            Some(&viewer.user_id),
-            "profile_recorded_for_person",
-            &row.kind,
-            Some(&row.id),
-            json!({"person_id": row.owner_id, "existing_account": true}),
-        )?;
     }
     Ok(row)
 }
@@ -304,6 +302,17 @@ pub(crate) fn change<R: RecordType>(
             "is given only when the profile is created",
         )));
     }
+    let stored: Value = serde_json::from_str(&old.data).unwrap_or_default();
+    let mut fixed = FieldErrors::new();
+    for field in viewer.fixed_fields(R::RECORD) {
+        if stored.get(*field) != valid.data.get(*field) {
+            fixed.add(
+                *field,
+                "is set when the record is registered; ask your business officer to change it",
+            );
+        }
+    }
+    fixed.into_result().map_err(AppError::Validation)?;
     let org = organisation_of::<R>(conn, &valid)?;
     let mut row = row_from(&valid, org.as_ref(), old.id.clone(), old.owner_id.clone())?;
     row.created_at = old.created_at;
