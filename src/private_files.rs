@@ -86,7 +86,10 @@ pub fn secure_data_dir(dir: &Path) -> std::io::Result<()> {
     }
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         if name.starts_with("heartland.db") || matches!(name, "link.key" | "mail" | "index") {
             secure_tree(&path)?;
         }
@@ -115,7 +118,11 @@ mod tests {
         std::fs::write(&other, "x").expect("write");
         std::fs::set_permissions(&other, std::fs::Permissions::from_mode(0o644)).expect("chmod");
         secure_data_dir(&data).expect("secure");
-        assert_eq!(mode(&other), 0o644, "what the service does not keep is left alone");
+        assert_eq!(
+            mode(&other),
+            0o644,
+            "what the service does not keep is left alone"
+        );
         assert_eq!(mode(&data), 0o700);
         assert_eq!(mode(&data.join("mail")) & 0o077, 0);
         assert_eq!(mode(&eml), 0o600);

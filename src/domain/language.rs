@@ -96,9 +96,15 @@ mod tests {
         }
 
         #[test]
-        fn parsing_never_panics(s in "\\PC{0,6}") {
-            let _ = LanguageCode::parse(&s);
-            let _ = CefrLevel::parse(&s);
+        fn any_text_is_a_code_or_level_that_parses_to_itself_or_a_reason(s in "\\PC{0,6}") {
+            match LanguageCode::parse(&s) {
+                Ok(c) => prop_assert_eq!(LanguageCode::parse(c.as_str()).map(|d| d.as_str().to_string()), Ok(c.as_str().to_string())),
+                Err(e) => prop_assert!(!e.is_empty()),
+            }
+            match CefrLevel::parse(&s) {
+                Ok(l) => prop_assert_eq!(CefrLevel::parse(l.as_str()), Ok(l)),
+                Err(e) => prop_assert!(!e.is_empty()),
+            }
         }
     }
 }

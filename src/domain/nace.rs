@@ -104,8 +104,11 @@ mod tests {
 
     proptest! {
         #[test]
-        fn parsing_never_panics(s in "\\PC{0,8}") {
-            let _ = NaceCode::parse(&s);
+        fn any_text_is_a_code_that_parses_to_itself_or_a_reason(s in "\\PC{0,8}") {
+            match NaceCode::parse(&s) {
+                Ok(n) => prop_assert_eq!(NaceCode::parse(n.as_str()).map(|m| m.as_str().to_string()), Ok(n.as_str().to_string())),
+                Err(e) => prop_assert!(!e.is_empty()),
+            }
         }
     }
 }

@@ -84,8 +84,10 @@ mod tests {
 
     #[test]
     fn a_line_refuses_direction_overrides_and_separators() {
-        for c in ['\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}',
-                  '\u{2067}', '\u{2068}', '\u{2069}', '\u{2028}', '\u{2029}'] {
+        for c in [
+            '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}',
+            '\u{2068}', '\u{2069}', '\u{2028}', '\u{2029}',
+        ] {
             let title = format!("Invoice {c}gnp.exe");
             assert!(BoundedText::line(&title, 100).is_err(), "{c:?}");
         }

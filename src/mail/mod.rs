@@ -134,6 +134,8 @@ pub struct Mailer {
     wake: Notify,
     stopped: AtomicBool,
     task: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// Passes of the loop that ran the due work and found nothing left to send.
+    idle_passes: std::sync::atomic::AtomicU64,
 }
 
 impl Mailer {
@@ -145,11 +147,19 @@ impl Mailer {
             wake: Notify::new(),
             stopped: AtomicBool::new(false),
             task: std::sync::Mutex::new(None),
+            idle_passes: std::sync::atomic::AtomicU64::new(0),
         });
         let m = mailer.clone();
         let task = tokio::spawn(async move { m.run(db, settings, transport).await });
         *mailer.task.lock().unwrap_or_else(|e| e.into_inner()) = Some(task);
         Ok(mailer)
+    }
+
+    /// How many passes ran the due work and then had nothing left to send. Once it has grown
+    /// by two, a whole pass began after the reading and ended with everything due sent (tests
+    /// wait on it instead of sleeping).
+    pub fn idle_passes(&self) -> u64 {
+        self.idle_passes.load(Ordering::SeqCst)
     }
 
     /// Looks for due emails now (call after queueing one).
@@ -186,6 +196,7 @@ impl Mailer {
                 }
             };
             if sent == 0 {
+                self.idle_passes.fetch_add(1, Ordering::SeqCst);
                 let _ = tokio::time::timeout(poll, self.wake.notified()).await;
             }
         }
@@ -365,15 +376,28 @@ mod message_tests {
     }
 
     #[tokio::test]
-    async fn the_file_transport_writes_the_message_the_smtp_transport_sends() {
+    /// The file transport writes the whole message (what SMTP would carry is tested with a
+    /// real SMTP server in `tests/api/smtp.rs`), readable by the service's user only.
+    async fn the_file_transport_writes_the_whole_message_privately() {
         let dir = tempfile::tempdir().expect("dir");
         let r = row("introduction_request", "sv", sample());
         let m = message(&r, &settings()).expect("message");
         let expected = m.formatted();
-        let files = Transport::Files(dir.path().to_path_buf());
+        let mail = dir.path().join("mail");
+        let files = Transport::Files(mail.clone());
         assert!(files.send(&r, m).await.is_ok());
-        let written = std::fs::read(dir.path().join(format!("{}.eml", r.id))).expect("eml");
+        let path = mail.join(format!("{}.eml", r.id));
+        let written = std::fs::read(&path).expect("eml");
         assert_eq!(written, expected);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &std::path::Path| {
+                std::fs::metadata(p).expect("meta").permissions().mode() & 0o777
+            };
+            assert_eq!(mode(&path), 0o600);
+            assert_eq!(mode(&mail), 0o700);
+        }
     }
 
     fn redact(s: &str) -> String {

@@ -248,7 +248,13 @@ impl Tail {
             let seqs: Vec<i64> = self.watched.iter().map(|w| w.seq).collect();
             let late = db::events_among(&mut conn, &seqs)?;
             for e in &late {
-                apply(&mut conn, index, &e.entity_kind, &e.entity_id, &mut analyzers)?;
+                apply(
+                    &mut conn,
+                    index,
+                    &e.entity_kind,
+                    &e.entity_id,
+                    &mut analyzers,
+                )?;
                 applied += 1;
             }
             let before = self.watched.len();

@@ -34,6 +34,7 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError
         "applied_seq": search.index.applied_seq(),
         "documents": search.index.len(),
         "lag_events": lag_events,
+        "watched_gaps": search.index.watched().len(),
         "lag_seconds": lag_seconds,
     });
     let bound = state.settings.ready_max_lag_seconds;

@@ -971,6 +971,28 @@ async fn a_mentor_keeps_her_profile_and_sees_who_fits_in_chromium() {
         );
         let heading = text(d, "#matches-h").await?;
         assert_eq!(heading, "Newcomer entrepreneurs who fit you");
+        // Someone is listed under it, with a score and why (the index reads the demo region
+        // in the background: the page is reloaded until it has).
+        let started = std::time::Instant::now();
+        let first = loop {
+            let listed = d.find_all(By::Css("ol.matches li.match h3")).await?;
+            if let Some(h) = listed.first() {
+                break h.text().await?;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "no newcomer is listed for the mentor"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            d.refresh().await?;
+        };
+        assert!(!first.trim().is_empty(), "a listed newcomer has a headline");
+        assert!(
+            !d.find_all(By::Css("ol.matches li.match table.factors tr"))
+                .await?
+                .is_empty(),
+            "each match says why"
+        );
         d.screenshot(&shots.join("mentor.png")).await?;
         Ok::<(), WebDriverError>(())
     }

@@ -22,22 +22,6 @@ async fn the_service_says_it_is_alive_and_ready(app: &TestApp) {
     assert_eq!(ready.headers["x-content-type-options"], "nosniff");
 }
 
-async fn metrics_count_answers_and_show_the_index(app: &TestApp) {
-    app.request(Method::GET, "/api/v1/needs", None, None).await;
-    let a = app.request(Method::GET, "/metrics", None, None).await;
-    assert_eq!(a.status, StatusCode::OK);
-    let text = a.body.as_str().unwrap_or_default().to_string();
-    let fours: u64 = text
-        .lines()
-        .find(|l| l.starts_with("heartland_http_requests_total{class=\"4xx\"}"))
-        .and_then(|l| l.split_whitespace().last())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0);
-    assert!(fours >= 1, "{text}");
-    assert!(text.contains("heartland_index_documents "), "{text}");
-    assert!(text.contains("heartland_index_applied_seq "), "{text}");
-}
-
 async fn unknown_paths_and_methods_get_api_errors(app: &TestApp) {
     let a = app
         .request(Method::GET, "/api/v1/nothing-here", None, None)
@@ -58,5 +42,4 @@ async fn unknown_paths_and_methods_get_api_errors(app: &TestApp) {
 crate::on_both_backends!(
     the_service_says_it_is_alive_and_ready,
     unknown_paths_and_methods_get_api_errors,
-    metrics_count_answers_and_show_the_index,
 );

@@ -241,7 +241,7 @@ async fn both_accept_and_are_introduced(backend: Backend) {
         (Some("accepted"), Some("accepted"))
     );
     assert_eq!(
-        smtp.settle().await.len(),
+        smtp.settle(&app).await.len(),
         2,
         "nothing is sent while one side has answered"
     );
@@ -261,7 +261,7 @@ async fn both_accept_and_are_introduced(backend: Backend) {
     assert_eq!(a.body["status"], "introduced");
 
     smtp.wait_for(5).await;
-    let got = smtp.settle().await;
+    let got = smtp.settle(&app).await;
     assert_eq!(
         got.len(),
         5,
@@ -312,7 +312,7 @@ async fn both_accept_and_are_introduced(backend: Backend) {
     // Answering again changes nothing and sends nothing.
     let again = follow(&app, Method::POST, &link(cm, "accept")).await;
     assert_eq!(again.0, StatusCode::OK);
-    assert_eq!(smtp.settle().await.len(), 5);
+    assert_eq!(smtp.settle(&app).await.len(), 5);
 
     // The outcome.
     let a = app
@@ -423,7 +423,7 @@ async fn a_decline_shares_nothing(backend: Backend) {
         follow(&app, Method::POST, &link(cm, "accept")).await.0,
         StatusCode::CONFLICT
     );
-    let got = smtp.settle().await;
+    let got = smtp.settle(&app).await;
     assert_eq!(got.len(), 2);
     assert!(to(&got, COMPANY)
         .iter()
@@ -481,7 +481,7 @@ async fn the_same_idempotency_key_makes_one_introduction(backend: Backend) {
         StatusCode::CONFLICT
     );
     assert_eq!(app.count("introductions").await, 1);
-    assert_eq!(smtp.settle().await.len(), 2);
+    assert_eq!(smtp.settle(&app).await.len(), 2);
     // Without a key, the same pair a second time is a conflict, not a second introduction.
     let a = app
         .post("/api/v1/introductions", &w.officer, proposal(&w))
@@ -591,7 +591,7 @@ async fn a_temporary_failure_is_retried_until_delivered(backend: Backend) {
         .await;
     let id = a.body["id"].as_str().expect("id").to_string();
     let got = smtp.wait_for(2).await;
-    assert_eq!(smtp.settle().await.len(), 2, "{got:?}");
+    assert_eq!(smtp.settle(&app).await.len(), 2, "{got:?}");
     let view = status_of(&app, &w.officer, &id).await;
     let emails = view["emails"].as_array().expect("emails");
     assert!(emails.iter().all(|e| e["status"] == "sent"), "{emails:?}");
@@ -670,7 +670,7 @@ async fn a_dropped_connection_loses_nothing(backend: Backend) {
         .await;
     assert_eq!(a.status, StatusCode::CREATED);
     smtp.wait_for(3).await;
-    let got = smtp.settle().await;
+    let got = smtp.settle(&app).await;
     // The message whose reply was lost arrives twice (the same Message-ID), the other once.
     assert_eq!(
         got.len(),
@@ -752,7 +752,7 @@ async fn whoever_has_not_answered_is_reminded_then_it_expires(backend: Backend) 
     // Day 4: the candidate, who has not answered, is reminded once; the company is not.
     age(&app, &id, 4).await;
     smtp.wait_for(3).await;
-    let got = smtp.settle().await;
+    let got = smtp.settle(&app).await;
     assert_eq!(got.len(), 3);
     let reminder = &to(&got, CANDIDATE)[1];
     assert!(
@@ -768,7 +768,7 @@ async fn whoever_has_not_answered_is_reminded_then_it_expires(backend: Backend) 
     // Day 8: the second reminder; nothing more.
     age(&app, &id, 4).await;
     smtp.wait_for(4).await;
-    assert_eq!(smtp.settle().await.len(), 4);
+    assert_eq!(smtp.settle(&app).await.len(), 4);
     assert_eq!(status_of(&app, &w.officer, &id).await["status"], "accepted");
     // Day 15: expired; the links answer so, and nobody has been told anything.
     age(&app, &id, 7).await;
@@ -781,7 +781,7 @@ async fn whoever_has_not_answered_is_reminded_then_it_expires(backend: Backend) 
     let (status, page) = follow(&app, Method::POST, &link(dm, "accept")).await;
     assert_eq!(status, StatusCode::CONFLICT, "{page}");
     assert!(page.contains("expired"), "{page}");
-    assert_eq!(smtp.settle().await.len(), 4);
+    assert_eq!(smtp.settle(&app).await.len(), 4);
 }
 
 async fn accepting_a_mentee_uses_a_place_of_the_mentor(backend: Backend) {

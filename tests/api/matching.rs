@@ -6,7 +6,8 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
-/// Polls `path` until `done` holds for its body (the indexer works in the background).
+/// Polls `path` until `done` holds for its body (the indexer works in the background); fails
+/// the test when it never does within 10 s.
 async fn eventually(
     app: &TestApp,
     token: &str,
@@ -17,9 +18,14 @@ async fn eventually(
     loop {
         let a = app.get(path, token).await;
         assert_eq!(a.status, StatusCode::OK, "{path}: {}", a.body);
-        if done(&a.body) || started.elapsed() > Duration::from_secs(10) {
+        if done(&a.body) {
             return a.body;
         }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{path} never showed what was waited for: {}",
+            a.body
+        );
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }

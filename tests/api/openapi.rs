@@ -22,12 +22,57 @@ async fn every_route_is_documented_and_every_documented_route_exists(app: &TestA
             }
         }
     }
-    let served: BTreeSet<(String, String)> = heartland::web::endpoints()
+    // The contract (API.md), written out here on its own: the server registers its routes from
+    // the same table the document is made from, so comparing those two would prove nothing.
+    // Each operation of the contract must be documented, and (below) answered by a handler.
+    let records = [
+        "organisations",
+        "needs",
+        "candidates",
+        "mentors",
+        "procurements",
+        "offers",
+    ];
+    let mut contract: Vec<(String, String)> = Vec::new();
+    for r in records {
+        for (m, p) in [
+            ("GET", format!("/api/v1/{r}")),
+            ("POST", format!("/api/v1/{r}")),
+            ("GET", format!("/api/v1/{r}/{{id}}")),
+        ] {
+            contract.push((m.to_string(), p));
+        }
+    }
+    for r in ["needs", "candidates", "mentors", "procurements", "offers"] {
+        contract.push(("GET".into(), format!("/api/v1/{r}/{{id}}/matches")));
+    }
+    for (m, p) in [
+        ("POST", "/api/v1/auth/register"),
+        ("POST", "/api/v1/auth/token"),
+        ("POST", "/api/v1/auth/login"),
+        ("POST", "/api/v1/auth/logout"),
+        ("GET", "/api/v1/me"),
+        ("GET", "/api/v1/me/export"),
+        ("DELETE", "/api/v1/me"),
+        ("GET", "/api/v1/search"),
+        ("POST", "/api/v1/introductions"),
+        ("GET", "/api/v1/introductions"),
+        ("GET", "/api/v1/introductions/{id}"),
+        ("POST", "/api/v1/introductions/{id}/accept"),
+        ("POST", "/api/v1/introductions/{id}/decline"),
+        ("PATCH", "/api/v1/introductions/{id}"),
+        ("GET", "/api/v1/reports/indicators"),
+        ("GET", "/healthz"),
+        ("GET", "/readyz"),
+        ("GET", "/metrics"),
+    ] {
+        contract.push((m.to_string(), p.to_string()));
+    }
+    let missing: Vec<_> = contract
         .iter()
-        .map(|e| (e.method.to_string(), e.path.clone()))
+        .filter(|op| !documented.contains(*op))
         .collect();
-    assert_eq!(documented, served);
-    assert!(documented.len() >= 36, "{documented:?}");
+    assert!(missing.is_empty(), "not documented: {missing:?}");
 
     // Each documented operation reaches a handler (no "no_route", no 405).
     for (method, path) in &documented {

@@ -152,10 +152,40 @@ impl SmtpServer {
         }
     }
 
-    /// Waits a little to be sure nothing more arrives, and returns what did.
-    pub async fn settle(&self) -> Vec<Received> {
-        tokio::time::sleep(Duration::from_millis(1500)).await;
+    /// Returns what arrived once nothing more can: the app's mailer has run a whole pass of
+    /// the due work (reminders, expiry) that began after this call and then found nothing left
+    /// to send. Not a fixed wait: a slow mailer makes it wait longer, never pass early.
+    pub async fn settle(&self, app: &crate::helpers::TestApp) -> Vec<Received> {
+        let from = app.mailer.idle_passes();
+        let started = Instant::now();
+        while app.mailer.idle_passes() < from + 2 {
+            app.mailer.wake();
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "the mailer did not finish a pass"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         self.messages()
+    }
+
+    /// Returns what arrived once the outbox holds nothing waiting or being sent (for a
+    /// mailer in another process).
+    pub async fn settle_outbox(&self, app: &crate::helpers::TestApp) -> Vec<Received> {
+        let started = Instant::now();
+        loop {
+            let open = app
+                .count("outbox WHERE status IN ('pending', 'sending')")
+                .await;
+            if open == 0 {
+                return self.messages();
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "{open} emails still waiting"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 }
 

@@ -21,14 +21,35 @@ async fn changes_feed_the_index_and_outbox_in_the_same_transaction(app: &TestApp
     );
     assert_eq!(app.count("consents").await, 2);
     assert_eq!(app.count("audit_log").await, 1);
-    app.patch(
-        &format!("/api/v1/candidates/{id}"),
-        &officer,
-        json!({"status": "inactive"}),
-    )
-    .await;
-    app.delete(&format!("/api/v1/candidates/{id}"), &officer)
+    // A rejected change writes nothing beside it either.
+    let refused = app
+        .patch(
+            &format!("/api/v1/candidates/{id}"),
+            &officer,
+            json!({"status": "somewhere"}),
+        )
         .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.count("index_events").await, events + 1);
+    let changed = app
+        .patch(
+            &format!("/api/v1/candidates/{id}"),
+            &officer,
+            json!({"status": "inactive"}),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    assert_eq!(app.count("index_events").await, events + 2);
+    let deleted = app
+        .delete(&format!("/api/v1/candidates/{id}"), &officer)
+        .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    assert_eq!(app.count("index_events").await, events + 3);
+    // Deleting it again finds nothing and writes nothing.
+    let again = app
+        .delete(&format!("/api/v1/candidates/{id}"), &officer)
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
     assert_eq!(app.count("index_events").await, events + 3);
 }
 
@@ -132,6 +153,45 @@ async fn the_demo_region_loads_once_and_its_officers_see_matches_to_work_on(app:
     assert!(
         !counties.body["items"].as_array().expect("items").is_empty(),
         "Trøndelag has needs"
+    );
+    // Matches to work on: the open needs of the officer's municipalities have ranked
+    // candidates (once the indexer has read the demo region), and so do the newcomers who
+    // look for a mentor.
+    let mut in_scope = Vec::new();
+    for m in ["SE-2062", "SE-2034", "SE-2039", "SE-2085"] {
+        let a = app
+            .get(
+                &format!("/api/v1/needs?municipality={m}&status=open"),
+                &officer,
+            )
+            .await;
+        for item in a.body["items"].as_array().cloned().unwrap_or_default() {
+            in_scope.push(item["id"].as_str().unwrap_or_default().to_string());
+        }
+    }
+    assert!(!in_scope.is_empty(), "the Mora officer has open needs");
+    let started = std::time::Instant::now();
+    let with_matches = loop {
+        let mut n = 0;
+        for need in &in_scope {
+            let a = app
+                .get(&format!("/api/v1/needs/{need}/matches"), &officer)
+                .await;
+            assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+            if a.body["items"].as_array().is_some_and(|i| !i.is_empty()) {
+                n += 1;
+            }
+        }
+        if 2 * n >= in_scope.len() || started.elapsed() > std::time::Duration::from_secs(15) {
+            break n;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert!(
+        with_matches > 0 && 2 * with_matches >= in_scope.len(),
+        "most open needs of the officer's municipalities have ranked candidates: \
+         {with_matches} of {}",
+        in_scope.len()
     );
 }
 
