@@ -163,12 +163,13 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(
             Method::GET,
             "/readyz",
-            "Readiness: database reachable, migrations applied",
+            "Readiness: database reachable, migrations applied, the search index caught up (and how far it lags)",
             "operations",
         )
         .to(health::readyz)
+        .responses(&[(200, "Ready"), (503, "Not ready, saying why")])
         .public(),
-        endpoint(Method::GET, "/metrics", "Prometheus metrics", "operations")
+        endpoint(Method::GET, "/metrics", "Prometheus metrics (with the configured metrics_token as a bearer token; off without one)", "operations")
             .to(health::metrics)
             .public(),
         endpoint(
