@@ -154,18 +154,26 @@ pub struct IndexEvent {
     pub op: String,
 }
 
+/// The columns of an [`IndexEvent`].
+const EVENT_COLUMNS: (
+    index_events::seq,
+    index_events::entity_kind,
+    index_events::entity_id,
+    index_events::op,
+) = (
+    index_events::seq,
+    index_events::entity_kind,
+    index_events::entity_id,
+    index_events::op,
+);
+
 /// Changes after `seq`, in order.
 pub fn events_after(conn: &mut DbConn, seq: i64, limit: i64) -> QueryResult<Vec<IndexEvent>> {
     index_events::table
         .filter(index_events::seq.gt(seq))
         .order(index_events::seq.asc())
         .limit(limit)
-        .select((
-            index_events::seq,
-            index_events::entity_kind,
-            index_events::entity_id,
-            index_events::op,
-        ))
+        .select(EVENT_COLUMNS)
         .load(conn)
 }
 
@@ -220,12 +228,7 @@ pub fn events_among(conn: &mut DbConn, seqs: &[i64]) -> QueryResult<Vec<IndexEve
     index_events::table
         .filter(index_events::seq.eq_any(seqs))
         .order(index_events::seq.asc())
-        .select((
-            index_events::seq,
-            index_events::entity_kind,
-            index_events::entity_id,
-            index_events::op,
-        ))
+        .select(EVENT_COLUMNS)
         .load(conn)
 }
 
