@@ -3,7 +3,7 @@
 use crate::config::Settings;
 use crate::db::{self, Db, User};
 use crate::domain::{Email, Municipality};
-use crate::web::Application;
+use crate::startup::Application;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::BufRead;
 use std::path::PathBuf;

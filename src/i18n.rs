@@ -143,7 +143,7 @@ impl Tr {
 
     /// An ISO date (`2027-03-01`) as the language writes it.
     pub fn date(&self, iso: &str) -> String {
-        crate::mail::views::date(self.locale, iso)
+        date(self.locale, iso)
     }
 }
 
@@ -168,6 +168,79 @@ pub fn negotiate(query_or_cookie: Option<&str>, accept_language: Option<&str>) -
         }
     }
     "en"
+}
+
+/// `2026-12-12` as the reader writes dates.
+pub fn date(locale: &str, iso: &str) -> String {
+    const EN: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let parts: Vec<&str> = iso.get(..10).unwrap_or(iso).split('-').collect();
+    let [y, m, d] = parts.as_slice() else {
+        return iso.to_string();
+    };
+    let (Ok(month), Ok(day)) = (m.parse::<usize>(), d.parse::<u32>()) else {
+        return iso.to_string();
+    };
+    match locale {
+        "sv" => format!("{day} {} {y}", sv_month(month)),
+        "nb" => format!("{day}. {} {y}", nb_month(month)),
+        _ => format!(
+            "{day} {} {y}",
+            EN.get(month.wrapping_sub(1)).copied().unwrap_or("")
+        ),
+    }
+}
+
+fn sv_month(m: usize) -> &'static str {
+    [
+        "januari",
+        "februari",
+        "mars",
+        "april",
+        "maj",
+        "juni",
+        "juli",
+        "augusti",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ]
+    .get(m.wrapping_sub(1))
+    .copied()
+    .unwrap_or("")
+}
+
+fn nb_month(m: usize) -> &'static str {
+    [
+        "januar",
+        "februar",
+        "mars",
+        "april",
+        "mai",
+        "juni",
+        "juli",
+        "august",
+        "september",
+        "oktober",
+        "november",
+        "desember",
+    ]
+    .get(m.wrapping_sub(1))
+    .copied()
+    .unwrap_or("")
 }
 
 #[cfg(test)]

@@ -5,17 +5,18 @@
 use crate::config::Settings;
 use crate::db::schema::{audit_log, consents, introductions, outbox, users};
 use crate::db::{self, DbConn, Record, User};
-use crate::web::error::AppError;
+use crate::error::AppError;
+use crate::records::store::{journal, Op};
+use crate::records::CONSENT_TEXT_VERSION;
 use diesel::prelude::*;
 use serde_json::{json, Map, Value};
 
 /// The version of the export's format.
 pub const EXPORT_VERSION: u32 = 1;
-/// Owner of what an erased person leaves that others rely on (see the accounts migration).
-pub const ERASED_USER: &str = "00000000-0000-0000-0000-000000000000";
+pub use crate::db::ERASED_USER;
 
 fn ts(t: time::PrimitiveDateTime) -> String {
-    crate::web::rfc3339(t)
+    crate::error::rfc3339(t)
 }
 
 /// Everything held about `user_id`.
@@ -195,7 +196,7 @@ pub fn erase(conn: &mut DbConn, user_id: &str, by: Option<&str>) -> Result<(), A
     for record in [Record::Candidate, Record::Mentor] {
         for row in record.owned_by(conn, user_id)? {
             record.delete(conn, &row.id)?;
-            db::index_event(conn, record.name(), &row.id, "delete")?;
+            journal(conn, record, &row.id, Op::Delete)?;
         }
     }
     for (record, closed) in [
@@ -230,7 +231,7 @@ pub fn erase(conn: &mut DbConn, user_id: &str, by: Option<&str>) -> Result<(), A
             }
             row.updated_at = db::now();
             record.update(conn, &row)?;
-            db::index_event(conn, record.name(), &row.id, "upsert")?;
+            journal(conn, record, &row.id, Op::Upsert)?;
         }
     }
     // Open introductions end; the person's side forgets who they were.
@@ -333,4 +334,31 @@ pub fn retention(conn: &mut DbConn, settings: &Settings) -> Result<(usize, usize
         erase(conn, id, None)?;
     }
     Ok((to_warn.len(), to_erase.len()))
+}
+
+/// Gives the purposes in `wanted` that are new and withdraws those left out, re-indexing the
+/// person's profiles (matching follows consent at once); the consents active after.
+pub fn set_consents(
+    conn: &mut DbConn,
+    user_id: &str,
+    wanted: &[String],
+) -> Result<Vec<String>, AppError> {
+    let (given, withdrawn) = db::set_consents(conn, user_id, wanted, CONSENT_TEXT_VERSION)?;
+    if !given.is_empty() || !withdrawn.is_empty() {
+        for record in [Record::Candidate, Record::Mentor] {
+            for row in record.owned_by(conn, user_id)? {
+                journal(conn, record, &row.id, Op::Upsert)?;
+            }
+        }
+        db::audit(
+            conn,
+            Some(user_id),
+            "consents_changed",
+            "user",
+            Some(user_id),
+            json!({"given": given, "withdrawn": withdrawn}),
+        )?;
+        db::accounts::touch_user(conn, user_id)?;
+    }
+    Ok(db::active_consents(conn, user_id)?)
 }

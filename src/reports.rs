@@ -6,8 +6,8 @@
 
 use crate::db::schema::introductions as t;
 use crate::db::{DbConn, Record};
+use crate::error::AppError;
 use crate::introductions::Introduction;
-use crate::web::error::AppError;
 use diesel::prelude::*;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};

@@ -85,6 +85,21 @@ impl Spoken {
     }
 }
 
+/// Why a record cannot take part in a track now ([`Entity::open_to`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closed {
+    /// The track does not join this kind of record.
+    OtherTrack,
+    /// Not active (closed, withdrawn, paused).
+    Inactive,
+    /// The person has not consented to matching in this track.
+    NoConsent,
+    /// A candidate who does not seek placements, or has no business to be mentored in.
+    NotSeeking,
+    /// A mentor with no places left.
+    NoPlaces,
+}
+
 /// A record as the index sees it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Entity {
@@ -131,6 +146,31 @@ impl Entity {
 
     pub fn consented(&self, track: Track) -> bool {
         self.consents.iter().any(|c| c == track.consent())
+    }
+
+    /// The eligibility rule of every track, in one place: whether this record may be matched
+    /// or introduced in `track` now. The ranking, the database's re-check of what the index
+    /// returned, and introductions all ask it.
+    pub fn open_to(&self, track: Track) -> Result<(), Closed> {
+        let person = matches!(self.kind(), Kind::Candidate | Kind::Mentor);
+        match (self.kind(), track) {
+            (Kind::Need | Kind::Candidate, Track::Ktp)
+            | (Kind::Candidate | Kind::Mentor, Track::Mentoring)
+            | (Kind::Procurement | Kind::Offer, Track::Procurement) => {}
+            _ => return Err(Closed::OtherTrack),
+        }
+        if !self.active {
+            return Err(Closed::Inactive);
+        }
+        if person && !self.consented(track) {
+            return Err(Closed::NoConsent);
+        }
+        match (self.kind(), track) {
+            (Kind::Candidate, Track::Ktp) if !self.seeks_ktp => Err(Closed::NotSeeking),
+            (Kind::Candidate, Track::Mentoring) if !self.mentee => Err(Closed::NotSeeking),
+            (Kind::Mentor, _) if self.capacity_left.unwrap_or(0) <= 0 => Err(Closed::NoPlaces),
+            _ => Ok(()),
+        }
     }
 
     /// Everything worth searching, in one string.

@@ -14,7 +14,7 @@ pub mod rank;
 pub mod vocabulary;
 
 pub use cpv::{Cpv, CpvEntry};
-pub use entity::{Entity, Kind, Spoken, Track};
+pub use entity::{Closed, Entity, Kind, Spoken, Track};
 pub use gazetteer::{Country, Gazetteer, Place};
 pub use index::{Hit, SearchIndex};
 pub use rank::Factor;

@@ -171,10 +171,10 @@ pub struct Prepared {
     pub day: Option<i64>,
     /// Languages as (key, level): compared as numbers in the hot loop.
     pub langs: Vec<(u32, u8)>,
-    /// A candidate open to KTP matching; a mentee or mentor open to mentoring.
+    /// [`Entity::open_to`] of each track, asked once.
     pub ktp_ok: bool,
-    pub mentee_ok: bool,
-    pub mentor_ok: bool,
+    pub mentoring_ok: bool,
+    pub procurement_ok: bool,
 }
 
 impl Prepared {
@@ -206,11 +206,9 @@ impl Prepared {
             .iter()
             .map(|l| (lang_key(&l.code), l.level))
             .collect();
-        let ktp_ok = entity.active && entity.seeks_ktp && entity.consented(Track::Ktp);
-        let mentee_ok = entity.active && entity.mentee && entity.consented(Track::Mentoring);
-        let mentor_ok = entity.active
-            && entity.consented(Track::Mentoring)
-            && entity.capacity_left.unwrap_or(0) > 0;
+        let ktp_ok = entity.open_to(Track::Ktp).is_ok();
+        let mentoring_ok = entity.open_to(Track::Mentoring).is_ok();
+        let procurement_ok = entity.open_to(Track::Procurement).is_ok();
         Prepared {
             entity,
             bits: ConceptBits::of(&concepts),
@@ -221,8 +219,8 @@ impl Prepared {
             day,
             langs,
             ktp_ok,
-            mentee_ok,
-            mentor_ok,
+            mentoring_ok,
+            procurement_ok,
         }
     }
 }
@@ -312,7 +310,7 @@ pub fn bound(query: &Prepared, hot: &Hot, bm25: f32, today: i64) -> Option<f64> 
     if need.kind() != Kind::Need || hot.kind != Some(Kind::Candidate) {
         return Some(f64::INFINITY);
     }
-    if !need.active || !hot.ktp_ok {
+    if !query.ktp_ok || !hot.ktp_ok {
         return None;
     }
     if query
@@ -558,7 +556,7 @@ fn fluency(level: u8) -> f64 {
 
 fn ktp(pair: &Pair<'_>, bm25: f32, today: i64) -> Option<Weighted> {
     let (need, cand) = (&pair.demand.entity, &pair.supply.entity);
-    if !need.active || !pair.supply.ktp_ok {
+    if !pair.demand.ktp_ok || !pair.supply.ktp_ok {
         return None;
     }
     // Every required language at its minimum level.
@@ -720,7 +718,7 @@ fn ktp_target_fit<'a>(
 
 fn mentoring(pair: &Pair<'_>, bm25: f32) -> Option<Weighted> {
     let (mentee, mentor) = (&pair.demand.entity, &pair.supply.entity);
-    if !pair.demand.mentee_ok || !pair.supply.mentor_ok {
+    if !pair.demand.mentoring_ok || !pair.supply.mentoring_ok {
         return None;
     }
     // A language in common: the mentee at A2 or better, the mentor at B1 or better.
@@ -784,7 +782,7 @@ fn mentoring(pair: &Pair<'_>, bm25: f32) -> Option<Weighted> {
 
 fn procurement(pair: &Pair<'_>, bm25: f32, today: i64) -> Option<Weighted> {
     let (proc_, offer) = (&pair.demand.entity, &pair.supply.entity);
-    if !proc_.active || !offer.active {
+    if !pair.demand.procurement_ok || !pair.supply.procurement_ok {
         return None;
     }
     let cpv = Cpv::get();

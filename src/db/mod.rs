@@ -14,7 +14,7 @@ pub use journal::{
     set_consents, FeedHorizon, IndexEvent, NewEmail,
 };
 pub use records::{ListFilter, Record, RecordRow, Visible};
-pub use users::{NewUser, User, UserFilter};
+pub use users::{NewUser, User, UserFilter, ERASED_USER};
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;

@@ -5,6 +5,9 @@ use super::DbConn;
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
+/// Owner of what an erased person leaves that others rely on (see the accounts migration).
+pub const ERASED_USER: &str = "00000000-0000-0000-0000-000000000000";
+
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
 /// What an administrator's list of users is narrowed to.
@@ -158,7 +161,7 @@ impl User {
     pub fn list(conn: &mut DbConn, f: &UserFilter) -> QueryResult<Vec<User>> {
         let mut q = users::table
             .select(USER_COLUMNS)
-            .filter(users::id.ne(crate::privacy::ERASED_USER))
+            .filter(users::id.ne(ERASED_USER))
             .order(users::email.asc())
             .limit(f.limit)
             .into_boxed();

@@ -294,7 +294,7 @@ impl Loader<'_> {
         let input: R::Input =
             serde_json::from_value(body.clone()).with_context(|| format!("demo {body}"))?;
         let valid = R::validate(input).map_err(|e| anyhow::anyhow!("demo {}: {e:?}", R::PATH))?;
-        let row = crate::web::records::insert::<R>(self.conn, viewer, valid, self.settings)
+        let row = crate::records::store::create::<R>(self.conn, viewer, valid, self.settings)
             .map_err(|e| anyhow::anyhow!("demo {}: {e}", R::PATH))?;
         Ok(row.id)
     }

@@ -3,22 +3,21 @@
 //! file, and marked sent; a temporary failure (4xx, a refused or dropped connection, a
 //! timeout) is retried with exponential backoff, a permanent one (5xx) fails at once with the
 //! server's reply kept for the officer. The Message-ID was fixed when the email was queued,
-//! so a retry sends the same message. The same loop runs the introductions' due work
-//! (reminders, expiry) and purges the content of old sent emails.
+//! so a retry sends the same message. The mailer only sends: what is due to be written (a
+//! reminder, a warning) is queued by `crate::jobs`.
 
 pub mod templates;
 pub mod views;
 
 use crate::config::Settings;
 use crate::db::{self, outbox::OutboxRow, Db, DbError};
+use crate::worker::Worker;
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Notify;
 
 /// Builds the message an outbox row stands for: the same bytes whichever transport sends it.
 pub fn message(row: &OutboxRow, settings: &Settings) -> anyhow::Result<Message> {
@@ -131,151 +130,83 @@ pub fn backoff(base_seconds: i64, attempt: i32) -> time::Duration {
 
 /// The running mailer: one loop per process.
 pub struct Mailer {
-    wake: Notify,
-    stopped: AtomicBool,
-    task: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
-    /// Passes of the loop that ran the due work and found nothing left to send.
-    idle_passes: std::sync::atomic::AtomicU64,
+    worker: Arc<Worker>,
 }
 
 impl Mailer {
     /// Starts the loop on the current tokio runtime.
     pub fn start(db: Db, settings: Settings) -> anyhow::Result<Arc<Mailer>> {
-        let transport = Transport::from_settings(&settings)?;
+        let transport = Arc::new(Transport::from_settings(&settings)?);
         tracing::info!(transport = %transport.describe(), "mailer started");
-        let mailer = Arc::new(Mailer {
-            wake: Notify::new(),
-            stopped: AtomicBool::new(false),
-            task: std::sync::Mutex::new(None),
-            idle_passes: std::sync::atomic::AtomicU64::new(0),
-        });
-        let m = mailer.clone();
-        let task = tokio::spawn(async move { m.run(db, settings, transport).await });
-        *mailer.task.lock().unwrap_or_else(|e| e.into_inner()) = Some(task);
-        Ok(mailer)
-    }
-
-    /// How many passes ran the due work and then had nothing left to send. Once it has grown
-    /// by two, a whole pass began after the reading and ended with everything due sent (tests
-    /// wait on it instead of sleeping).
-    pub fn idle_passes(&self) -> u64 {
-        self.idle_passes.load(Ordering::SeqCst)
-    }
-
-    /// Looks for due emails now (call after queueing one).
-    pub fn wake(&self) {
-        self.wake.notify_one();
-    }
-
-    pub fn stop(&self) {
-        self.stopped.store(true, Ordering::SeqCst);
-        self.wake.notify_one();
-    }
-
-    /// Stops the loop and waits until it has finished what it was doing and let go of the
-    /// database: the process may then close its connections and exit.
-    pub async fn shutdown(&self) {
-        self.stop();
-        let task = self.task.lock().unwrap_or_else(|e| e.into_inner()).take();
-        if let Some(task) = task {
-            let _ = task.await;
-        }
-    }
-
-    async fn run(self: Arc<Self>, db: Db, settings: Settings, transport: Transport) {
         let poll = Duration::from_secs(settings.mail_poll_seconds.max(1));
-        while !self.stopped.load(Ordering::SeqCst) {
-            if let Err(e) = self.housekeeping(&db, &settings).await {
-                tracing::warn!(error = %e, "the mailer's due work failed; it runs again later");
-            }
-            let sent = match self.drain(&db, &settings, &transport).await {
-                Ok(n) => n,
-                Err(e) => {
-                    tracing::warn!(error = %e, "the mailer could not read the outbox");
-                    0
-                }
-            };
-            if sent == 0 {
-                self.idle_passes.fetch_add(1, Ordering::SeqCst);
-                let _ = tokio::time::timeout(poll, self.wake.notified()).await;
-            }
-        }
-    }
-
-    /// Reminders and expiry of introductions, and the purge of old email content.
-    async fn housekeeping(
-        &self,
-        db: &Db,
-        settings: &Settings,
-    ) -> Result<(), crate::web::error::AppError> {
-        let s = settings.clone();
-        let queued = db
-            .write(move |c| crate::introductions::run_due(c, &s))
-            .await?;
-        let s = settings.clone();
-        let (warned, erased) = db.write(move |c| crate::privacy::retention(c, &s)).await?;
-        if warned > 0 || erased > 0 {
-            tracing::info!(warned, erased, "retention applied");
-        }
-        let days = settings.mail_retention_days;
-        let purged = db
-            .write(move |c| db::outbox::purge_sent(c, days).map_err(DbError::from))
-            .await?;
-        if queued > 0 || purged > 0 {
-            tracing::info!(queued, purged, "due work done");
-        }
-        Ok(())
-    }
-
-    /// Sends one batch of due emails; returns how many were leased.
-    async fn drain(
-        &self,
-        db: &Db,
-        settings: &Settings,
-        transport: &Transport,
-    ) -> Result<usize, DbError> {
-        let lease = time::Duration::seconds(settings.mail_lease_seconds.max(10));
-        let rows = db
-            .write(move |c| db::outbox::lease(c, 20, lease).map_err(DbError::from))
-            .await?;
-        let n = rows.len();
-        for row in rows {
-            let result = match message(&row, settings) {
-                Ok(m) => transport.send(&row, m).await,
-                Err(e) => Err(SendError::Permanent(e.to_string())),
-            };
-            let (id, attempts) = (row.id.clone(), row.attempts);
-            let max = settings.mail_max_attempts.max(1);
-            let base = settings.mail_retry_base_seconds;
-            match &result {
-                Ok(()) => tracing::info!(email = %id, template = %row.template, "email sent"),
-                Err(SendError::Temporary(e)) => {
-                    tracing::warn!(email = %id, attempts, error = %e, "email not sent; will retry")
-                }
-                Err(SendError::Permanent(e)) => {
-                    tracing::warn!(email = %id, error = %e, "email failed for good")
-                }
-            }
-            db.write(move |c| -> Result<(), DbError> {
-                match result {
-                    Ok(()) => db::outbox::mark_sent(c, &id)?,
-                    Err(SendError::Temporary(e)) if attempts < max => {
-                        db::outbox::mark_unsent(c, &id, &e, Some(backoff(base, attempts)))?
+        let worker = Worker::start(poll, move || {
+            let (db, settings, transport) = (db.clone(), settings.clone(), transport.clone());
+            async move {
+                match drain(&db, &settings, &transport).await {
+                    Ok(sent) => sent == 0,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "the mailer could not read the outbox");
+                        true
                     }
-                    Err(SendError::Temporary(e)) => db::outbox::mark_unsent(
-                        c,
-                        &id,
-                        &format!("gave up after {attempts} tries: {e}"),
-                        None,
-                    )?,
-                    Err(SendError::Permanent(e)) => db::outbox::mark_unsent(c, &id, &e, None)?,
                 }
-                Ok(())
-            })
-            .await?;
-        }
-        Ok(n)
+            }
+        });
+        Ok(Arc::new(Mailer { worker }))
     }
+}
+
+/// `wake` (look for due emails now, after queueing one), `idle_passes` (passes that found
+/// nothing left to send: tests wait on two instead of sleeping), `stop`, `shutdown`.
+impl std::ops::Deref for Mailer {
+    type Target = Worker;
+    fn deref(&self) -> &Worker {
+        &self.worker
+    }
+}
+
+/// Sends one batch of due emails; returns how many were leased.
+async fn drain(db: &Db, settings: &Settings, transport: &Transport) -> Result<usize, DbError> {
+    let lease = time::Duration::seconds(settings.mail_lease_seconds.max(10));
+    let rows = db
+        .write(move |c| db::outbox::lease(c, 20, lease).map_err(DbError::from))
+        .await?;
+    let n = rows.len();
+    for row in rows {
+        let result = match message(&row, settings) {
+            Ok(m) => transport.send(&row, m).await,
+            Err(e) => Err(SendError::Permanent(e.to_string())),
+        };
+        let (id, attempts) = (row.id.clone(), row.attempts);
+        let max = settings.mail_max_attempts.max(1);
+        let base = settings.mail_retry_base_seconds;
+        match &result {
+            Ok(()) => tracing::info!(email = %id, template = %row.template, "email sent"),
+            Err(SendError::Temporary(e)) => {
+                tracing::warn!(email = %id, attempts, error = %e, "email not sent; will retry")
+            }
+            Err(SendError::Permanent(e)) => {
+                tracing::warn!(email = %id, error = %e, "email failed for good")
+            }
+        }
+        db.write(move |c| -> Result<(), DbError> {
+            match result {
+                Ok(()) => db::outbox::mark_sent(c, &id)?,
+                Err(SendError::Temporary(e)) if attempts < max => {
+                    db::outbox::mark_unsent(c, &id, &e, Some(backoff(base, attempts)))?
+                }
+                Err(SendError::Temporary(e)) => db::outbox::mark_unsent(
+                    c,
+                    &id,
+                    &format!("gave up after {attempts} tries: {e}"),
+                    None,
+                )?,
+                Err(SendError::Permanent(e)) => db::outbox::mark_unsent(c, &id, &e, None)?,
+            }
+            Ok(())
+        })
+        .await?;
+    }
+    Ok(n)
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod need;
 pub mod offer;
 pub mod organisation;
 pub mod procurement;
+pub mod store;
 
 pub use candidate::CandidateInput;
 pub use mentor::MentorInput;
@@ -80,6 +81,12 @@ pub trait RecordType: 'static {
     type Input: DeserializeOwned + Serialize + ToSchema + Send + 'static;
 
     fn validate(input: Self::Input) -> Result<Valid, FieldErrors>;
+
+    /// The stored record, typed: validation stores the normalised body, so it reads back as
+    /// the same type (`None` only for a row this version did not write).
+    fn stored(row: &crate::db::RecordRow) -> Option<Self::Input> {
+        serde_json::from_str(&row.data).ok()
+    }
 }
 
 /// The status given, checked, or the default.

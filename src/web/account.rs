@@ -2,20 +2,17 @@
 //! password reset and change, consents, and the GDPR rights (export, erasure).
 
 use super::error::AppError;
-use super::pages::{context, error_page, fallback, message_page, respond, Ctx, Nav};
+
 use super::session::sign_in;
 use super::{body, rfc3339, AppState};
 use crate::auth;
 use crate::db::{self, accounts, User};
-use crate::i18n::Tr;
 use crate::policy::Viewer;
 use crate::records::{CONSENT_TEXT_VERSION, PURPOSES};
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
-use actix_web::http::StatusCode;
 use actix_web::{http::header, web, HttpRequest, HttpResponse};
-use askama::Template;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 use utoipa::ToSchema;
 
 fn no_store(mut res: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBuilder {
@@ -62,7 +59,6 @@ pub(crate) async fn start_session(
     let absolute = time::Duration::hours(state.settings.session_absolute_hours.max(1));
     let (uid, csrf2) = (user.to_string(), csrf.clone());
     let expires = state
-        .db
         .write(move |c| -> Result<time::PrimitiveDateTime, AppError> {
             if let Some(old) = old {
                 accounts::revoke_session(c, &old)?;
@@ -121,7 +117,6 @@ pub async fn logout(
         .map(|t| auth::token_hash(t.trim()));
     let _ = viewer;
     state
-        .db
         .write(move |c| -> Result<(), AppError> {
             if let Some(t) = bearer {
                 User::revoke_token(c, &t)?;
@@ -142,10 +137,12 @@ pub struct TokenBody {
     pub token: String,
 }
 
-async fn verify_token(state: &web::Data<AppState>, token: String) -> Result<(), AppError> {
+pub(crate) async fn verify_token(
+    state: &web::Data<AppState>,
+    token: String,
+) -> Result<(), AppError> {
     let hash = auth::token_hash(token.trim());
     state
-        .db
         .write(move |c| -> Result<(), AppError> {
             let user = accounts::use_user_token(c, &hash, "verify")?.ok_or_else(|| {
                 AppError::invalid("token", "is not a valid link: it was used, or it expired")
@@ -216,7 +213,6 @@ pub(crate) async fn send_reset(
         .unwrap_or_default();
     let (base, domain) = (state.settings.base_url(), state.settings.mail_domain());
     state
-        .db
         .write(move |c| -> Result<(), AppError> {
             let Some(user) = User::by_email(c, &email)? else {
                 return Ok(());
@@ -242,7 +238,6 @@ pub(crate) async fn send_reset(
             Ok(())
         })
         .await?;
-    state.mailer.wake();
     Ok(())
 }
 
@@ -259,7 +254,7 @@ async fn hash_new(state: &AppState, password: String) -> Result<String, AppError
     super::session::hash_password(state, password).await
 }
 
-async fn reset_with(
+pub(crate) async fn reset_with(
     state: &web::Data<AppState>,
     token: String,
     password: String,
@@ -267,7 +262,6 @@ async fn reset_with(
     let hash = hash_new(state, password).await?;
     let token = auth::token_hash(token.trim());
     state
-        .db
         .write(move |c| -> Result<(), AppError> {
             let user = accounts::use_user_token(c, &token, "reset")?.ok_or_else(|| {
                 AppError::invalid("token", "is not a valid link: it was used, or it expired")
@@ -335,7 +329,6 @@ pub async fn change_password(
         .map_err(|m| AppError::invalid("new_password", m))?;
     let hash = hash_new(&state, body.new_password).await?;
     state
-        .db
         .write(move |c| -> Result<(), AppError> {
             User::set_password(c, &user.id, &hash)?;
             accounts::revoke_all(c, &user.id)?;
@@ -407,29 +400,8 @@ pub(crate) async fn apply_consents(
 ) -> Result<Vec<String>, AppError> {
     let id = user_id.to_string();
     let active = state
-        .db
-        .write(move |c| -> Result<Vec<String>, AppError> {
-            let (given, withdrawn) = db::set_consents(c, &id, &wanted, CONSENT_TEXT_VERSION)?;
-            if !given.is_empty() || !withdrawn.is_empty() {
-                for record in [db::Record::Candidate, db::Record::Mentor] {
-                    for row in record.owned_by(c, &id)? {
-                        db::index_event(c, record.name(), &row.id, "upsert")?;
-                    }
-                }
-                db::audit(
-                    c,
-                    Some(&id),
-                    "consents_changed",
-                    "user",
-                    Some(&id),
-                    json!({"given": given, "withdrawn": withdrawn}),
-                )?;
-                accounts::touch_user(c, &id)?;
-            }
-            Ok(db::active_consents(c, &id)?)
-        })
+        .write(move |c| crate::privacy::set_consents(c, &id, &wanted))
         .await?;
-    state.search.wake();
     Ok(active)
 }
 
@@ -437,7 +409,6 @@ pub(crate) async fn apply_consents(
 pub async fn export(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpResponse, AppError> {
     let st = state.clone();
     let body = state
-        .db
         .write(move |c| crate::privacy::export(c, &viewer.user_id, &st.settings))
         .await?;
     Ok(no_store(HttpResponse::Ok())
@@ -492,154 +463,7 @@ pub(crate) async fn erase_account(
     }
     let id = user_id.to_string();
     state
-        .db
         .write(move |c| crate::privacy::erase(c, &id, Some(&id)))
         .await?;
-    state.search.wake();
     Ok(())
-}
-
-// The pages the emailed links open: a GET asks, a POST does.
-
-/// A page the emailed links open: the link's token in a form that a person must send (a GET
-/// never acts: mail scanners follow links), with a new password where one is chosen.
-#[derive(Template)]
-#[template(path = "pages/token_form.html")]
-struct TokenFormPage<'a> {
-    tr: Tr,
-    nav: Nav,
-    csrf: &'a str,
-    title_key: &'static str,
-    action: &'static str,
-    token: String,
-    /// Ask for a new password (the reset link).
-    password: bool,
-    button_key: &'static str,
-    error_key: Option<&'static str>,
-}
-
-#[derive(Deserialize)]
-pub struct TokenQuery {
-    pub token: Option<String>,
-}
-
-fn token_of(req: &HttpRequest) -> String {
-    body::query::<TokenQuery>(req)
-        .ok()
-        .and_then(|q| q.token)
-        .unwrap_or_default()
-}
-
-/// A page with the site's header and language, or the plain error when even that fails.
-async fn with_context(
-    state: &web::Data<AppState>,
-    req: &HttpRequest,
-    show: impl FnOnce(&Ctx) -> HttpResponse,
-) -> HttpResponse {
-    match context(state, req).await {
-        Ok(c) => show(&c),
-        Err(e) => fallback(e),
-    }
-}
-
-fn token_page(
-    c: &Ctx,
-    reset: bool,
-    token: String,
-    error_key: Option<&'static str>,
-) -> HttpResponse {
-    let page = TokenFormPage {
-        tr: c.tr,
-        nav: c.nav(),
-        csrf: &c.csrf,
-        title_key: if reset {
-            "forgot.title"
-        } else {
-            "verify.title"
-        },
-        action: if reset { "/reset" } else { "/verify" },
-        token,
-        password: reset,
-        button_key: if reset { "intro.save" } else { "verify.button" },
-        error_key,
-    };
-    let status = if error_key.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    respond(c, status, page.render())
-}
-
-fn said(c: &Ctx, title_key: &str, text_key: &str) -> HttpResponse {
-    message_page(
-        c,
-        c.tr.t(title_key).to_string(),
-        vec![c.tr.t(text_key).to_string()],
-    )
-}
-
-/// `GET /verify?token=`: asks to confirm.
-pub async fn verify_page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let token = token_of(&req);
-    with_context(&state, &req, |c| token_page(c, false, token, None)).await
-}
-
-#[derive(Deserialize)]
-pub struct TokenForm {
-    #[serde(default)]
-    pub token: String,
-}
-
-/// `POST /verify` (the page's form).
-pub async fn verify_form(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    form: web::Form<TokenForm>,
-) -> HttpResponse {
-    let done = verify_token(&state, form.into_inner().token).await;
-    with_context(&state, &req, |c| match done {
-        Ok(()) => said(c, "verify.title", "verify.done"),
-        Err(AppError::Validation(_)) => said(c, "verify.title", "verify.invalid"),
-        Err(e) => error_page(c, e, "/"),
-    })
-    .await
-}
-
-/// `GET /reset?token=`: the form for a new password.
-pub async fn reset_page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let token = token_of(&req);
-    with_context(&state, &req, |c| token_page(c, true, token, None)).await
-}
-
-#[derive(Deserialize)]
-pub struct ResetForm {
-    #[serde(default)]
-    pub token: String,
-    #[serde(default)]
-    pub password: String,
-}
-
-/// `POST /reset` (the page's form): a password refused shows the form again, saying why.
-pub async fn reset_form(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    form: web::Form<ResetForm>,
-) -> HttpResponse {
-    let form = form.into_inner();
-    let token = form.token.clone();
-    let done = reset_with(&state, form.token, form.password).await;
-    with_context(&state, &req, |c| match done {
-        Ok(()) => said(c, "forgot.title", "reset.done"),
-        Err(AppError::Validation(f)) => {
-            let v: Value = serde_json::to_value(&f).unwrap_or_default();
-            if v.get("password").is_some() {
-                token_page(c, true, token, Some("reset.weak"))
-            } else {
-                said(c, "forgot.title", "reset.invalid")
-            }
-        }
-        Err(e) => error_page(c, e, "/forgot"),
-    })
-    .await
 }

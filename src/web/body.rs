@@ -44,13 +44,7 @@ pub async fn json_value(
 }
 
 /// Reads a JSON value into `T`, naming the field that does not fit.
-pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, AppError> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        let field = (path != ".").then_some(path);
-        AppError::malformed(e.inner().to_string(), field)
-    })
-}
+pub use crate::error::from_value;
 
 /// A page's `cursor` parameter decoded, or an error on the field when this service did not
 /// give it.

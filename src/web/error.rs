@@ -1,116 +1,13 @@
-//! One error type at the edge: each kind has its status and code here, in one table; the JSON
-//! shape is API.md's. A 500 says nothing of its cause: that goes to the log with the request id.
+//! The HTTP face of [`AppError`]: its status, headers and the JSON shape of API.md. A 500
+//! says nothing of its cause: that goes to the log with the request id.
 
-use crate::db::DbError;
-use crate::domain::FieldErrors;
+pub use crate::error::AppError;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 
 tokio::task_local! {
     /// The id of the request being served, for error bodies and log lines.
     pub static REQUEST_ID: String;
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum AppError {
-    #[error("{message}")]
-    Malformed {
-        message: String,
-        field: Option<String>,
-    },
-    #[error("sign in first: send Authorization: Bearer <token>")]
-    Unauthenticated,
-    #[error("the email address or password is wrong")]
-    InvalidCredentials,
-    #[error("{0}")]
-    Forbidden(String),
-    #[error("not found")]
-    NotFound,
-    #[error("no such endpoint")]
-    NoRoute,
-    #[error("this endpoint does not take that method")]
-    MethodNotAllowed,
-    #[error("{0}")]
-    Conflict(String),
-    /// A conflict with what one field names (an address that has an account already).
-    #[error("{message}")]
-    ConflictOn { field: String, message: String },
-    #[error("the request body is larger than {0} bytes")]
-    TooLarge(usize),
-    #[error("send the body as application/json")]
-    UnsupportedMediaType,
-    #[error("some fields are invalid")]
-    Validation(FieldErrors),
-    #[error("too many requests")]
-    RateLimited { retry_after_secs: u64 },
-    #[error("an internal error occurred")]
-    Internal(#[source] anyhow::Error),
-}
-
-impl AppError {
-    pub fn malformed(message: impl Into<String>, field: Option<String>) -> Self {
-        AppError::Malformed {
-            message: message.into(),
-            field,
-        }
-    }
-
-    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        AppError::Validation(FieldErrors::single(field, message))
-    }
-
-    pub fn forbidden(message: impl Into<String>) -> Self {
-        AppError::Forbidden(message.into())
-    }
-
-    fn code(&self) -> &'static str {
-        match self {
-            AppError::Malformed { .. } => "malformed_request",
-            AppError::Unauthenticated => "unauthenticated",
-            AppError::InvalidCredentials => "invalid_credentials",
-            AppError::Forbidden(_) => "forbidden",
-            AppError::NotFound => "not_found",
-            AppError::NoRoute => "no_route",
-            AppError::MethodNotAllowed => "method_not_allowed",
-            AppError::Conflict(_) | AppError::ConflictOn { .. } => "conflict",
-            AppError::TooLarge(_) => "payload_too_large",
-            AppError::UnsupportedMediaType => "unsupported_media_type",
-            AppError::Validation(_) => "validation_failed",
-            AppError::RateLimited { .. } => "rate_limited",
-            AppError::Internal(_) => "internal_error",
-        }
-    }
-}
-
-impl From<DbError> for AppError {
-    fn from(e: DbError) -> Self {
-        match e {
-            DbError::Query(q) => q.into(),
-            other => AppError::Internal(other.into()),
-        }
-    }
-}
-
-impl From<diesel::result::Error> for AppError {
-    fn from(e: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind as K, Error as E};
-        match e {
-            E::NotFound => AppError::NotFound,
-            E::DatabaseError(K::ForeignKeyViolation, _) => {
-                AppError::Conflict("other records still refer to this one".into())
-            }
-            E::DatabaseError(K::UniqueViolation, _) => {
-                AppError::Conflict("it already exists".into())
-            }
-            other => AppError::Internal(other.into()),
-        }
-    }
-}
-
-impl From<anyhow::Error> for AppError {
-    fn from(e: anyhow::Error) -> Self {
-        AppError::Internal(e)
-    }
 }
 
 pub fn current_request_id() -> String {

@@ -101,7 +101,6 @@ pub async fn propose(
                    key: Option<String>| async move {
         let st = state.clone();
         state
-            .db
             .write(move |c| -> Result<(intro::Proposed, Value), AppError> {
                 let p = intro::propose(
                     c,
@@ -124,7 +123,6 @@ pub async fn propose(
         other => other,
     };
     let (proposed, body) = result?;
-    state.mailer.wake();
     let id = proposed.introduction.id.clone();
     let res = if proposed.created {
         HttpResponse::Created()
@@ -238,7 +236,6 @@ pub async fn record_outcome(
     let input: OutcomeRequest = body::json(&req, payload, state.settings.max_body_bytes).await?;
     let id = id.into_inner();
     let body = state
-        .db
         .write(move |c| -> Result<Value, AppError> {
             visible(c, &viewer, &id)?;
             let i = intro::record_outcome(c, &viewer, &id, &input.outcome)?;
@@ -295,7 +292,6 @@ async fn act(
 ) -> Result<(Introduction, Party), AppError> {
     let st = state.clone();
     let out = state
-        .db
         .write(move |c| -> Result<(Introduction, Party), AppError> {
             let i = intro::find(c, &id)?.ok_or(AppError::NotFound)?;
             let (party, actor) = party_for(&st, &id, action, &signed, viewer.as_ref(), &i)?;
@@ -303,18 +299,21 @@ async fn act(
             Ok((i, party))
         })
         .await?;
-    state.mailer.wake();
-    state.search.wake();
     Ok(out)
 }
 
-async fn answer_api(
+/// The answers a party (or the officer, withdrawing) gives.
+pub const ANSWERS: [Action; 3] = [Action::Accept, Action::Decline, Action::Withdraw];
+
+/// `POST /api/v1/introductions/{id}/{accept|decline|withdraw}`: `ACTION` is the index of
+/// the answer in [`ANSWERS`].
+pub async fn answer<const ACTION: usize>(
     state: web::Data<AppState>,
     viewer: Option<Viewer>,
-    id: String,
+    id: web::Path<String>,
     req: HttpRequest,
-    action: Action,
 ) -> Result<HttpResponse, AppError> {
+    let (id, action) = (id.into_inner(), ANSWERS[ACTION]);
     let signed: Signed = body::query(&req)?;
     let (i, _) = act(&state, id, action, signed, viewer.clone()).await?;
     let body = state
@@ -322,33 +321,6 @@ async fn answer_api(
         .read(move |c| render(c, &i, viewer.as_ref()))
         .await?;
     Ok(private(HttpResponse::Ok(), body))
-}
-
-pub async fn accept(
-    state: web::Data<AppState>,
-    viewer: Option<Viewer>,
-    id: web::Path<String>,
-    req: HttpRequest,
-) -> Result<HttpResponse, AppError> {
-    answer_api(state, viewer, id.into_inner(), req, Action::Accept).await
-}
-
-pub async fn decline(
-    state: web::Data<AppState>,
-    viewer: Option<Viewer>,
-    id: web::Path<String>,
-    req: HttpRequest,
-) -> Result<HttpResponse, AppError> {
-    answer_api(state, viewer, id.into_inner(), req, Action::Decline).await
-}
-
-pub async fn withdraw(
-    state: web::Data<AppState>,
-    viewer: Option<Viewer>,
-    id: web::Path<String>,
-    req: HttpRequest,
-) -> Result<HttpResponse, AppError> {
-    answer_api(state, viewer, id.into_inner(), req, Action::Withdraw).await
 }
 
 // The pages the email links open.

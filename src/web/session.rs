@@ -292,9 +292,7 @@ pub(crate) async fn register_account(
     let domain = state.settings.mail_domain();
     let base = state.settings.base_url();
     let (role, locale) = (body.role, body.locale);
-    state
-        .db
-        .write(move |c| -> Result<(), AppError> {
+    state.write(move |c| -> Result<(), AppError> {
             if let Some(existing) = User::by_email(c, email.as_str())? {
                 let note = crate::db::NewEmail {
                     recipient_user_id: Some(&existing.id),
@@ -333,7 +331,6 @@ pub(crate) async fn register_account(
             Ok(())
         })
         .await?;
-    state.mailer.wake();
     Ok(())
 }
 

@@ -451,7 +451,7 @@ async fn people_untouched_for_too_long_are_warned_then_erased(backend: Backend) 
         .staff("officer@mora.example", "officer", &["SE-2062"])
         .await;
     sql(&app, "UPDATE users SET last_active_at = '2000-01-01 00:00:00' WHERE email = 'gammal@example.org'".into()).await;
-    app.mailer.wake();
+    app.jobs.wake();
     let started = std::time::Instant::now();
     while app
         .count("outbox WHERE template = 'retention_warning'")
@@ -475,7 +475,7 @@ async fn people_untouched_for_too_long_are_warned_then_erased(backend: Backend) 
     );
     // 30 days after the warning, still untouched: erased.
     sql(&app, "UPDATE users SET retention_warned_at = '2000-01-02 00:00:00' WHERE email = 'gammal@example.org'".into()).await;
-    app.mailer.wake();
+    app.jobs.wake();
     let started = std::time::Instant::now();
     while app
         .get(&format!("/api/v1/candidates/{id}"), &officer)

@@ -44,12 +44,14 @@ pub struct TestApp {
     pub database_url: String,
     pub search: std::sync::Arc<heartland::search::Search>,
     pub mailer: std::sync::Arc<heartland::mail::Mailer>,
+    pub jobs: std::sync::Arc<heartland::jobs::Jobs>,
     _dir: tempfile::TempDir,
     pg: Option<(String, String)>,
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        self.jobs.stop();
         self.mailer.stop();
         // The indexer must not be inside a database call when the database goes.
         let search = self.search.clone();
@@ -133,6 +135,7 @@ pub async fn spawn_app_with(
     let address = format!("http://127.0.0.1:{}", app.port());
     let search = app.search();
     let mailer = app.mailer();
+    let jobs = app.jobs();
     tokio::spawn(app.run_until_stopped());
     Some(TestApp {
         address,
@@ -142,6 +145,7 @@ pub async fn spawn_app_with(
         database_url,
         search,
         mailer,
+        jobs,
         _dir: dir,
         pg,
     })
@@ -262,7 +266,7 @@ impl TestApp {
         let scopes: Vec<String> = municipalities.iter().map(|s| s.to_string()).collect();
         tokio::task::spawn_blocking(move || {
             let hash = heartland::auth::hash_password(PASSWORD).expect("hash");
-            db.write_blocking(|c| -> Result<(), heartland::web::error::AppError> {
+            db.write_blocking(|c| -> Result<(), heartland::error::AppError> {
                 let id = User::insert(
                     c,
                     &db::NewUser {

@@ -730,7 +730,7 @@ async fn age(app: &TestApp, id: &str, days: i64) {
     })
     .await
     .expect("age");
-    app.mailer.wake();
+    app.jobs.wake();
 }
 
 async fn whoever_has_not_answered_is_reminded_then_it_expires(backend: Backend) {

@@ -4,6 +4,7 @@
 mod access;
 mod accounts;
 mod admin;
+mod architecture;
 mod browser;
 mod cli;
 pub(crate) mod crash;

@@ -392,3 +392,123 @@ fn the_bound_is_never_below_the_score() {
     // Tight: almost always the score itself.
     assert!(equal * 10 >= scored * 9, "{equal} of {scored} exact");
 }
+
+/// The eligibility rule is one function ([`Entity::open_to`]): the ranking's hard-rule gate
+/// agrees with it for random records of every track, in both directions. Records that fit in
+/// every other way score exactly when both sides are open to the track.
+mod eligibility {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn spoken(code: &str, level: u8) -> Vec<Spoken> {
+        vec![Spoken {
+            code: code.into(),
+            level,
+        }]
+    }
+
+    /// A record of `kind` that fits its counterpart in everything but eligibility.
+    fn fitting(kind: Kind, id: &str) -> Entity {
+        let mut e = Entity {
+            kind: Some(kind),
+            id: id.into(),
+            title: "Svetsare och svetsteknik".into(),
+            text: "svetsning svetsare bokföring".into(),
+            skills: vec!["svetsning".into()],
+            languages: spoken("sv", 4),
+            municipality: "SE-2062".into(),
+            cross_border_ok: true,
+            remote_ok: true,
+            active: true,
+            ..Entity::default()
+        };
+        match kind {
+            Kind::Need => {
+                e.languages = spoken("sv", 2);
+                e.date = Some("2027-03-01".into());
+            }
+            Kind::Candidate => {
+                e.support_needs = vec!["bokföring".into()];
+                e.max_distance_km = Some(200.0);
+                e.date = Some("2027-01-15".into());
+            }
+            Kind::Mentor => e.skills = vec!["bokföring".into(), "svetsning".into()],
+            Kind::Procurement | Kind::Offer => {
+                e.cpv = vec!["45000000".into()];
+                e.date = Some("2027-06-01".into());
+            }
+        }
+        e
+    }
+
+    /// Random eligibility on top of a fitting record.
+    fn shaped(
+        kind: Kind,
+        id: &str,
+        (active, seeks, mentee, places, consents): (bool, bool, bool, i64, u8),
+    ) -> Entity {
+        let mut e = fitting(kind, id);
+        e.active = active;
+        if kind == Kind::Candidate {
+            e.seeks_ktp = seeks;
+            e.mentee = mentee;
+        }
+        if kind == Kind::Mentor {
+            e.capacity_left = Some(places);
+        }
+        e.consents = ["matching_ktp", "matching_mentoring", "matching_procurement"]
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| consents & (1 << i) != 0)
+            .map(|(_, c)| c.to_string())
+            .collect();
+        e
+    }
+
+    fn flags() -> impl Strategy<Value = (bool, bool, bool, i64, u8)> {
+        (
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+            -1i64..3,
+            0u8..8,
+        )
+    }
+
+    const PAIRS: [(Kind, Kind); 6] = [
+        (Kind::Need, Kind::Candidate),
+        (Kind::Candidate, Kind::Need),
+        (Kind::Candidate, Kind::Mentor),
+        (Kind::Mentor, Kind::Candidate),
+        (Kind::Procurement, Kind::Offer),
+        (Kind::Offer, Kind::Procurement),
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        #[test]
+        fn the_ranking_scores_a_pair_exactly_when_both_are_open_to_the_track(
+            pair in 0usize..6,
+            a in flags(),
+            b in flags(),
+        ) {
+            let (qk, tk) = PAIRS[pair];
+            let track = track_of(qk, tk).expect("a track");
+            let (q, t) = (shaped(qk, "q", a), shaped(tk, "t", b));
+            let open = q.open_to(track).is_ok() && t.open_to(track).is_ok();
+            let mut analyzers = Analyzers::default();
+            let (pq, pt) = (
+                Prepared::new(q, &mut analyzers),
+                Prepared::new(t, &mut analyzers),
+            );
+            let scored = score(&pq, &pt, 1.0, today()).is_some();
+            prop_assert_eq!(scored, open, "{:?} → {:?}", qk, tk);
+            // The precomputed flags are the same rule.
+            for p in [&pq, &pt] {
+                prop_assert_eq!(p.ktp_ok, p.entity.open_to(Track::Ktp).is_ok());
+                prop_assert_eq!(p.mentoring_ok, p.entity.open_to(Track::Mentoring).is_ok());
+                prop_assert_eq!(p.procurement_ok, p.entity.open_to(Track::Procurement).is_ok());
+            }
+        }
+    }
+}

@@ -4,12 +4,13 @@
 //! match it, each factor drawn as a bar).
 
 use super::error::AppError;
-use super::pages::{
-    checked_post, context, error_page, fallback, field_messages, match_lines, respond, see_other,
-    to_sign_in, Ctx, MatchLine, Nav,
-};
-use super::profile::{municipality_key, place_label, place_labels};
+use super::forms::{municipality_key, place_label, place_labels};
 use super::AppState;
+use super::SignedIn;
+use super::{
+    checked_post, error_page, field_messages, match_lines, respond, see_other, to_sign_in, Ctx,
+    MatchLine, Nav,
+};
 use crate::db::Record;
 use crate::i18n::Tr;
 use crate::records::offer::Offer;
@@ -126,11 +127,7 @@ fn form_page(c: &Ctx, form: OfferForm, errors: Vec<String>, status: StatusCode) 
 }
 
 /// `GET /offers/new`.
-pub async fn new_page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let c = match context(&state, &req).await {
-        Ok(c) => c,
-        Err(e) => return fallback(e),
-    };
+pub async fn new_page(_state: web::Data<AppState>, req: HttpRequest, c: Ctx) -> HttpResponse {
     if c.viewer.is_none() {
         return to_sign_in(&req);
     }
@@ -142,11 +139,8 @@ pub async fn create(
     state: web::Data<AppState>,
     req: HttpRequest,
     body: web::Bytes,
+    c: Ctx,
 ) -> HttpResponse {
-    let c = match context(&state, &req).await {
-        Ok(c) => c,
-        Err(e) => return fallback(e),
-    };
     let (form, token) = OfferForm::from_post(&body);
     let viewer = match checked_post(&state, &req, &c, &token) {
         Ok(v) => v,
@@ -161,19 +155,15 @@ pub async fn create(
     let body = form.body(&org);
     let (v, st) = (viewer.clone(), state.clone());
     let result = state
-        .db
         .write(move |conn| -> Result<String, AppError> {
             let input = super::body::from_value(body)?;
             let valid = <Offer as crate::records::RecordType>::validate(input)
                 .map_err(AppError::Validation)?;
-            Ok(super::records::insert::<Offer>(conn, &v, valid, &st.settings)?.id)
+            Ok(crate::records::store::create::<Offer>(conn, &v, valid, &st.settings)?.id)
         })
         .await;
     match result {
-        Ok(id) => {
-            state.search.wake();
-            see_other(&format!("/offers/{id}"))
-        }
+        Ok(id) => see_other(&format!("/offers/{id}")),
         Err(e @ (AppError::Validation(_) | AppError::Malformed { .. })) => {
             let errors = field_messages(c.tr, &e);
             form_page(&c, form, errors, StatusCode::UNPROCESSABLE_ENTITY)
@@ -199,31 +189,27 @@ struct OfferPage<'a> {
 /// `GET /offers/{id}`: for the supplier who owns it and for officers.
 pub async fn show(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    _req: HttpRequest,
     id: web::Path<String>,
+    SignedIn { c, viewer }: SignedIn,
 ) -> HttpResponse {
-    let c = match context(&state, &req).await {
-        Ok(c) => c,
-        Err(e) => return fallback(e),
-    };
-    let Some(viewer) = c.viewer.clone() else {
-        return to_sign_in(&req);
-    };
-    let (id, st, locale) = (id.into_inner(), state.clone(), c.tr.locale);
+    let (id, locale) = (id.into_inner(), c.tr.locale);
     let data = state
         .db
         .read(move |conn| -> Result<_, AppError> {
-            let row = super::pages::record_page_row(conn, &viewer, Record::Offer, &id)?;
+            let row = super::record_page_row(conn, &viewer, Record::Offer, &id)?;
             let d: Value = serde_json::from_str(&row.data).unwrap_or_default();
             let (title, _, organisation) = crate::introductions::describe(conn, "offer", &row.id)?;
-            let hits = match crate::search::load(conn, Record::Offer, &id)? {
-                Some(q) => super::matches::ranked_page(&st, conn, &q, Kind::Procurement, 10, 0)?.0,
-                None => Vec::new(),
-            };
-            Ok((d, title, organisation, match_lines(hits, locale)))
+            Ok((row.id, d, title, organisation))
         })
         .await;
-    let (d, title, organisation, matches) = match data {
+    let data = match data {
+        Ok(d) => crate::matching::top(&state, Record::Offer, &d.0, Kind::Procurement, 10)
+            .await
+            .map(|hits| (d, match_lines(hits, locale))),
+        Err(e) => Err(e),
+    };
+    let ((_, d, title, organisation), matches) = match data {
         Ok(x) => x,
         Err(e) => return error_page(&c, e, "/company"),
     };

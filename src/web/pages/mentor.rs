@@ -3,19 +3,16 @@
 //! take, and the newcomer entrepreneurs proposed to them and matching them.
 
 use super::error::AppError;
-use super::pages::{
-    error_page, field_messages, respond, see_other, Ctx, IntroLine, MatchLine, Nav,
-};
-use super::profile::{
-    list, municipality_key, number, own_page_data, own_profile, place_label, place_labels,
-    skill_terms, LanguageRow, LANGUAGES, LEVELS,
+use super::forms::{
+    list, municipality_key, number, own_page, own_profile, place_label, place_labels, skill_terms,
+    LanguageRow, LANGUAGES, LEVELS,
 };
 use super::AppState;
+use super::{error_page, field_messages, respond, see_other, Ctx, IntroLine, MatchLine, Nav};
 use crate::db::Record;
 use crate::i18n::Tr;
 use crate::policy::Viewer;
 use crate::records::mentor::Mentor;
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use heartland_index::Kind;
@@ -159,39 +156,27 @@ pub(crate) async fn show(
     posted: Option<(MentorForm, Vec<String>)>,
     saved: bool,
 ) -> HttpResponse {
-    let data = own_page_data(state, viewer, Record::Mentor, Kind::Candidate, c.tr.locale).await;
-    let (saved_data, matches, waiting) = match data {
-        Ok(d) => d,
+    let what = (Record::Mentor, Kind::Candidate, c.tr.locale);
+    let own = match own_page(state, viewer, what, posted, MentorForm::from_saved).await {
+        Ok(own) => own,
         Err(e) => return error_page(c, e, "/"),
-    };
-    let exists = saved_data.is_some();
-    let (form, errors, status) = match posted {
-        Some((form, errors)) => (form, errors, StatusCode::UNPROCESSABLE_ENTITY),
-        None => (
-            saved_data
-                .as_ref()
-                .map(MentorForm::from_saved)
-                .unwrap_or_default(),
-            Vec::new(),
-            StatusCode::OK,
-        ),
     };
     let page = MentorPage {
         tr: c.tr,
         nav: c.nav(),
         csrf: &c.csrf,
         saved,
-        exists,
-        errors,
-        form: form.padded(),
+        exists: own.exists,
+        errors: own.errors,
+        form: own.form.padded(),
         languages: &LANGUAGES,
         levels: &LEVELS,
         skill_terms: skill_terms(c.tr.locale),
         places: place_labels(),
-        matches,
-        waiting,
+        matches: own.matches,
+        waiting: own.waiting,
     };
-    respond(c, status, page.render())
+    respond(c, own.status, page.render())
 }
 
 /// Saves the mentor's profile (the form already checked for origin and token).
@@ -205,27 +190,23 @@ pub(crate) async fn save(
     let body = form.body();
     let (v, st) = (viewer.clone(), state.clone());
     let result = state
-        .db
         .write(move |conn| -> Result<(), AppError> {
             match own_profile(conn, &v, Record::Mentor)? {
                 Some(row) => {
-                    super::records::change::<Mentor>(conn, &v, &row.id, body, false)?;
+                    crate::records::store::change::<Mentor>(conn, &v, &row.id, body, false)?;
                 }
                 None => {
                     let input = super::body::from_value(body)?;
                     let valid = <Mentor as crate::records::RecordType>::validate(input)
                         .map_err(AppError::Validation)?;
-                    super::records::insert::<Mentor>(conn, &v, valid, &st.settings)?;
+                    crate::records::store::create::<Mentor>(conn, &v, valid, &st.settings)?;
                 }
             }
             Ok(())
         })
         .await;
     match result {
-        Ok(()) => {
-            state.search.wake();
-            see_other("/profile?saved=1")
-        }
+        Ok(()) => see_other("/profile?saved=1"),
         Err(e @ (AppError::Validation(_) | AppError::Malformed { .. })) => {
             let errors = field_messages(c.tr, &e);
             show(state, c, viewer, Some((form, errors)), false).await

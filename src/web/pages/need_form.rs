@@ -5,18 +5,21 @@
 //! field is refused.
 
 use super::error::AppError;
-use super::pages::{
-    checked_post, context, create_record, error_page, fallback, field_messages, respond, see_other,
-    to_sign_in, Ctx, Nav,
-};
-use super::profile::{
-    list, municipality_key, number, place_label, place_labels, skill_terms, LanguageRow, LANGUAGES,
+use super::forms::{
+    municipality_key, number, place_label, place_labels, skill_terms, LanguageRow, LANGUAGES,
 };
 use super::AppState;
+use super::SignedIn;
+use super::{
+    checked_post, create_record, error_page, field_messages, respond, see_other, to_sign_in, Ctx,
+    Nav,
+};
 use crate::db::Record;
 use crate::i18n::Tr;
 use crate::policy::Viewer;
-use crate::records::need::Need;
+use crate::records::check::MunicipalityInput;
+use crate::records::need::{Need, NeedInput};
+use crate::records::RecordType;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -74,32 +77,29 @@ impl NeedForm {
         self
     }
 
-    fn from_saved(d: &Value) -> NeedForm {
-        let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    fn from_saved(d: &NeedInput) -> NeedForm {
         NeedForm {
-            title: s(&d["title"]),
-            description: s(&d["description"]),
-            kind: s(&d["kind"]),
-            skills: list(&d["skills"]).iter().map(s).collect(),
-            languages: list(&d["languages"])
+            title: d.title.clone(),
+            description: d.description.clone(),
+            kind: d.kind.clone(),
+            skills: d.skills.clone(),
+            languages: d
+                .languages
                 .iter()
                 .map(|l| LanguageRow {
-                    code: s(&l["code"]),
-                    level: s(&l["min_level"]),
+                    code: l.code.clone(),
+                    level: l.min_level.clone(),
                 })
                 .collect(),
-            duration_months: d["duration_months"]
-                .as_i64()
-                .map(|m| m.to_string())
-                .unwrap_or_default(),
-            start_date: s(&d["start_date"]),
-            municipality: d["municipality"]
-                .as_str()
-                .map(place_label)
-                .unwrap_or_default(),
-            remote_ok: d["remote_ok"].as_bool().unwrap_or(false),
-            cross_border_ok: d["cross_border_ok"].as_bool().unwrap_or(false),
-            ktp_target: d["ktp_target"].as_bool().unwrap_or(false),
+            duration_months: d.duration_months.to_string(),
+            start_date: d.start_date.clone(),
+            municipality: match &d.municipality {
+                MunicipalityInput::Key(key) => place_label(key),
+                MunicipalityInput::Parts(_) => String::new(),
+            },
+            remote_ok: d.remote_ok,
+            cross_border_ok: d.cross_border_ok,
+            ktp_target: d.ktp_target,
         }
     }
 
@@ -216,11 +216,7 @@ fn form_page(
 }
 
 /// `GET /needs/new`.
-pub async fn new_page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let c = match context(&state, &req).await {
-        Ok(c) => c,
-        Err(e) => return fallback(e),
-    };
+pub async fn new_page(_state: web::Data<AppState>, req: HttpRequest, c: Ctx) -> HttpResponse {
     if c.viewer.is_none() {
         return to_sign_in(&req);
     }
@@ -238,11 +234,8 @@ pub async fn create(
     state: web::Data<AppState>,
     req: HttpRequest,
     body: web::Bytes,
+    c: Ctx,
 ) -> HttpResponse {
-    let c = match context(&state, &req).await {
-        Ok(c) => c,
-        Err(e) => return fallback(e),
-    };
     let (form, token) = NeedForm::from_post(&body);
     let viewer = match checked_post(&state, &req, &c, &token) {
         Ok(v) => v,
@@ -283,10 +276,10 @@ async fn changeable(
     state: &web::Data<AppState>,
     viewer: Viewer,
     id: String,
-) -> Result<Value, AppError> {
+) -> Result<NeedInput, AppError> {
     state
         .db
-        .read(move |conn| -> Result<Value, AppError> {
+        .read(move |conn| -> Result<NeedInput, AppError> {
             let row = Record::Need.find(conn, &id)?.ok_or(AppError::NotFound)?;
             viewer
                 .view_of(Record::Need, &row)
@@ -294,7 +287,7 @@ async fn changeable(
             if !viewer.may_change(Record::Need, &row) {
                 return Err(AppError::forbidden("you may not change this need"));
             }
-            Ok(serde_json::from_str(&row.data).unwrap_or_default())
+            Need::stored(&row).ok_or_else(|| anyhow::anyhow!("an unreadable need").into())
         })
         .await
 }
@@ -302,16 +295,10 @@ async fn changeable(
 /// `GET /needs/{id}/edit`: the need's form, filled in.
 pub async fn edit_page(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    _req: HttpRequest,
     id: web::Path<String>,
+    SignedIn { c, viewer }: SignedIn,
 ) -> HttpResponse {
-    let c = match context(&state, &req).await {
-        Ok(c) => c,
-        Err(e) => return fallback(e),
-    };
-    let Some(viewer) = c.viewer.clone() else {
-        return to_sign_in(&req);
-    };
     let id = id.into_inner();
     match changeable(&state, viewer, id.clone()).await {
         Ok(data) => form_page(
@@ -331,11 +318,8 @@ pub async fn edit(
     req: HttpRequest,
     id: web::Path<String>,
     body: web::Bytes,
+    c: Ctx,
 ) -> HttpResponse {
-    let c = match context(&state, &req).await {
-        Ok(c) => c,
-        Err(e) => return fallback(e),
-    };
     let id = id.into_inner();
     let back = format!("/needs/{id}");
     let (form, token) = NeedForm::from_post(&body);
@@ -346,14 +330,12 @@ pub async fn edit(
     let patch = form.body();
     let target = id.clone();
     let done = state
-        .db
-        .write(move |conn| super::records::change::<Need>(conn, &viewer, &target, patch, false))
+        .write(move |conn| {
+            crate::records::store::change::<Need>(conn, &viewer, &target, patch, false)
+        })
         .await;
     match done {
-        Ok(_) => {
-            state.search.wake();
-            see_other(&back)
-        }
+        Ok(_) => see_other(&back),
         Err(e @ (AppError::Validation(_) | AppError::Malformed { .. })) => form_page(
             &c,
             format!("/needs/{id}/edit"),

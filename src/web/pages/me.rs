@@ -2,10 +2,9 @@
 //! to (changed here, withdrawn at once), their data as a file, and erasure of the account.
 
 use super::error::AppError;
-use super::pages::{
-    checked_post, context, error_page, fallback, respond, see_other, to_sign_in, Ctx, Nav,
-};
+use super::SignedIn;
 use super::{account, AppState};
+use super::{checked_post, error_page, respond, see_other, Ctx, Nav};
 use crate::db::{self, User};
 use crate::i18n::Tr;
 use crate::policy::Viewer;
@@ -85,14 +84,11 @@ async fn show(
 }
 
 /// `GET /account`.
-pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let c = match context(&state, &req).await {
-        Ok(c) => c,
-        Err(e) => return fallback(e),
-    };
-    let Some(viewer) = c.viewer.clone() else {
-        return to_sign_in(&req);
-    };
+pub async fn page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    SignedIn { c, viewer }: SignedIn,
+) -> HttpResponse {
     let saved = req.query_string().contains("saved=1");
     show(&state, &c, viewer, saved, false).await
 }
@@ -102,11 +98,8 @@ pub async fn consents(
     state: web::Data<AppState>,
     req: HttpRequest,
     body: web::Bytes,
+    c: Ctx,
 ) -> HttpResponse {
-    let c = match context(&state, &req).await {
-        Ok(c) => c,
-        Err(e) => return fallback(e),
-    };
     let mut token = String::new();
     let mut wanted = Vec::new();
     for (k, v) in form_urlencoded::parse(&body) {
@@ -142,11 +135,8 @@ pub async fn erase(
     state: web::Data<AppState>,
     req: HttpRequest,
     form: web::Form<EraseForm>,
+    c: Ctx,
 ) -> HttpResponse {
-    let c = match context(&state, &req).await {
-        Ok(c) => c,
-        Err(e) => return fallback(e),
-    };
     let f = form.into_inner();
     let viewer = match checked_post(&state, &req, &c, &f.csrf_token) {
         Ok(v) => v,

@@ -4,46 +4,24 @@
 //! languages are rows of fields, suggestions are the browser's own `<datalist>`.
 
 use super::error::AppError;
-use super::pages::{
-    checked_post, context, error_page, fallback, field_messages, intro_line, match_lines, respond,
-    see_other, to_sign_in, IntroLine, MatchLine, Nav,
-};
+use super::forms::*;
 use super::AppState;
-use crate::db::{Record, RecordRow};
+use super::{
+    checked_post, error_page, field_messages, respond, see_other, IntroLine, MatchLine, Nav,
+};
+use super::{Ctx, SignedIn};
+use crate::db::Record;
 use crate::i18n::Tr;
 use crate::policy::{Role, Viewer};
 use crate::records::candidate::Candidate;
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use heartland_index::{Gazetteer, Kind, Vocabulary};
+use heartland_index::Kind;
 use serde_json::{json, Value};
 
 /// Skill rows and language rows the form offers.
 const SKILL_ROWS: usize = 8;
 const LANGUAGE_ROWS: usize = 4;
-/// Languages offered in the form: the region's, and those its newcomers most often speak.
-pub(crate) const LANGUAGES: [&str; 16] = [
-    "sv", "nb", "en", "ar", "fa", "prs", "ti", "so", "uk", "ru", "pl", "de", "fr", "es", "tr", "ku",
-];
-pub const LEVELS: [&str; 7] = ["A1", "A2", "B1", "B2", "C1", "C2", "native"];
-
-pub struct LanguageRow {
-    pub code: String,
-    pub level: String,
-}
-
-impl LanguageRow {
-    /// The rows of a posted form, which repeats `lang` and `level` once a row.
-    pub fn zipped(codes: Vec<String>, levels: Vec<String>) -> Vec<LanguageRow> {
-        codes
-            .into_iter()
-            .zip(levels)
-            .map(|(code, level)| LanguageRow { code, level })
-            .collect()
-    }
-}
-
 /// What the form shows: the saved profile, or what was just posted.
 #[derive(Default)]
 pub struct ProfileForm {
@@ -170,83 +148,6 @@ impl ProfileForm {
     }
 }
 
-pub(crate) fn list(v: &Value) -> Vec<Value> {
-    v.as_array().cloned().unwrap_or_default()
-}
-
-/// A number typed in a field; anything else becomes a value the validation names.
-pub(crate) fn number(s: &str) -> Value {
-    s.trim()
-        .parse::<i64>()
-        .map(Value::from)
-        .unwrap_or_else(|_| Value::from(-1))
-}
-
-/// `Mora (SE-2062)`: how the form shows and suggests a municipality.
-pub fn place_label(key: &str) -> String {
-    Gazetteer::get()
-        .lookup_key(key)
-        .map(|p| format!("{} ({key})", p.name))
-        .unwrap_or_else(|| key.to_string())
-}
-
-/// The key of what was typed: `Mora (SE-2062)`, `SE-2062`, or a name only one municipality
-/// has (`Röros` and `Røros` alike are not guessed: the list suggests the exact names).
-pub fn municipality_key(typed: &str) -> String {
-    let t = typed.trim();
-    if let Some(inner) = t
-        .rsplit_once('(')
-        .and_then(|(_, rest)| rest.strip_suffix(')'))
-    {
-        return inner.trim().to_string();
-    }
-    let named: Vec<_> = Gazetteer::get()
-        .all()
-        .iter()
-        .filter(|p| p.name.eq_ignore_ascii_case(t) || p.name.to_lowercase() == t.to_lowercase())
-        .collect();
-    match named.as_slice() {
-        [one] => one.key(),
-        _ => t.to_string(),
-    }
-}
-
-/// Every municipality, as the form suggests them (built once).
-pub fn place_labels() -> &'static [String] {
-    static LABELS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    LABELS.get_or_init(|| {
-        let mut all: Vec<String> = Gazetteer::get()
-            .all()
-            .iter()
-            .map(|p| format!("{} ({})", p.name, p.key()))
-            .collect();
-        all.sort();
-        all
-    })
-}
-
-/// The vocabulary's terms in the reader's language, for suggestions as they type.
-pub fn skill_terms(locale: &str) -> &'static [String] {
-    static TERMS: std::sync::OnceLock<[Vec<String>; 3]> = std::sync::OnceLock::new();
-    let all = TERMS.get_or_init(|| {
-        [0, 1, 2].map(|i| {
-            let mut terms: Vec<String> = Vocabulary::get()
-                .concepts()
-                .iter()
-                .flat_map(|c| c.terms[i].iter().cloned())
-                .collect();
-            terms.sort_by_key(|t| t.to_lowercase());
-            terms.dedup();
-            terms
-        })
-    });
-    match locale {
-        "sv" => &all[0],
-        "nb" => &all[1],
-        _ => &all[2],
-    }
-}
-
 #[derive(Template)]
 #[template(path = "pages/profile.html")]
 struct ProfilePage<'a> {
@@ -277,128 +178,64 @@ impl ProfilePage<'_> {
     }
 }
 
-/// The introductions of the viewer still under way (an answer may be waiting for them).
-pub(crate) fn under_way(
-    conn: &mut crate::db::DbConn,
-    viewer: &Viewer,
-) -> Result<Vec<IntroLine>, AppError> {
-    let mut out = Vec::new();
-    for status in ["proposed", "accepted"] {
-        for i in crate::introductions::list(conn, viewer, Some(status), None, 10)? {
-            out.push(intro_line(conn, &i)?);
-        }
-    }
-    Ok(out)
-}
-
-/// The signed-in person's own profile of a kind, if they have one.
-pub(crate) fn own_profile(
-    conn: &mut crate::db::DbConn,
-    viewer: &Viewer,
-    record: Record,
-) -> Result<Option<RecordRow>, AppError> {
-    Ok(record.owned_by(conn, &viewer.user_id)?.into_iter().next())
-}
-
-/// What a profile page shows besides its form: the reader's own profile of `record` (its saved
-/// fields), its best ten matches among `target`, and the introductions under way.
-pub(crate) async fn own_page_data(
-    state: &web::Data<AppState>,
-    viewer: Viewer,
-    record: Record,
-    target: Kind,
-    locale: &'static str,
-) -> Result<(Option<Value>, Vec<MatchLine>, Vec<IntroLine>), AppError> {
-    let st = state.clone();
-    state
-        .db
-        .read(move |conn| -> Result<_, AppError> {
-            let waiting = under_way(conn, &viewer)?;
-            let Some(row) = own_profile(conn, &viewer, record)? else {
-                return Ok((None, Vec::new(), waiting));
-            };
-            let data: Value = serde_json::from_str(&row.data).unwrap_or_default();
-            let hits = match crate::search::load(conn, record, &row.id)? {
-                Some(q) => super::matches::ranked_page(&st, conn, &q, target, 10, 0)?.0,
-                None => Vec::new(),
-            };
-            Ok((Some(data), match_lines(hits, locale), waiting))
-        })
-        .await
-}
-
 async fn show(
     state: &web::Data<AppState>,
-    c: &super::pages::Ctx,
+    c: &super::Ctx,
     viewer: Viewer,
     posted: Option<(ProfileForm, Vec<String>)>,
     saved: bool,
 ) -> HttpResponse {
-    let data = own_page_data(state, viewer, Record::Candidate, Kind::Need, c.tr.locale).await;
-    let (saved_data, matches, waiting) = match data {
-        Ok(d) => d,
+    let what = (Record::Candidate, Kind::Need, c.tr.locale);
+    let own = match own_page(state, viewer, what, posted, ProfileForm::from_saved).await {
+        Ok(own) => own,
         Err(e) => return error_page(c, e, "/"),
-    };
-    let exists = saved_data.is_some();
-    let (form, errors, status) = match posted {
-        Some((form, errors)) => (form, errors, StatusCode::UNPROCESSABLE_ENTITY),
-        None => (
-            saved_data
-                .as_ref()
-                .map(ProfileForm::from_saved)
-                .unwrap_or_default(),
-            Vec::new(),
-            StatusCode::OK,
-        ),
     };
     let page = ProfilePage {
         tr: c.tr,
         nav: c.nav(),
         csrf: &c.csrf,
         saved,
-        exists,
-        errors,
-        form: form.padded(),
+        exists: own.exists,
+        errors: own.errors,
+        form: own.form.padded(),
         languages: &LANGUAGES,
         levels: &LEVELS,
         skill_terms: skill_terms(c.tr.locale),
         places: place_labels(),
-        matches,
-        waiting,
+        matches: own.matches,
+        waiting: own.waiting,
     };
-    respond(c, status, page.render())
+    respond(c, own.status, page.render())
 }
 
 /// `GET /profile`.
-pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let c = match context(&state, &req).await {
-        Ok(c) => c,
-        Err(e) => return fallback(e),
-    };
-    let Some(viewer) = c.viewer.clone() else {
-        return to_sign_in(&req);
-    };
+pub async fn page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    SignedIn { c, viewer }: SignedIn,
+) -> HttpResponse {
     let saved = req.query_string().contains("saved=1");
     match viewer.role {
         Role::Candidate => show(&state, &c, viewer, None, saved).await,
-        Role::Mentor => super::mentor_page::show(&state, &c, viewer, None, saved).await,
+        Role::Mentor => super::mentor::show(&state, &c, viewer, None, saved).await,
         _ => see_other("/dashboard"),
     }
 }
 
 /// `POST /profile`: creates the profile, or changes it, through the API's own validation.
-pub async fn save(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
-    let c = match context(&state, &req).await {
-        Ok(c) => c,
-        Err(e) => return fallback(e),
-    };
+pub async fn save(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+    c: Ctx,
+) -> HttpResponse {
     let (form, token) = ProfileForm::from_post(&body);
     let viewer = match checked_post(&state, &req, &c, &token) {
         Ok(v) => v,
         Err(e) => return error_page(&c, e, "/profile"),
     };
     if viewer.role == Role::Mentor {
-        return super::mentor_page::save(&state, &c, viewer, &body).await;
+        return super::mentor::save(&state, &c, viewer, &body).await;
     }
     if viewer.role != Role::Candidate {
         return error_page(&c, AppError::forbidden("not a candidate"), "/dashboard");
@@ -407,27 +244,23 @@ pub async fn save(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes
     let v = viewer.clone();
     let st = state.clone();
     let result = state
-        .db
         .write(move |conn| -> Result<(), AppError> {
             match own_profile(conn, &v, Record::Candidate)? {
                 Some(row) => {
-                    super::records::change::<Candidate>(conn, &v, &row.id, body, false)?;
+                    crate::records::store::change::<Candidate>(conn, &v, &row.id, body, false)?;
                 }
                 None => {
                     let input = super::body::from_value(body)?;
                     let valid = <Candidate as crate::records::RecordType>::validate(input)
                         .map_err(AppError::Validation)?;
-                    super::records::insert::<Candidate>(conn, &v, valid, &st.settings)?;
+                    crate::records::store::create::<Candidate>(conn, &v, valid, &st.settings)?;
                 }
             }
             Ok(())
         })
         .await;
     match result {
-        Ok(()) => {
-            state.search.wake();
-            see_other("/profile?saved=1")
-        }
+        Ok(()) => see_other("/profile?saved=1"),
         Err(e @ (AppError::Validation(_) | AppError::Malformed { .. })) => {
             let errors = field_messages(c.tr, &e);
             show(&state, &c, viewer, Some((form, errors)), false).await

@@ -3,14 +3,15 @@
 //! [`set_role`], so both check and record a change the same way.
 
 use super::error::AppError;
-use super::pages::{checked_post, context, error_page, fallback, respond, see_other, to_sign_in};
-use super::pages::{Ctx, Nav};
-use super::profile::{municipality_key, place_label, place_labels};
-use super::{body, rfc3339, AppState};
+use super::forms::{municipality_key, place_label, place_labels};
+use super::{body, AppState};
+use super::{checked_post, context, error_page, fallback, respond, see_other, to_sign_in};
+use super::{Ctx, Nav};
 use crate::db::{self, User, UserFilter};
 use crate::domain::{FieldErrors, Municipality};
 use crate::i18n::Tr;
 use crate::policy::{Role, Viewer};
+use crate::web::rfc3339;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -207,7 +208,6 @@ pub(crate) async fn set_role(
     municipalities.sort();
     let actor = admin.user_id.clone();
     state
-        .db
         .write(move |c| -> Result<UserLine, AppError> {
             let before = User::by_id(c, &id)?
                 .filter(|u| u.id != crate::privacy::ERASED_USER)
@@ -452,11 +452,8 @@ pub async fn save_user(
     req: HttpRequest,
     id: web::Path<String>,
     form: web::Bytes,
+    c: Ctx,
 ) -> HttpResponse {
-    let c = match context(&state, &req).await {
-        Ok(c) => c,
-        Err(e) => return fallback(e),
-    };
     let id = id.into_inner();
     let mut token = String::new();
     let mut role = String::new();
@@ -498,7 +495,7 @@ pub async fn save_user(
                 role,
                 ticked,
                 added,
-                errors: super::pages::field_messages(c.tr, &e),
+                errors: super::field_messages(c.tr, &e),
             };
             user_page(
                 &state,

@@ -3,12 +3,13 @@
 //! `GET /api/v1/search` finds it (the same visibility check), twenty at a time.
 
 use super::error::AppError;
-use super::matches::search_visible;
-use super::pages::{context, error_page, fallback, field_messages, respond, to_sign_in, Nav};
 use super::AppState;
+use super::SignedIn;
+use super::{error_page, field_messages, respond, Nav};
 use crate::domain::FieldErrors;
 use crate::i18n::Tr;
 use crate::introductions as intro;
+use crate::matching::search_visible;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -56,14 +57,11 @@ pub struct SearchForm {
 }
 
 /// `GET /search?q=&kind=&from=`.
-pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let c = match context(&state, &req).await {
-        Ok(c) => c,
-        Err(e) => return fallback(e),
-    };
-    let Some(viewer) = c.viewer.clone() else {
-        return to_sign_in(&req);
-    };
+pub async fn page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    SignedIn { c, viewer }: SignedIn,
+) -> HttpResponse {
     let form: SearchForm = match super::body::query(&req) {
         Ok(f) => f,
         Err(e) => return error_page(&c, e, "/search"),

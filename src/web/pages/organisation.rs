@@ -2,12 +2,12 @@
 //! number, municipality by name, size, who leads it), checked as the API checks them.
 
 use super::error::AppError;
-use super::pages::{
-    checked_post, context, error_page, fallback, field_messages, respond, see_other, to_sign_in,
-    Ctx, Nav, OrganisationForm,
-};
-use super::profile::place_labels;
+use super::forms::place_labels;
 use super::AppState;
+use super::SignedIn;
+use super::{
+    checked_post, error_page, field_messages, respond, see_other, Ctx, Nav, OrganisationForm,
+};
 use crate::db::Record;
 use crate::i18n::Tr;
 use crate::records::organisation::Organisation;
@@ -49,16 +49,10 @@ fn form_page(c: &Ctx, id: String, org: OrganisationForm, errors: Vec<String>) ->
 /// `GET /organisations/{id}/edit`.
 pub async fn edit_page(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    _req: HttpRequest,
     id: web::Path<String>,
+    SignedIn { c, viewer }: SignedIn,
 ) -> HttpResponse {
-    let c = match context(&state, &req).await {
-        Ok(c) => c,
-        Err(e) => return fallback(e),
-    };
-    let Some(viewer) = c.viewer.clone() else {
-        return to_sign_in(&req);
-    };
     let id = id.into_inner();
     let target = id.clone();
     let found = state
@@ -85,11 +79,8 @@ pub async fn edit(
     req: HttpRequest,
     id: web::Path<String>,
     form: web::Form<OrganisationForm>,
+    c: Ctx,
 ) -> HttpResponse {
-    let c = match context(&state, &req).await {
-        Ok(c) => c,
-        Err(e) => return fallback(e),
-    };
     let viewer = match checked_post(&state, &req, &c, &form.csrf_token) {
         Ok(v) => v,
         Err(e) => return error_page(&c, e, "/company"),
@@ -97,16 +88,12 @@ pub async fn edit(
     let (id, f) = (id.into_inner(), form.into_inner());
     let (target, patch) = (id.clone(), f.body());
     let done = state
-        .db
         .write(move |conn| {
-            super::records::change::<Organisation>(conn, &viewer, &target, patch, false)
+            crate::records::store::change::<Organisation>(conn, &viewer, &target, patch, false)
         })
         .await;
     match done {
-        Ok(_) => {
-            state.search.wake();
-            see_other("/company")
-        }
+        Ok(_) => see_other("/company"),
         Err(e @ (AppError::Validation(_) | AppError::Malformed { .. })) => {
             let errors = field_messages(c.tr, &e);
             form_page(&c, id, f, errors)

@@ -1,0 +1,126 @@
+//! The one error type of the use cases and the web: each kind has its code here, in one
+//! table (API.md's `error.code`). The web gives each its HTTP status and body
+//! (`web::error`); a 500 says nothing of its cause: that goes to the log with the request id.
+
+use crate::db::DbError;
+use crate::domain::FieldErrors;
+use serde::de::DeserializeOwned;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{message}")]
+    Malformed {
+        message: String,
+        field: Option<String>,
+    },
+    #[error("sign in first: send Authorization: Bearer <token>")]
+    Unauthenticated,
+    #[error("the email address or password is wrong")]
+    InvalidCredentials,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("not found")]
+    NotFound,
+    #[error("no such endpoint")]
+    NoRoute,
+    #[error("this endpoint does not take that method")]
+    MethodNotAllowed,
+    #[error("{0}")]
+    Conflict(String),
+    /// A conflict with what one field names (an address that has an account already).
+    #[error("{message}")]
+    ConflictOn { field: String, message: String },
+    #[error("the request body is larger than {0} bytes")]
+    TooLarge(usize),
+    #[error("send the body as application/json")]
+    UnsupportedMediaType,
+    #[error("some fields are invalid")]
+    Validation(FieldErrors),
+    #[error("too many requests")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("an internal error occurred")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl AppError {
+    pub fn malformed(message: impl Into<String>, field: Option<String>) -> Self {
+        AppError::Malformed {
+            message: message.into(),
+            field,
+        }
+    }
+
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        AppError::Validation(FieldErrors::single(field, message))
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        AppError::Forbidden(message.into())
+    }
+
+    /// The stable code API.md gives each kind of error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Malformed { .. } => "malformed_request",
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::InvalidCredentials => "invalid_credentials",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::NotFound => "not_found",
+            AppError::NoRoute => "no_route",
+            AppError::MethodNotAllowed => "method_not_allowed",
+            AppError::Conflict(_) | AppError::ConflictOn { .. } => "conflict",
+            AppError::TooLarge(_) => "payload_too_large",
+            AppError::UnsupportedMediaType => "unsupported_media_type",
+            AppError::Validation(_) => "validation_failed",
+            AppError::RateLimited { .. } => "rate_limited",
+            AppError::Internal(_) => "internal_error",
+        }
+    }
+}
+
+impl From<DbError> for AppError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::Query(q) => q.into(),
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind as K, Error as E};
+        match e {
+            E::NotFound => AppError::NotFound,
+            E::DatabaseError(K::ForeignKeyViolation, _) => {
+                AppError::Conflict("other records still refer to this one".into())
+            }
+            E::DatabaseError(K::UniqueViolation, _) => {
+                AppError::Conflict("it already exists".into())
+            }
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<anyhow::Error> for AppError {
+    fn from(e: anyhow::Error) -> Self {
+        AppError::Internal(e)
+    }
+}
+
+/// A UTC timestamp as RFC 3339, as the API and exports show it.
+pub fn rfc3339(t: time::PrimitiveDateTime) -> String {
+    t.assume_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// A JSON value as `T`, or a 400 naming the field that does not fit.
+pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, AppError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let field = (path != ".").then_some(path);
+        AppError::malformed(e.inner().to_string(), field)
+    })
+}

@@ -1,0 +1,96 @@
+//! The scheduled work, in one loop per process: reminders and expiry of introductions, the
+//! retention rule, and the purge of old sent emails' content. Each job is a set of
+//! conditional updates, so a pass that crashes half-way, or runs on two nodes at once, does
+//! each thing once. What a job queues for email, the mailer sends: this loop wakes it.
+
+use crate::config::Settings;
+use crate::db::{self, Db, DbError};
+use crate::error::AppError;
+use crate::mail::Mailer;
+use crate::worker::Worker;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What one pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Pass {
+    /// Reminders queued and introductions expired (each queues its emails).
+    pub introductions: usize,
+    pub warned: usize,
+    pub erased: usize,
+    pub purged: usize,
+}
+
+impl Pass {
+    fn queued_email(&self) -> bool {
+        self.introductions > 0 || self.warned > 0 || self.erased > 0
+    }
+}
+
+/// Runs every job once, now.
+pub async fn run_once(db: &Db, settings: &Settings) -> Result<Pass, AppError> {
+    let s = settings.clone();
+    let introductions = db
+        .write(move |c| crate::introductions::run_due(c, &s))
+        .await?;
+    let s = settings.clone();
+    let (warned, erased) = db.write(move |c| crate::privacy::retention(c, &s)).await?;
+    let days = settings.mail_retention_days;
+    let purged = db
+        .write(move |c| db::outbox::purge_sent(c, days).map_err(DbError::from))
+        .await?;
+    Ok(Pass {
+        introductions,
+        warned,
+        erased,
+        purged,
+    })
+}
+
+/// The running loop.
+pub struct Jobs {
+    worker: Arc<Worker>,
+}
+
+impl Jobs {
+    /// Starts the loop on the current tokio runtime; it runs a pass every
+    /// `mail_poll_seconds` and whenever woken.
+    pub fn start(db: Db, settings: Settings, mailer: Arc<Mailer>) -> Arc<Jobs> {
+        let poll = Duration::from_secs(settings.mail_poll_seconds.max(1));
+        let worker = Worker::start(poll, move || {
+            let (db, settings, mailer) = (db.clone(), settings.clone(), mailer.clone());
+            async move {
+                match run_once(&db, &settings).await {
+                    Ok(pass) => {
+                        if pass.queued_email() {
+                            mailer.wake();
+                        }
+                        if pass != Pass::default() {
+                            tracing::info!(
+                                introductions = pass.introductions,
+                                warned = pass.warned,
+                                erased = pass.erased,
+                                purged = pass.purged,
+                                "due work done"
+                            );
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "the due work failed; it runs again later")
+                    }
+                }
+                true
+            }
+        });
+        Arc::new(Jobs { worker })
+    }
+}
+
+/// `wake` (run a pass now, after moving what the jobs look at, in tests), `idle_passes`
+/// (passes finished: tests wait on two instead of sleeping), `stop`, `shutdown`.
+impl std::ops::Deref for Jobs {
+    type Target = Worker;
+    fn deref(&self) -> &Worker {
+        &self.worker
+    }
+}

@@ -1,0 +1,226 @@
+//! Ranked, explained matches for each track, in both directions, and free-text search. The
+//! index ranks (on a blocking thread, holding no database connection); the database has the
+//! last word: every hit is read back before it is shown, and must still pass the track's
+//! eligibility rule ([`heartland_index::Entity::open_to`]), so a withdrawn, deleted or erased
+//! record never appears even while the index lags.
+
+use crate::db::{DbConn, Record};
+use crate::error::AppError;
+use crate::policy::Viewer;
+use crate::search::entity::{entity_of, record_of};
+use crate::services::Services;
+use heartland_index::rank::{day_number, track_of};
+use heartland_index::{Entity, Hit, Kind, Track};
+use std::collections::HashSet;
+
+/// Hits asked of the index at most for one page, however many the database turns away. It
+/// also bounds how deep a list can be paged: an offset past it is an empty last page, so no
+/// allocation is ever sized by what a client sends.
+pub const MAX_FETCH: usize = 5000;
+/// Search hits read back from the database per round.
+const SEARCH_CHECK_CHUNK: usize = 200;
+
+/// Today as the ranking counts days.
+pub fn today() -> i64 {
+    day_number(&time::OffsetDateTime::now_utc().date().to_string()).unwrap_or(0)
+}
+
+/// Which of `ids` (records of `kind`) are open to `track` in the database now. Read in two
+/// queries, however many ids.
+pub fn still_open(
+    conn: &mut DbConn,
+    kind: Kind,
+    ids: &[String],
+    track: Track,
+) -> Result<HashSet<String>, AppError> {
+    let record = record_of(kind);
+    let rows = record.find_many(conn, ids)?;
+    let consents = if matches!(kind, Kind::Candidate | Kind::Mentor) {
+        let owners: Vec<String> = rows.iter().map(|r| r.owner_id.clone()).collect();
+        crate::db::active_consents_of(conn, &owners)?
+    } else {
+        Default::default()
+    };
+    Ok(rows
+        .iter()
+        .filter_map(|row| {
+            entity_of(
+                record,
+                row,
+                consents.get(&row.owner_id).cloned().unwrap_or_default(),
+            )
+        })
+        .filter(|e| e.open_to(track).is_ok())
+        .map(|e| e.id)
+        .collect())
+}
+
+/// `query`'s matches among `target` from `offset`, at most `limit`, and whether there are
+/// more: ranks until enough hits are still open in the database (or there are no more).
+pub async fn ranked(
+    services: &Services,
+    query: Entity,
+    target: Kind,
+    limit: usize,
+    offset: usize,
+) -> Result<(Vec<Hit>, bool), AppError> {
+    let track = track_of(query.kind(), target)
+        .ok_or_else(|| anyhow::anyhow!("no track between these kinds"))?;
+    if offset >= MAX_FETCH {
+        return Ok((Vec::new(), false));
+    }
+    let query = std::sync::Arc::new(query);
+    let want = offset + limit + 1;
+    let mut fetch = (want + 10).min(MAX_FETCH);
+    loop {
+        let (search, q) = (services.search.clone(), query.clone());
+        let hits =
+            tokio::task::spawn_blocking(move || search.index.matches(&q, target, fetch, today()))
+                .await
+                .map_err(|e| anyhow::anyhow!(e))?
+                .map_err(|e| anyhow::anyhow!(e))?;
+        let exhausted = hits.len() < fetch;
+        let ids: Vec<String> = hits.iter().map(|h| h.id.clone()).collect();
+        let ok = services
+            .db
+            .read(move |c| still_open(c, target, &ids, track))
+            .await?;
+        let valid: Vec<Hit> = hits
+            .into_iter()
+            .filter(|h| ok.contains(&h.id))
+            .take(want)
+            .collect();
+        if valid.len() >= want || exhausted || fetch >= MAX_FETCH {
+            let more = valid.len() > offset + limit;
+            return Ok((valid.into_iter().skip(offset).take(limit).collect(), more));
+        }
+        fetch = (fetch * 2).min(MAX_FETCH);
+    }
+}
+
+/// The record `id` as the index would rank it, or `None` when it is gone.
+pub async fn query_of(
+    services: &Services,
+    record: Record,
+    id: &str,
+) -> Result<Option<Entity>, AppError> {
+    let id = id.to_string();
+    services
+        .db
+        .read(move |c| Ok(crate::search::load(c, record, &id)?))
+        .await
+}
+
+/// The best `n` matches of a record the caller has already shown to the viewer (its own
+/// page); none when it is gone.
+pub async fn top(
+    services: &Services,
+    record: Record,
+    id: &str,
+    target: Kind,
+    n: usize,
+) -> Result<Vec<Hit>, AppError> {
+    match query_of(services, record, id).await? {
+        Some(query) => Ok(ranked(services, query, target, n, 0).await?.0),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// A record's matches among `target`, for who may ask: officers, and whoever may change the
+/// record itself (the company of a need, the person of a profile, the supplier of an offer)
+/// unless `officers_only`.
+#[allow(clippy::too_many_arguments)]
+pub async fn of_record(
+    services: &Services,
+    viewer: Viewer,
+    record: Record,
+    id: String,
+    target: Kind,
+    officers_only: bool,
+    limit: usize,
+    offset: usize,
+) -> Result<(Vec<Hit>, bool), AppError> {
+    let query = services
+        .db
+        .read(move |conn| -> Result<Entity, AppError> {
+            let row = record.find(conn, &id)?.ok_or(AppError::NotFound)?;
+            viewer.view_of(record, &row).ok_or(AppError::NotFound)?;
+            if !(viewer.is_officer() || (!officers_only && viewer.may_change(record, &row))) {
+                return Err(AppError::forbidden(
+                    "only officers and the record's owner see its matches",
+                ));
+            }
+            crate::search::load(conn, record, &id)?.ok_or(AppError::NotFound)
+        })
+        .await?;
+    ranked(services, query, target, limit, offset).await
+}
+
+/// The hits of a free-text search that still exist and that the viewer may see, from `offset`,
+/// at most `limit`; and whether there are more.
+pub async fn search_visible(
+    services: &Services,
+    viewer: Viewer,
+    text: String,
+    kinds: Vec<Kind>,
+    offset: usize,
+    limit: usize,
+) -> Result<(Vec<Hit>, bool), AppError> {
+    if offset >= MAX_FETCH {
+        return Ok((Vec::new(), false));
+    }
+    let search = services.search.clone();
+    let hits = tokio::task::spawn_blocking(move || search.index.search(&text, &kinds, MAX_FETCH))
+        .await
+        .map_err(|e| anyhow::anyhow!(e))?
+        .map_err(|e| anyhow::anyhow!(e))?;
+    services
+        .db
+        .read(move |conn| -> Result<(Vec<Hit>, bool), AppError> {
+            let want = offset + limit + 1;
+            let mut shown = Vec::new();
+            // In chunks, one query per kind each, stopping once the page is full.
+            for chunk in hits.chunks(SEARCH_CHECK_CHUNK) {
+                let visible = visible_hits(conn, &viewer, chunk)?;
+                shown.extend(
+                    chunk
+                        .iter()
+                        .filter(|h| visible.contains(&(h.kind, h.id.clone())))
+                        .cloned(),
+                );
+                if shown.len() >= want {
+                    shown.truncate(want);
+                    break;
+                }
+            }
+            let more = shown.len() > offset + limit;
+            Ok((shown.into_iter().skip(offset).take(limit).collect(), more))
+        })
+        .await
+}
+
+/// Which of `hits` still exist and may be seen by the viewer, read kind by kind.
+fn visible_hits(
+    conn: &mut DbConn,
+    viewer: &Viewer,
+    hits: &[Hit],
+) -> Result<HashSet<(Kind, String)>, AppError> {
+    let mut out = HashSet::new();
+    for kind in Kind::ALL {
+        let ids: Vec<String> = hits
+            .iter()
+            .filter(|h| h.kind == kind)
+            .map(|h| h.id.clone())
+            .collect();
+        if ids.is_empty() {
+            continue;
+        }
+        let record = record_of(kind);
+        for row in record.find_many(conn, &ids)? {
+            if viewer.view_of(record, &row).is_some() {
+                out.insert((kind, row.id));
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,38 @@
+//! What the use cases run on: the database, the settings, the search index and the mailer.
+//! [`Services::write`] is how a use case changes anything: one transaction, and once it has
+//! committed the indexer and the mailer are woken, so that a new record is searchable and a
+//! queued email leaves without waiting for a poll, whichever path wrote them.
+
+use crate::config::Settings;
+use crate::db::{Db, DbConn, DbError};
+use crate::mail::Mailer;
+use crate::search::Search;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct Services {
+    pub db: Db,
+    pub settings: Settings,
+    /// The search index and its indexer.
+    pub search: Arc<Search>,
+    /// The outbox's sender.
+    pub mailer: Arc<Mailer>,
+}
+
+impl Services {
+    /// Runs `f` in one write transaction, then wakes the indexer and the mailer (each wake
+    /// is a signal that costs nothing when there is nothing new).
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + From<diesel::result::Error> + Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+    {
+        let out = self.db.write(f).await;
+        if out.is_ok() {
+            self.search.wake();
+            self.mailer.wake();
+        }
+        out
+    }
+}

@@ -1,0 +1,125 @@
+//! The officer's dashboard: what needs attention in their municipalities.
+
+use super::*;
+
+pub struct RecordLine {
+    pub id: String,
+    pub title: String,
+    pub organisation: String,
+    pub place: String,
+    pub created: String,
+}
+
+pub struct FailedLine {
+    pub template: String,
+    pub error: String,
+    pub introduction_id: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "pages/dashboard.html")]
+struct Dashboard<'a> {
+    tr: Tr,
+    nav: Nav,
+    csrf: &'a str,
+    needs: Vec<RecordLine>,
+    procurements: Vec<RecordLine>,
+    waiting: Vec<IntroLine>,
+    failed: Vec<FailedLine>,
+}
+
+fn recent(
+    conn: &mut db::DbConn,
+    record: Record,
+    viewer: &Viewer,
+    status: &str,
+) -> Result<Vec<RecordLine>, AppError> {
+    let filter = db::ListFilter {
+        status: Some(status.to_string()),
+        limit: 200,
+        ..Default::default()
+    };
+    let mut rows = record.list(conn, &viewer.visible(record), &filter)?;
+    // The officer's own municipalities first, newest first.
+    rows.sort_by(|a, b| {
+        (
+            !viewer.in_scope(&a.municipality),
+            std::cmp::Reverse(a.created_at),
+        )
+            .cmp(&(
+                !viewer.in_scope(&b.municipality),
+                std::cmp::Reverse(b.created_at),
+            ))
+    });
+    rows.truncate(10);
+    rows.iter()
+        .map(|r| {
+            let (title, place, org) = intro::describe(conn, record.name(), &r.id)?;
+            Ok(RecordLine {
+                id: r.id.clone(),
+                title,
+                organisation: org,
+                place,
+                created: r.created_at.date().to_string(),
+            })
+        })
+        .collect()
+}
+
+pub async fn dashboard(
+    state: web::Data<AppState>,
+    _req: HttpRequest,
+    SignedIn { c, viewer }: SignedIn,
+) -> HttpResponse {
+    if matches!(
+        viewer.role,
+        crate::policy::Role::Company | crate::policy::Role::Supplier
+    ) {
+        return see_other("/company");
+    }
+    if matches!(
+        viewer.role,
+        crate::policy::Role::Candidate | crate::policy::Role::Mentor
+    ) {
+        return see_other("/profile");
+    }
+    if !viewer.is_officer() {
+        return see_other("/introductions");
+    }
+    let data = state
+        .db
+        .read(move |conn| -> Result<_, AppError> {
+            let needs = recent(conn, Record::Need, &viewer, "open")?;
+            let procurements = recent(conn, Record::Procurement, &viewer, "planned")?;
+            let waiting = intro::list(conn, &viewer, Some("proposed"), None, 10)?
+                .into_iter()
+                .chain(intro::list(conn, &viewer, Some("accepted"), None, 10)?)
+                .map(|i| intro_line(conn, &i))
+                .collect::<Result<Vec<_>, _>>()?;
+            let failed = db::outbox::by_status(conn, "failed", 10)?
+                .into_iter()
+                .map(|e| FailedLine {
+                    template: e.template,
+                    error: e.last_error.unwrap_or_default(),
+                    introduction_id: e.introduction_id,
+                })
+                .collect();
+            Ok((needs, procurements, waiting, failed))
+        })
+        .await;
+    match data {
+        Ok((needs, procurements, waiting, failed)) => {
+            let page = Dashboard {
+                tr: c.tr,
+                nav: c.nav(),
+                csrf: &c.csrf,
+                needs,
+                procurements,
+                waiting,
+                failed,
+            };
+            respond(&c, StatusCode::OK, page.render())
+        }
+        Err(e) => error_page(&c, e, "/"),
+    }
+}

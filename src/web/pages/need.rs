@@ -1,0 +1,154 @@
+//! A need's page (its ranked candidates, for the officer and the company) and closing it.
+
+use super::*;
+use crate::records::{need::Need, RecordType};
+
+#[derive(Template)]
+#[template(path = "pages/need.html")]
+struct NeedPage<'a> {
+    tr: Tr,
+    nav: Nav,
+    csrf: &'a str,
+    officer: bool,
+    /// The company that may change it (or an officer in scope): may close or reopen it.
+    owner: bool,
+    status: String,
+    id: String,
+    title: String,
+    description: String,
+    organisation: String,
+    place: String,
+    start_date: String,
+    months: i64,
+    matches: Vec<MatchLine>,
+}
+
+impl NeedPage<'_> {
+    fn status_word(&self) -> String {
+        self.tr
+            .t(&format!("need.status.{}", self.status))
+            .to_string()
+    }
+}
+
+pub async fn need(
+    state: web::Data<AppState>,
+    _req: HttpRequest,
+    id: web::Path<String>,
+    SignedIn { c, viewer }: SignedIn,
+) -> HttpResponse {
+    let (id, locale) = (id.into_inner(), c.tr.locale);
+    let data = state
+        .db
+        .read(move |conn| -> Result<_, AppError> {
+            let row = record_page_row(conn, &viewer, Record::Need, &id)?;
+            let need = Need::stored(&row).ok_or_else(|| anyhow::anyhow!("an unreadable need"))?;
+            let (title, place, organisation) = intro::describe(conn, "need", &row.id)?;
+            Ok((
+                row.id.clone(),
+                title,
+                need.description,
+                organisation,
+                place,
+                need.start_date,
+                need.duration_months,
+                viewer.is_officer(),
+                (viewer.may_change(Record::Need, &row), row.status.clone()),
+            ))
+        })
+        .await;
+    let data = match data {
+        Ok(d) => crate::matching::top(
+            &state,
+            Record::Need,
+            &d.0,
+            heartland_index::Kind::Candidate,
+            10,
+        )
+        .await
+        .map(|hits| (d, match_lines(hits, locale))),
+        Err(e) => Err(e),
+    };
+    match data {
+        Ok((
+            (
+                id,
+                title,
+                description,
+                organisation,
+                place,
+                start_date,
+                months,
+                officer,
+                (owner, status),
+            ),
+            matches,
+        )) => {
+            let page = NeedPage {
+                tr: c.tr,
+                nav: c.nav(),
+                csrf: &c.csrf,
+                officer,
+                owner,
+                status,
+                id,
+                title,
+                description,
+                organisation,
+                place,
+                start_date,
+                months,
+                matches,
+            };
+            respond(&c, StatusCode::OK, page.render())
+        }
+        Err(e) => error_page(&c, e, "/dashboard"),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    pub csrf_token: String,
+    pub status: String,
+}
+
+/// `POST /needs/{id}/status`: the company closes a need (filled, or no longer wanted: it
+/// leaves matching at once) or opens it again.
+pub async fn need_status(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    form: web::Form<StatusForm>,
+    c: Ctx,
+) -> HttpResponse {
+    let id = id.into_inner();
+    let back = format!("/needs/{id}");
+    let viewer = match checked_post(&state, &req, &c, &form.csrf_token) {
+        Ok(v) => v,
+        Err(e) => return error_page(&c, e, &back),
+    };
+    let status = form.into_inner().status;
+    if !matches!(status.as_str(), "open" | "closed") {
+        return error_page(
+            &c,
+            AppError::invalid("status", "must be open or closed"),
+            &back,
+        );
+    }
+    let target = id.clone();
+    let done = state
+        .write(move |conn| {
+            crate::records::store::change::<crate::records::need::Need>(
+                conn,
+                &viewer,
+                &target,
+                serde_json::json!({ "status": status }),
+                false,
+            )
+        })
+        .await;
+    match done {
+        Ok(_) => see_other(&back),
+        Err(e) => error_page(&c, e, &back),
+    }
+}
