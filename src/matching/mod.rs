@@ -13,6 +13,8 @@ use heartland_index::rank::{day_number, track_of};
 use heartland_index::{Entity, Hit, Kind, Track};
 use std::collections::HashSet;
 
+pub mod cohort;
+
 /// Hits asked of the index at most for one page, however many the database turns away. It
 /// also bounds how deep a list can be paged: an offset past it is an empty last page, so no
 /// allocation is ever sized by what a client sends.
