@@ -13,7 +13,7 @@ use serde_json::{json, Map, Value};
 
 /// The version of the export's format.
 pub const EXPORT_VERSION: u32 = 1;
-pub use crate::db::ERASED_USER;
+use crate::db::ERASED_USER;
 
 fn ts(t: time::PrimitiveDateTime) -> String {
     crate::error::rfc3339(t)

@@ -100,29 +100,15 @@ pub async fn ranked(
     }
 }
 
-/// The record `id` as the index would rank it, or `None` when it is gone.
-pub async fn query_of(
-    services: &Services,
-    record: Record,
-    id: &str,
-) -> Result<Option<Entity>, AppError> {
-    let id = id.to_string();
-    services
-        .db
-        .read(move |c| Ok(crate::search::load(c, record, &id)?))
-        .await
-}
-
-/// The best `n` matches of a record the caller has already shown to the viewer (its own
-/// page); none when it is gone.
+/// The best `n` matches of a record the caller has already read and shown to the viewer (its
+/// own page, `search::load_row`); none when it is not in any track.
 pub async fn top(
     services: &Services,
-    record: Record,
-    id: &str,
+    query: Option<Entity>,
     target: Kind,
     n: usize,
 ) -> Result<Vec<Hit>, AppError> {
-    match query_of(services, record, id).await? {
+    match query {
         Some(query) => Ok(ranked(services, query, target, n, 0).await?.0),
         None => Ok(Vec::new()),
     }

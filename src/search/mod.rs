@@ -348,8 +348,17 @@ pub fn load(conn: &mut DbConn, record: Record, id: &str) -> anyhow::Result<Optio
     let Some(row) = record.find(conn, id)? else {
         return Ok(None);
     };
-    let consents = person_consents(conn, record, &row)?;
-    Ok(entity_of(record, &row, consents))
+    load_row(conn, record, &row)
+}
+
+/// A row already read, as the index sees it (with its person's consents).
+pub fn load_row(
+    conn: &mut DbConn,
+    record: Record,
+    row: &RecordRow,
+) -> anyhow::Result<Option<Entity>> {
+    let consents = person_consents(conn, record, row)?;
+    Ok(entity_of(record, row, consents))
 }
 
 fn person_consents(

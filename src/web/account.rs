@@ -217,7 +217,7 @@ pub(crate) async fn send_reset(
             let Some(user) = User::by_email(c, &email)? else {
                 return Ok(());
             };
-            if user.id == crate::privacy::ERASED_USER {
+            if user.id == crate::db::ERASED_USER {
                 return Ok(());
             }
             let (token, hash) = auth::new_token();

@@ -210,7 +210,7 @@ pub(crate) async fn set_role(
     state
         .write(move |c| -> Result<UserLine, AppError> {
             let before = User::by_id(c, &id)?
-                .filter(|u| u.id != crate::privacy::ERASED_USER)
+                .filter(|u| u.id != crate::db::ERASED_USER)
                 .ok_or(AppError::NotFound)?;
             let scopes_before = User::scopes(c, &id)?;
             if before.role != r.role || scopes_before != municipalities {
@@ -379,7 +379,7 @@ async fn user_page(
         .db
         .read(move |conn| -> Result<UserLine, AppError> {
             let user = User::by_id(conn, &id)?
-                .filter(|u| u.id != crate::privacy::ERASED_USER)
+                .filter(|u| u.id != crate::db::ERASED_USER)
                 .ok_or(AppError::NotFound)?;
             let municipalities = User::scopes(conn, &id)?;
             Ok(UserLine {

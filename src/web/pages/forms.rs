@@ -133,33 +133,6 @@ pub(crate) fn own_profile(
     Ok(record.owned_by(conn, &viewer.user_id)?.into_iter().next())
 }
 
-/// What a profile page shows besides its form: the reader's own profile of `record` (its saved
-/// fields), its best ten matches among `target`, and the introductions under way.
-pub(crate) async fn own_page_data(
-    state: &web::Data<AppState>,
-    viewer: Viewer,
-    record: Record,
-    target: Kind,
-    locale: &'static str,
-) -> Result<(Option<Value>, Vec<MatchLine>, Vec<IntroLine>), AppError> {
-    let (own, waiting) = state
-        .db
-        .read(move |conn| -> Result<_, AppError> {
-            let waiting = under_way(conn, &viewer)?;
-            let own = own_profile(conn, &viewer, record)?.map(|row| {
-                let data: Value = serde_json::from_str(&row.data).unwrap_or_default();
-                (row.id, data)
-            });
-            Ok((own, waiting))
-        })
-        .await?;
-    let Some((id, data)) = own else {
-        return Ok((None, Vec::new(), waiting));
-    };
-    let hits = crate::matching::top(state, record, &id, target, 10).await?;
-    Ok((Some(data), match_lines(hits, locale), waiting))
-}
-
 /// An own-profile page's content: the form (as just posted, or from what is saved), its
 /// messages and status, whether the profile exists, its matches, the introductions under way.
 pub(crate) struct OwnPage<F> {
@@ -179,7 +152,23 @@ pub(crate) async fn own_page<F: Default>(
     posted: Option<(F, Vec<String>)>,
     from_saved: fn(&Value) -> F,
 ) -> Result<OwnPage<F>, AppError> {
-    let (saved, matches, waiting) = own_page_data(state, viewer, record, target, locale).await?;
+    let (own, waiting) = state
+        .db
+        .read(move |conn| -> Result<_, AppError> {
+            let waiting = under_way(conn, &viewer)?;
+            let Some(row) = own_profile(conn, &viewer, record)? else {
+                return Ok((None, waiting));
+            };
+            let saved: Value = serde_json::from_str(&row.data).unwrap_or_default();
+            Ok((
+                Some((saved, crate::search::load_row(conn, record, &row)?)),
+                waiting,
+            ))
+        })
+        .await?;
+    let (saved, query) = own.unzip();
+    let hits = crate::matching::top(state, query.flatten(), target, 10).await?;
+    let matches = match_lines(hits, locale);
     let exists = saved.is_some();
     let (form, errors, status) = match posted {
         Some((form, errors)) => (form, errors, StatusCode::UNPROCESSABLE_ENTITY),

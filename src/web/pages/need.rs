@@ -44,29 +44,27 @@ pub async fn need(
             let row = record_page_row(conn, &viewer, Record::Need, &id)?;
             let need = Need::stored(&row).ok_or_else(|| anyhow::anyhow!("an unreadable need"))?;
             let (title, place, organisation) = intro::describe(conn, "need", &row.id)?;
+            let query = crate::search::load_row(conn, Record::Need, &row)?;
             Ok((
-                row.id.clone(),
-                title,
-                need.description,
-                organisation,
-                place,
-                need.start_date,
-                need.duration_months,
-                viewer.is_officer(),
-                (viewer.may_change(Record::Need, &row), row.status.clone()),
+                query,
+                (
+                    row.id.clone(),
+                    title,
+                    need.description,
+                    organisation,
+                    place,
+                    need.start_date,
+                    need.duration_months,
+                    viewer.is_officer(),
+                    (viewer.may_change(Record::Need, &row), row.status.clone()),
+                ),
             ))
         })
         .await;
     let data = match data {
-        Ok(d) => crate::matching::top(
-            &state,
-            Record::Need,
-            &d.0,
-            heartland_index::Kind::Candidate,
-            10,
-        )
-        .await
-        .map(|hits| (d, match_lines(hits, locale))),
+        Ok((query, d)) => crate::matching::top(&state, query, heartland_index::Kind::Candidate, 10)
+            .await
+            .map(|hits| (d, match_lines(hits, locale))),
         Err(e) => Err(e),
     };
     match data {

@@ -200,16 +200,19 @@ pub async fn show(
             let row = super::record_page_row(conn, &viewer, Record::Offer, &id)?;
             let d: Value = serde_json::from_str(&row.data).unwrap_or_default();
             let (title, _, organisation) = crate::introductions::describe(conn, "offer", &row.id)?;
-            Ok((row.id, d, title, organisation))
+            let query = crate::search::load_row(conn, Record::Offer, &row)?;
+            Ok((query, d, title, organisation))
         })
         .await;
     let data = match data {
-        Ok(d) => crate::matching::top(&state, Record::Offer, &d.0, Kind::Procurement, 10)
-            .await
-            .map(|hits| (d, match_lines(hits, locale))),
+        Ok((query, d, title, organisation)) => {
+            crate::matching::top(&state, query, Kind::Procurement, 10)
+                .await
+                .map(|hits| ((d, title, organisation), match_lines(hits, locale)))
+        }
         Err(e) => Err(e),
     };
-    let ((_, d, title, organisation), matches) = match data {
+    let ((d, title, organisation), matches) = match data {
         Ok(x) => x,
         Err(e) => return error_page(&c, e, "/company"),
     };
