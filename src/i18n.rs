@@ -74,6 +74,15 @@ impl Tr {
                 "you cannot take away your own administrator role: another administrator can",
                 "msg.own_role",
             ),
+            (
+                "you have not agreed to be matched for mentoring: turn it on under your account",
+                "msg.no_mentoring_consent",
+            ),
+            (
+                "the profile does not seek mentoring: tick mentoring and describe your business idea",
+                "msg.not_mentee",
+            ),
+            ("save your profile first", "msg.save_profile_first"),
         ] {
             if m == sentence {
                 return fill(key, &[]);

@@ -12,6 +12,7 @@ pub mod introductions;
 pub mod jobs;
 pub mod mail;
 pub mod matching;
+pub mod mentoring;
 pub mod policy;
 pub mod privacy;
 pub mod private_files;

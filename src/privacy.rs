@@ -180,6 +180,11 @@ pub fn export(conn: &mut DbConn, user_id: &str, settings: &Settings) -> Result<V
         "records": records,
         "consents": consents,
         "introductions": introductions,
+        "mentoring_requests": crate::mentoring::requests_of(conn, user_id)?
+            .iter()
+            .map(|r| json!({"id": r.id, "candidate_id": r.candidate_id, "note": r.note,
+                            "created_at": ts(r.created_at), "handled_at": r.handled_at.map(ts)}))
+            .collect::<Vec<_>>(),
         "emails": emails,
         "audit": audit,
     }))

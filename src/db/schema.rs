@@ -155,6 +155,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    mentoring_requests (id) {
+        id -> Text,
+        candidate_id -> Text,
+        user_id -> Text,
+        note -> Text,
+        created_at -> Timestamp,
+        handled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    mentoring_cohorts (id) {
+        id -> Text,
+        officer_id -> Text,
+        plan -> Text,
+        created_at -> Timestamp,
+        proposed_at -> Nullable<Timestamp>,
+    }
+}
+
 /// The six record tables share their columns: the fields the service filters and authorises
 /// on are columns, the validated record itself is `data` (JSON).
 macro_rules! record_table {
@@ -199,6 +220,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     user_tokens,
     audit_log,
+    mentoring_requests,
+    mentoring_cohorts,
     organisations,
     needs,
     candidates,

@@ -255,6 +255,18 @@ const MENTORS: &[MentorRow] = &[
     ),
 ];
 
+/// Newcomers of the demo who have asked for a mentor, and what they wrote.
+const ASKING: &[(&str, &str)] = &[
+    (
+        "Semhar Tesfay",
+        "Jeg vil gjerne snakke med noen som har startet en butikk på Røros.",
+    ),
+    (
+        "Yonas Haile",
+        "Jag behöver hjälp med att räkna på priser och hitta kunder.",
+    ),
+];
+
 pub(super) fn people(l: &mut Loader<'_>) -> anyhow::Result<()> {
     for (
         n,
@@ -292,12 +304,17 @@ pub(super) fn people(l: &mut Loader<'_>) -> anyhow::Result<()> {
             .map(|(c, lvl)| json!({"code": c, "level": lvl}))
             .collect();
         let business = business.map(|(stage, sector, needs)| json!({"stage": stage, "sector": sector, "support_needs": needs}));
-        l.add::<Candidate>(&v, json!({
+        let id = l.add::<Candidate>(&v, json!({
             "headline": headline, "summary": summary, "education": education, "skills": skills,
             "languages": languages, "municipality": m, "max_distance_km": km, "cross_border_ok": cross,
             "available_from": from, "seeking": seeking, "business": business, "gender": gender,
             "foreign_background": foreign,
         }))?;
+        // Two newcomers have asked for a mentor: the officers of Røros and Orsa see them.
+        if let Some((_, note)) = ASKING.iter().find(|(who, _)| who == name) {
+            crate::mentoring::ask(l.conn, &v, &id, note)
+                .map_err(|e| anyhow::anyhow!("demo request: {e}"))?;
+        }
     }
     for (n, (name, locale, headline, expertise, sectors, langs, m, capacity, cross, remote)) in
         MENTORS.iter().enumerate()

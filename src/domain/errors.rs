@@ -32,6 +32,15 @@ impl FieldErrors {
         }
     }
 
+    /// Every message, each after its field's name: `a.id: no candidate has this id`.
+    pub fn summary(&self) -> String {
+        self.0
+            .iter()
+            .flat_map(|(f, ms)| ms.iter().map(move |m| format!("{f}: {m}")))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -24,6 +24,9 @@ pub struct Business {
     /// `idea`, `started` or `established`.
     pub stage: String,
     pub sector: String,
+    /// What the business is or will be, in the newcomer's words.
+    #[serde(default)]
+    pub description: String,
     /// Any of `tax`, `rules`, `financing`, `market`, `language`, `network`.
     #[serde(default)]
     pub support_needs: Vec<String>,
@@ -94,6 +97,7 @@ fn business(c: &mut Check, b: &Option<Business>) -> Value {
     json!({
         "stage": c.one_of("business.stage", &b.stage, &["idea", "started", "established"]),
         "sector": c.line("business.sector", &b.sector, TITLE_MAX),
+        "description": c.text("business.description", &b.description),
         "support_needs": c.each_one_of("business.support_needs", &b.support_needs,
             &["tax", "rules", "financing", "market", "language", "network"]),
     })

@@ -106,10 +106,11 @@ pub fn entity_of(record: Record, row: &RecordRow, consents: Vec<String>) -> Opti
                 })
                 .unwrap_or_default();
             e.text = format!(
-                "{}\n{}\n{}",
+                "{}\n{}\n{}\n{}",
                 text(&d["summary"]),
                 education.join("\n"),
-                text(&d["business"]["sector"])
+                text(&d["business"]["sector"]),
+                text(&d["business"]["description"])
             );
             e.skills = strings(&d["skills"]);
             e.languages = languages(&d["languages"], "level");

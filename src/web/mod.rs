@@ -9,6 +9,7 @@ mod health;
 pub mod introductions;
 pub mod limits;
 pub(crate) mod matches;
+pub(crate) mod mentoring;
 pub mod openapi;
 pub mod pages;
 pub(crate) mod records;

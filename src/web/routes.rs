@@ -531,5 +531,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         .to(introductions::link_answer)
         .public(),
     ]);
+    mentoring::endpoints(&mut e);
+    pages::mentoring::endpoints(&mut e);
     e
 }

@@ -16,6 +16,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("services", 3),
     ("records", 3),
     ("matching", 3),
+    ("mentoring", 3),
     ("introductions", 3),
     ("privacy", 3),
     ("reports", 3),

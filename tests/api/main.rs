@@ -14,6 +14,7 @@ mod helpers;
 mod introductions;
 mod lists;
 mod matching;
+mod mentoring;
 mod openapi;
 mod privacy;
 mod records;

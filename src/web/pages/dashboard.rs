@@ -26,6 +26,9 @@ struct Dashboard<'a> {
     procurements: Vec<RecordLine>,
     waiting: Vec<IntroLine>,
     failed: Vec<FailedLine>,
+    /// Newcomers asking for a mentor (the first few), and how many wait in all.
+    requests: Vec<super::mentoring::MenteeLine>,
+    mentoring_counts: String,
 }
 
 fn recent(
@@ -104,11 +107,14 @@ pub async fn dashboard(
                     introduction_id: e.introduction_id,
                 })
                 .collect();
-            Ok((needs, procurements, waiting, failed))
+            let (mut requests, mentees) = super::mentoring::mentoring_lists(conn, &viewer)?;
+            let counts = (requests.len(), mentees.len());
+            requests.truncate(5);
+            Ok((needs, procurements, waiting, failed, (requests, counts)))
         })
         .await;
     match data {
-        Ok((needs, procurements, waiting, failed)) => {
+        Ok((needs, procurements, waiting, failed, (requests, (asking, mentees)))) => {
             let page = Dashboard {
                 tr: c.tr,
                 nav: c.nav(),
@@ -117,6 +123,12 @@ pub async fn dashboard(
                 procurements,
                 waiting,
                 failed,
+                requests,
+                mentoring_counts: c
+                    .tr
+                    .t("dashboard.mentoring_counts")
+                    .replace("{0}", &asking.to_string())
+                    .replace("{1}", &mentees.to_string()),
             };
             respond(&c, StatusCode::OK, page.render())
         }

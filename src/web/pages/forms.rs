@@ -142,6 +142,8 @@ pub(crate) struct OwnPage<F> {
     pub exists: bool,
     pub matches: Vec<MatchLine>,
     pub waiting: Vec<IntroLine>,
+    /// The saved profile as the ranking reads it, for matches in another track.
+    pub entity: Option<heartland_index::Entity>,
 }
 
 /// [`OwnPage`] of the viewer's profile of `record`, with its matches among `target`.
@@ -167,7 +169,8 @@ pub(crate) async fn own_page<F: Default>(
         })
         .await?;
     let (saved, query) = own.unzip();
-    let hits = crate::matching::top(state, query.flatten(), target, 10).await?;
+    let entity = query.flatten();
+    let hits = crate::matching::top(state, entity.clone(), target, 10).await?;
     let matches = match_lines(hits, locale);
     let exists = saved.is_some();
     let (form, errors, status) = match posted {
@@ -185,5 +188,6 @@ pub(crate) async fn own_page<F: Default>(
         exists,
         matches,
         waiting,
+        entity,
     })
 }

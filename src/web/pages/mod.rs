@@ -25,6 +25,7 @@ mod introductions;
 pub(crate) mod links;
 pub(crate) mod me;
 pub(crate) mod mentor;
+pub(crate) mod mentoring;
 mod need;
 pub(crate) mod need_form;
 pub(crate) mod offers;

@@ -7,7 +7,8 @@ use super::error::AppError;
 use super::forms::*;
 use super::AppState;
 use super::{
-    checked_post, error_page, field_messages, respond, see_other, IntroLine, MatchLine, Nav,
+    checked_post, error_page, field_messages, match_lines, respond, see_other, IntroLine,
+    MatchLine, Nav,
 };
 use super::{Ctx, SignedIn};
 use crate::db::Record;
@@ -17,6 +18,7 @@ use crate::records::candidate::Candidate;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use heartland_index::Kind;
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 /// Skill rows and language rows the form offers.
@@ -38,7 +40,21 @@ pub struct ProfileForm {
     pub cross_border_ok: bool,
     pub available_from: String,
     pub seeking: Vec<String>,
+    /// The business idea, for a mentor: stage, sector, what it is, what help is wanted.
+    pub stage: String,
+    pub sector: String,
+    pub business: String,
+    pub support: Vec<String>,
+    /// Private and optional: `woman`, `man`, `non_binary`, `undisclosed` or empty.
+    pub gender: String,
+    /// Private and optional: `yes`, `no` or empty.
+    pub foreign_background: String,
 }
+
+/// The stages of a business and the help a newcomer may ask for, as the API names them.
+pub const STAGES: [&str; 3] = ["idea", "started", "established"];
+pub const SUPPORT: [&str; 6] = ["tax", "rules", "financing", "market", "language", "network"];
+pub const GENDERS: [&str; 4] = ["woman", "man", "non_binary", "undisclosed"];
 
 impl ProfileForm {
     fn padded(mut self) -> ProfileForm {
@@ -84,6 +100,19 @@ impl ProfileForm {
             cross_border_ok: data["cross_border_ok"].as_bool().unwrap_or(false),
             available_from: s(&data["available_from"]),
             seeking: list(&data["seeking"]).iter().map(s).collect(),
+            stage: s(&data["business"]["stage"]),
+            sector: s(&data["business"]["sector"]),
+            business: s(&data["business"]["description"]),
+            support: list(&data["business"]["support_needs"])
+                .iter()
+                .map(s)
+                .collect(),
+            gender: s(&data["gender"]),
+            foreign_background: match data["foreign_background"].as_bool() {
+                Some(true) => "yes".into(),
+                Some(false) => "no".into(),
+                None => String::new(),
+            },
         }
     }
 
@@ -111,6 +140,12 @@ impl ProfileForm {
                 "cross_border_ok" => f.cross_border_ok = true,
                 "available_from" => f.available_from = v,
                 "seeking" => f.seeking.push(v),
+                "stage" => f.stage = v,
+                "sector" => f.sector = v,
+                "business" => f.business = v,
+                "support" => f.support.push(v),
+                "gender" => f.gender = v,
+                "foreign_background" => f.foreign_background = v,
                 _ => {}
             }
         }
@@ -135,6 +170,28 @@ impl ProfileForm {
             "available_from": trimmed(&self.available_from),
             "seeking": self.seeking,
         });
+        // A newcomer who seeks a mentor describes the business: sent whenever asked for, so
+        // that a missing stage is named by the validation.
+        let business = [&self.stage, &self.sector, &self.business];
+        if self.seeking.iter().any(|s| s == "mentoring")
+            || business.iter().any(|s| !s.trim().is_empty())
+        {
+            body["business"] = json!({
+                "stage": trimmed(&self.stage), "sector": trimmed(&self.sector),
+                "description": trimmed(&self.business), "support_needs": self.support,
+            });
+        } else {
+            body["business"] = Value::Null;
+        }
+        body["gender"] = match self.gender.trim() {
+            "" => Value::Null,
+            g => json!(g),
+        };
+        body["foreign_background"] = match self.foreign_background.as_str() {
+            "yes" => json!(true),
+            "no" => json!(false),
+            _ => Value::Null,
+        };
         let education = [&self.degree, &self.field, &self.institution, &self.year];
         if education.iter().any(|s| !s.trim().is_empty()) {
             body["education"] = json!([{
@@ -165,11 +222,34 @@ struct ProfilePage<'a> {
     matches: Vec<MatchLine>,
     /// Introductions still under way: an answer may be waiting for her.
     waiting: Vec<IntroLine>,
+    stages: &'a [&'a str],
+    support: &'a [&'a str],
+    genders: &'a [&'a str],
+    /// A newcomer's mentors who fit (pseudonymous), when the profile is open to mentoring.
+    mentors: Vec<MatchLine>,
+    mentee: Option<Mentee>,
+}
+
+/// Where a newcomer stands with asking for a mentor.
+pub struct Mentee {
+    /// The day the request still open was made.
+    pub asked_on: Option<String>,
+    /// An introduction to a mentor is under way.
+    pub under_way: bool,
 }
 
 impl ProfilePage<'_> {
     fn seeks(&self, what: &str) -> bool {
         self.form.seeking.iter().any(|s| s == what)
+    }
+
+    /// Development needs are shown unless the person seeks only a mentor.
+    fn wants_needs(&self) -> bool {
+        self.seeks("ktp") || self.seeks("job") || !self.seeks("mentoring")
+    }
+
+    fn supports(&self, what: &str) -> bool {
+        self.form.support.iter().any(|s| s == what)
     }
 
     /// The name of a language or level offered (`lang.ar`, `level.B2`).
@@ -190,6 +270,10 @@ async fn show(
         Ok(own) => own,
         Err(e) => return error_page(c, e, "/"),
     };
+    let (mentors, mentee) = match mentee_of(state, &own.entity, c.tr.locale).await {
+        Ok(m) => m,
+        Err(e) => return error_page(c, e, "/"),
+    };
     let page = ProfilePage {
         tr: c.tr,
         nav: c.nav(),
@@ -204,8 +288,73 @@ async fn show(
         places: place_labels(),
         matches: own.matches,
         waiting: own.waiting,
+        stages: &STAGES,
+        support: &SUPPORT,
+        genders: &GENDERS,
+        mentors,
+        mentee,
     };
     respond(c, own.status, page.render())
+}
+
+/// The mentors who fit a newcomer's saved profile, and whether they have asked for one.
+async fn mentee_of(
+    state: &web::Data<AppState>,
+    entity: &Option<heartland_index::Entity>,
+    locale: &'static str,
+) -> Result<(Vec<MatchLine>, Option<Mentee>), AppError> {
+    let Some(e) = entity
+        .as_ref()
+        .filter(|e| e.open_to(heartland_index::Track::Mentoring).is_ok())
+    else {
+        return Ok((Vec::new(), None));
+    };
+    let id = e.id.clone();
+    let mentee = state
+        .db
+        .read(move |conn| -> Result<Mentee, AppError> {
+            let asked = crate::mentoring::open_request_of(conn, &id)?;
+            let busy = crate::mentoring::under_way(conn, std::slice::from_ref(&id))?;
+            Ok(Mentee {
+                under_way: busy.contains(&id),
+                asked_on: asked.map(|r| r.created_at.date().to_string()),
+            })
+        })
+        .await?;
+    let hits = crate::matching::top(state, Some(e.clone()), Kind::Mentor, 5).await?;
+    Ok((match_lines(hits, locale), Some(mentee)))
+}
+
+#[derive(Deserialize)]
+pub struct AskForm {
+    pub csrf_token: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// `POST /profile/mentor`: the newcomer asks the officers for an introduction to a mentor.
+pub async fn ask_for_mentor(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<AskForm>,
+    c: Ctx,
+) -> HttpResponse {
+    let viewer = match checked_post(&state, &req, &c, &form.csrf_token) {
+        Ok(v) => v,
+        Err(e) => return error_page(&c, e, "/profile"),
+    };
+    let note = form.into_inner().note;
+    let done = state
+        .write(move |conn| -> Result<(), AppError> {
+            let row = own_profile(conn, &viewer, Record::Candidate)?
+                .ok_or_else(|| AppError::invalid("candidate_id", "save your profile first"))?;
+            crate::mentoring::ask(conn, &viewer, &row.id, &note).map(|_| ())
+        })
+        .await;
+    match done {
+        Ok(()) => see_other("/profile?asked=1#mentors-h"),
+        Err(e) => error_page(&c, e, "/profile"),
+    }
 }
 
 /// `GET /profile`.
@@ -239,6 +388,10 @@ pub async fn save(
     }
     if viewer.role != Role::Candidate {
         return error_page(&c, AppError::forbidden("not a candidate"), "/dashboard");
+    }
+    if form.seeking.iter().any(|s| s == "mentoring") && form.stage.trim().is_empty() {
+        let errors = vec![c.tr.t("profile.stage_needed").to_string()];
+        return show(&state, &c, viewer, Some((form, errors)), false).await;
     }
     let body = form.body();
     let v = viewer.clone();

@@ -230,7 +230,13 @@ pub async fn register(
         email: f.email.clone(),
         password: f.password,
         display_name: f.display_name.clone(),
-        role: f.role,
+        // A newcomer who wants to start a business has a candidate's profile with a
+        // business idea: the profile page asks for it.
+        role: if f.role == "newcomer" {
+            "candidate".to_string()
+        } else {
+            f.role
+        },
         locale: c.tr.locale.to_string(),
         consents,
     };

@@ -1,0 +1,2 @@
+DROP TABLE mentoring_cohorts;
+DROP TABLE mentoring_requests;

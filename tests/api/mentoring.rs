@@ -1,0 +1,340 @@
+//! The mentoring track through the API: a newcomer asks for a mentor, the officer sees the
+//! request and the mentees waiting, matches an intake as a cohort (the optimal assignment
+//! under the mentors' places), and proposes it at once, all or none.
+
+use crate::helpers::{bodies, TestApp};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+const OFFICER: &str = "eva.handlaggare@mora.example";
+
+fn newcomer(sector: &str, support: &[&str]) -> Value {
+    json!({"headline": format!("Startar {sector} i Mora"), "summary": "Ny i Mora sedan 2024.",
+           "skills": ["matlagning"], "languages": [{"code": "sv", "level": "B1"}, {"code": "ti", "level": "native"}],
+           "municipality": "SE-2062", "max_distance_km": 100, "cross_border_ok": false,
+           "available_from": "2027-01-01", "seeking": ["mentoring"],
+           "business": {"stage": "idea", "sector": sector, "description": format!("{sector} för företag och fester."),
+                        "support_needs": support},
+           "gender": "woman", "foreign_background": true})
+}
+
+fn mentor(headline: &str, sectors: &[&str], expertise: &[&str], capacity: i64) -> Value {
+    json!({"headline": headline, "expertise": expertise, "sectors": sectors,
+           "languages": [{"code": "sv", "level": "native"}], "municipality": "SE-2062",
+           "capacity": capacity, "cross_border_ok": false, "remote_ok": true})
+}
+
+/// Waits until every mentee has `n` mentors among their matches (the indexer follows).
+async fn indexed(app: &TestApp, token: &str, mentees: &[String], n: usize) {
+    let started = Instant::now();
+    for id in mentees {
+        loop {
+            let a = app
+                .get(
+                    &format!("/api/v1/candidates/{id}/matches?track=mentoring"),
+                    token,
+                )
+                .await;
+            assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+            if a.body["items"].as_array().map(Vec::len).unwrap_or(0) >= n {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "the mentors never matched: {}",
+                a.body
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+}
+
+struct World {
+    officer: String,
+    mentees: Vec<(String, String)>,
+    mentors: Vec<String>,
+}
+
+/// Three newcomers in Mora (catering, textiles, catering) and two mentors with one place each:
+/// one who has run a catering firm, one general adviser.
+async fn world(app: &TestApp) -> World {
+    let officer = app.staff(OFFICER, "officer", &["SE-2062"]).await;
+    let mut mentees = Vec::new();
+    for (i, (sector, support)) in [
+        ("catering", &["tax", "rules"][..]),
+        ("textil och sömnad", &["market"][..]),
+        ("catering och restaurang", &["financing"][..]),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let token = app
+            .register(
+                &format!("nykomling{i}@example.org"),
+                "candidate",
+                &["matching_mentoring", "contact"],
+            )
+            .await;
+        let id = app
+            .create("candidates", &token, newcomer(sector, support))
+            .await;
+        mentees.push((token, id));
+    }
+    let mut mentors = Vec::new();
+    for (i, body) in [
+        mentor(
+            "Har drivit cateringföretag i tio år",
+            &["catering", "restaurang"],
+            &["skatt", "livsmedelsregler"],
+            1,
+        ),
+        mentor(
+            "Företagsrådgivare: skatt, marknad och finansiering",
+            &["catering", "textil", "restaurang"],
+            &["skatt", "marknadsföring", "finansiering"],
+            1,
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let token = app
+            .register(
+                &format!("mentor{i}@example.org"),
+                "mentor",
+                &["matching_mentoring", "contact"],
+            )
+            .await;
+        mentors.push(app.create("mentors", &token, body).await);
+    }
+    let ids: Vec<String> = mentees.iter().map(|(_, id)| id.clone()).collect();
+    indexed(app, &officer, &ids, 1).await;
+    World {
+        officer,
+        mentees,
+        mentors,
+    }
+}
+
+pub async fn a_newcomer_asks_for_a_mentor_and_the_officer_sees_it(app: &TestApp) {
+    let w = world(app).await;
+    let (token, id) = &w.mentees[0];
+    let body =
+        json!({"candidate_id": id, "note": "Jag vill prata med någon som har startat catering."});
+    let first = app
+        .post("/api/v1/mentoring/requests", token, body.clone())
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    assert_eq!(first.body["status"], "open");
+    // Asking again gives the request still open, not a second one.
+    let again = app.post("/api/v1/mentoring/requests", token, body).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert_eq!(again.body["id"], first.body["id"]);
+
+    // Not for someone else's profile; not without a business idea; nothing written.
+    let other = app
+        .post(
+            "/api/v1/mentoring/requests",
+            &w.mentees[1].0,
+            json!({"candidate_id": id}),
+        )
+        .await;
+    assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(other.error_fields(), ["candidate_id"]);
+    let graduate = app
+        .register("graduate@example.org", "candidate", &["matching_ktp"])
+        .await;
+    let gid = app
+        .create("candidates", &graduate, bodies::candidate("SE-2062"))
+        .await;
+    let no = app
+        .post(
+            "/api/v1/mentoring/requests",
+            &graduate,
+            json!({"candidate_id": gid}),
+        )
+        .await;
+    assert_eq!(no.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", no.body);
+    assert!(no.body["error"]["fields"]["candidate_id"][0]
+        .as_str()
+        .unwrap_or_default()
+        .contains("mentoring"));
+    let long = app
+        .post(
+            "/api/v1/mentoring/requests",
+            &w.mentees[1].0,
+            json!({"candidate_id": w.mentees[1].1, "note": "x".repeat(1001)}),
+        )
+        .await;
+    assert_eq!(long.error_fields(), ["note"]);
+    assert_eq!(app.count("mentoring_requests").await, 1);
+
+    // The officer of Mora sees the request, pseudonymous, and the three waiting, the one who
+    // asked first.
+    let seen = app.get("/api/v1/mentoring/requests", &w.officer).await;
+    assert_eq!(seen.status, StatusCode::OK);
+    let items = seen.body["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["mentee"]["title"], "Startar catering i Mora");
+    assert_eq!(items[0]["mentee"]["business"]["stage"], "idea");
+    assert!(!seen.body.to_string().contains("nykomling0@example.org"));
+    let waiting = app.get("/api/v1/mentoring/waiting", &w.officer).await;
+    let ids: Vec<&str> = waiting.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["id"].as_str())
+        .collect();
+    assert_eq!(ids.len(), 3);
+    assert_eq!(ids[0], id);
+    // Not for others than officers.
+    let denied = app.get("/api/v1/mentoring/requests", token).await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    // An officer elsewhere sees none of them.
+    let roros = app
+        .staff("per@roros.example", "officer", &["NO-5025"])
+        .await;
+    let none = app.get("/api/v1/mentoring/waiting", &roros).await;
+    assert_eq!(none.body["items"], json!([]));
+
+    // Her export lists the request.
+    let export = app.get("/api/v1/me/export", token).await;
+    assert_eq!(export.body["mentoring_requests"][0]["id"], first.body["id"]);
+}
+
+pub async fn a_cohort_gets_the_best_assignment_and_is_proposed_at_once(app: &TestApp) {
+    let w = world(app).await;
+    let ids: Vec<String> = w.mentees.iter().map(|(_, id)| id.clone()).collect();
+    let asked = app
+        .post(
+            "/api/v1/mentoring/requests",
+            &w.mentees[2].0,
+            json!({"candidate_id": ids[2]}),
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::CREATED);
+
+    // What is wrong is named by field, and nothing is kept.
+    for (body, field) in [
+        (json!({"mentee_ids": []}), "mentee_ids"),
+        (json!({"mentee_ids": ["nobody"]}), "mentee_ids[0]"),
+        (json!({"mentee_ids": [ids[0], ids[0]]}), "mentee_ids[1]"),
+    ] {
+        let a = app
+            .post("/api/v1/mentoring/cohorts", &w.officer, body)
+            .await;
+        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+        assert_eq!(a.error_fields(), [field]);
+    }
+    let not_officer = app
+        .post(
+            "/api/v1/mentoring/cohorts",
+            &w.mentees[0].0,
+            json!({"mentee_ids": ids}),
+        )
+        .await;
+    assert_eq!(not_officer.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.count("mentoring_cohorts").await, 0);
+
+    let plan = app
+        .post(
+            "/api/v1/mentoring/cohorts",
+            &w.officer,
+            json!({"mentee_ids": ids}),
+        )
+        .await;
+    assert_eq!(plan.status, StatusCode::CREATED, "{}", plan.body);
+    let pairs = plan.body["pairs"].as_array().expect("pairs").clone();
+    // Two mentors with one place each: two pairs, one mentee left; each mentor once.
+    assert_eq!(pairs.len(), 2, "{}", plan.body);
+    assert_eq!(plan.body["unassigned"].as_array().map(Vec::len), Some(1));
+    let mut mentors: Vec<&str> = pairs.iter().filter_map(|p| p["mentor"].as_str()).collect();
+    mentors.sort();
+    let mut expected: Vec<&str> = w.mentors.iter().map(String::as_str).collect();
+    expected.sort();
+    assert_eq!(mentors, expected);
+    // The total is the sum of the pairs, and no less than going down the list.
+    let sum: f64 = pairs.iter().filter_map(|p| p["score"].as_f64()).sum();
+    let total = plan.body["total_score"].as_f64().expect("total");
+    assert!((sum - total).abs() < 0.01, "{sum} vs {total}");
+    assert!(total + 1e-9 >= plan.body["greedy"]["total_score"].as_f64().unwrap_or(0.0));
+    assert!(pairs[0]["explanation"]["factors"]
+        .as_array()
+        .is_some_and(|f| !f.is_empty()));
+    let id = plan.body["id"].as_str().expect("id").to_string();
+    // Another officer does not see it.
+    let other = app
+        .staff("olle@mora.example", "officer", &["SE-2062"])
+        .await;
+    let hidden = app
+        .get(&format!("/api/v1/mentoring/cohorts/{id}"), &other)
+        .await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+
+    // A mentor given twice is refused, and nothing is proposed.
+    let twice = app
+        .post(
+            &format!("/api/v1/mentoring/cohorts/{id}/propose"),
+            &w.officer,
+            json!({"pairs": [{"mentee": ids[0], "mentor": w.mentors[0]},
+                             {"mentee": ids[2], "mentor": w.mentors[0]}]}),
+        )
+        .await;
+    assert_eq!(
+        twice.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        twice.body
+    );
+    assert_eq!(twice.error_fields(), ["pairs[1].mentor"]);
+    assert_eq!(app.count("introductions").await, 0);
+
+    let proposed = app
+        .post(
+            &format!("/api/v1/mentoring/cohorts/{id}/propose"),
+            &w.officer,
+            json!({}),
+        )
+        .await;
+    assert_eq!(proposed.status, StatusCode::CREATED, "{}", proposed.body);
+    assert_eq!(
+        proposed.body["introductions"].as_array().map(Vec::len),
+        Some(2)
+    );
+    assert_eq!(app.count("introductions").await, 2);
+    // Each pair is an ordinary introduction, both asked.
+    let list = app
+        .get("/api/v1/introductions?status=proposed", &w.officer)
+        .await;
+    assert_eq!(list.body["items"].as_array().map(Vec::len), Some(2));
+    assert!(list.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .all(|i| i["track"] == "mentoring"));
+    // Proposed once only.
+    let again = app
+        .post(
+            &format!("/api/v1/mentoring/cohorts/{id}/propose"),
+            &w.officer,
+            json!({}),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    // Those introduced no longer wait; the one left still does.
+    let waiting = app.get("/api/v1/mentoring/waiting", &w.officer).await;
+    let left: Vec<&str> = waiting.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["id"].as_str())
+        .collect();
+    let unassigned = plan.body["unassigned"][0].as_str().expect("left");
+    assert_eq!(left, [unassigned]);
+}
+
+crate::on_both_backends!(
+    a_newcomer_asks_for_a_mentor_and_the_officer_sees_it,
+    a_cohort_gets_the_best_assignment_and_is_proposed_at_once,
+);
