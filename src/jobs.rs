@@ -1,6 +1,6 @@
-//! The scheduled work, in one loop per process: reminders and expiry of introductions, the
-//! retention rule, and the purge of old sent emails' content. Each job is a set of
-//! conditional updates, so a pass that crashes half-way, or runs on two nodes at once, does
+//! The scheduled work, in one loop per process: reminders and expiry of introductions,
+//! mentoring check-ins, the retention rule, and the purge of old sent emails' content. Each
+//! job is a set of conditional updates, so a pass that crashes half-way, or runs on two nodes at once, does
 //! each thing once. What a job queues for email, the mailer sends: this loop wakes it.
 
 use crate::config::Settings;
@@ -16,6 +16,8 @@ use std::time::Duration;
 pub struct Pass {
     /// Reminders queued and introductions expired (each queues its emails).
     pub introductions: usize,
+    /// Check-in emails of mentoring relationships queued.
+    pub check_ins: usize,
     pub warned: usize,
     pub erased: usize,
     pub purged: usize,
@@ -23,7 +25,7 @@ pub struct Pass {
 
 impl Pass {
     fn queued_email(&self) -> bool {
-        self.introductions > 0 || self.warned > 0 || self.erased > 0
+        self.introductions > 0 || self.check_ins > 0 || self.warned > 0 || self.erased > 0
     }
 }
 
@@ -34,6 +36,10 @@ pub async fn run_once(db: &Db, settings: &Settings) -> Result<Pass, AppError> {
         .write(move |c| crate::introductions::run_due(c, &s))
         .await?;
     let s = settings.clone();
+    let check_ins = db
+        .write(move |c| crate::mentoring::relationships::run_due(c, &s))
+        .await?;
+    let s = settings.clone();
     let (warned, erased) = db.write(move |c| crate::privacy::retention(c, &s)).await?;
     let days = settings.mail_retention_days;
     let purged = db
@@ -41,6 +47,7 @@ pub async fn run_once(db: &Db, settings: &Settings) -> Result<Pass, AppError> {
         .await?;
     Ok(Pass {
         introductions,
+        check_ins,
         warned,
         erased,
         purged,

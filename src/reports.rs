@@ -40,6 +40,28 @@ pub struct Indicators {
     pub cross_border: u64,
     /// municipality → (introductions, introduced, with an outcome other than no_result).
     pub by_municipality: BTreeMap<String, (u64, u64, u64)>,
+    /// Mentees of mentoring introductions, by gender and by foreign background.
+    pub mentees: BTreeSet<String>,
+    pub mentees_by_gender: BTreeMap<String, u64>,
+    pub mentees_by_background: BTreeMap<String, u64>,
+    /// Mentoring relationships: `started` (both said yes), `active`, `quiet`, `ended`.
+    pub relationships: BTreeMap<String, u64>,
+    pub relationship_outcomes: BTreeMap<String, u64>,
+    /// Organisation numbers of the businesses registered.
+    pub businesses: Vec<String>,
+}
+
+/// The programme's minimum share of the under-represented gender among participants.
+pub const GENDER_MINIMUM: f64 = 0.4;
+
+impl Indicators {
+    /// The share of the under-represented gender (women or men) among participants who gave
+    /// one of the two, if any did.
+    pub fn gender_balance(&self) -> Option<f64> {
+        let w = self.by_gender.get("woman").copied().unwrap_or(0);
+        let m = self.by_gender.get("man").copied().unwrap_or(0);
+        (w + m > 0).then(|| w.min(m) as f64 / (w + m) as f64)
+    }
 }
 
 fn bump(map: &mut BTreeMap<String, u64>, key: &str) {
@@ -117,25 +139,42 @@ pub fn compute(
                     }
                 }
                 "candidate" => {
-                    if !ind.participants.insert(id.clone()) {
+                    let new_participant = ind.participants.insert(id.clone());
+                    let new_mentee = i.track == "mentoring" && ind.mentees.insert(id.clone());
+                    if !new_participant && !new_mentee {
                         continue;
                     }
                     let d: Value = match Record::Candidate.find(conn, id)? {
                         Some(row) => serde_json::from_str(&row.data).unwrap_or_default(),
                         None => Value::Null,
                     };
-                    bump(
-                        &mut ind.by_gender,
-                        d["gender"].as_str().unwrap_or("unknown"),
-                    );
+                    let gender = d["gender"].as_str().unwrap_or("unknown");
                     let bg = match d["foreign_background"].as_bool() {
                         Some(true) => "yes",
                         Some(false) => "no",
                         None => "unknown",
                     };
-                    bump(&mut ind.by_background, bg);
+                    if new_participant {
+                        bump(&mut ind.by_gender, gender);
+                        bump(&mut ind.by_background, bg);
+                    }
+                    if new_mentee {
+                        bump(&mut ind.mentees_by_gender, gender);
+                        bump(&mut ind.mentees_by_background, bg);
+                    }
                 }
                 _ => {}
+            }
+        }
+        if i.track == "mentoring" && i.status == "introduced" {
+            let r = crate::mentoring::relationships::of_introduction(conn, i.clone())?;
+            bump(&mut ind.relationships, "started");
+            bump(&mut ind.relationships, r.status);
+            if let Some(o) = &r.recorded.outcome {
+                bump(&mut ind.relationship_outcomes, o);
+            }
+            if let Some(n) = &r.recorded.org_number {
+                ind.businesses.push(n.clone());
             }
         }
     }
@@ -193,6 +232,25 @@ impl Indicators {
             "introductions": tracks,
             "cross_border_introductions": self.cross_border,
             "by_municipality": municipalities,
+            "mentoring": {
+                "mentees": {"total": shown(self.mentees.len() as u64),
+                            "by_gender": people(&self.mentees_by_gender),
+                            "by_foreign_background": people(&self.mentees_by_background)},
+                "relationships": {
+                    "started": self.relationships.get("started").copied().unwrap_or(0),
+                    "active": self.relationships.get("active").copied().unwrap_or(0),
+                    "quiet": self.relationships.get("quiet").copied().unwrap_or(0),
+                    "ended": self.relationships.get("ended").copied().unwrap_or(0),
+                    "outcomes": plain(&self.relationship_outcomes),
+                },
+                "businesses_registered": {"total": self.businesses.len(),
+                                          "org_numbers": self.businesses},
+            },
+            "gender_balance": {
+                "under_represented_share": self.gender_balance().map(|b| (b * 1000.0).round() / 1000.0),
+                "minimum": GENDER_MINIMUM,
+                "below_minimum": self.gender_balance().is_some_and(|b| b < GENDER_MINIMUM),
+            },
             "suppressed_under": SUPPRESS_UNDER,
         })
     }
@@ -215,6 +273,11 @@ impl Indicators {
                 }
                 Value::Array(a) => {
                     for x in a {
+                        if let Value::String(item) = x {
+                            let (section, key) = prefix.rsplit_once('.').unwrap_or(("", prefix));
+                            out.push_str(&format!("{section},{key},{item}\n"));
+                            continue;
+                        }
                         let key = x["municipality"].as_str().unwrap_or_default();
                         for f in ["introductions", "introduced", "with_result"] {
                             out.push_str(&format!("{prefix}.{key},{f},{}\n", x[f]));

@@ -176,6 +176,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    mentoring_relationships (introduction_id) {
+        introduction_id -> Text,
+        started_on -> Nullable<Text>,
+        outcome -> Nullable<Text>,
+        org_number -> Nullable<Text>,
+        ended_on -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    mentoring_check_ins (id) {
+        id -> Text,
+        introduction_id -> Text,
+        months -> Integer,
+        due_on -> Text,
+        created_at -> Timestamp,
+        emailed -> Bool,
+        a_answer -> Nullable<Text>,
+        a_answered_at -> Nullable<Timestamp>,
+        b_answer -> Nullable<Text>,
+        b_answered_at -> Nullable<Timestamp>,
+    }
+}
+
 /// The six record tables share their columns: the fields the service filters and authorises
 /// on are columns, the validated record itself is `data` (JSON).
 macro_rules! record_table {
@@ -222,6 +248,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     mentoring_requests,
     mentoring_cohorts,
+    mentoring_relationships,
+    mentoring_check_ins,
     organisations,
     needs,
     candidates,

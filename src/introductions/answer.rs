@@ -192,6 +192,25 @@ fn mentor_places(conn: &mut DbConn, mentor_id: &str, delta: i64) -> Result<bool,
     Ok(true)
 }
 
+/// A mentoring relationship ended: the mentor's place comes back.
+pub fn give_place_back(conn: &mut DbConn, intro: &Introduction) -> Result<(), AppError> {
+    if let Some(mentor) = mentor_side(intro).map(str::to_string) {
+        mentor_places(conn, &mentor, 1)?;
+    }
+    Ok(())
+}
+
+/// Whether an outcome ended the relationship already (and gave the place back).
+fn relationship_ended(conn: &mut DbConn, id: &str) -> Result<bool, AppError> {
+    use crate::db::schema::mentoring_relationships as rl;
+    Ok(rl::table
+        .find(id)
+        .filter(rl::ended_on.is_not_null())
+        .count()
+        .get_result::<i64>(conn)?
+        > 0)
+}
+
 fn mentor_side(intro: &Introduction) -> Option<&str> {
     if intro.a_kind == "mentor" {
         Some(&intro.a_id)
@@ -263,10 +282,11 @@ pub fn answer(
             }
         }
     }
-    if action == Action::Withdraw && intro.status == "introduced" {
-        if let Some(mentor) = mentor_side(&intro).map(str::to_string) {
-            mentor_places(conn, &mentor, 1)?;
-        }
+    if action == Action::Withdraw
+        && intro.status == "introduced"
+        && !relationship_ended(conn, &intro.id)?
+    {
+        give_place_back(conn, &intro)?;
     }
     let answer = Some(action.answer().to_string());
     let target = t::table.find(&intro.id);

@@ -11,8 +11,8 @@ mod due;
 pub mod links;
 mod propose;
 
-pub use answer::answer;
 use answer::ask;
+pub use answer::{answer, give_place_back};
 pub use due::run_due;
 pub use propose::{propose, request_hash, Proposed};
 

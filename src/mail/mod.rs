@@ -280,6 +280,11 @@ mod message_tests {
             "link": "http://127.0.0.1:8080/me",
             "erase_on": "2027-01-31",
             "consents": ["matching_ktp", "contact"],
+            "months": 3,
+            "weekly_link": "http://127.0.0.1:8080/check-ins/ID/weekly?party=a&expires=1&sig=SIG",
+            "monthly_link": "http://127.0.0.1:8080/check-ins/ID/monthly?party=a&expires=1&sig=SIG",
+            "rarely_link": "http://127.0.0.1:8080/check-ins/ID/rarely?party=a&expires=1&sig=SIG",
+            "stopped_link": "http://127.0.0.1:8080/check-ins/ID/stopped?party=a&expires=1&sig=SIG",
         })
     }
 

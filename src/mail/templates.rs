@@ -39,6 +39,7 @@ templates!(
     "verify_email",
     "password_reset",
     "retention_warning",
+    "mentoring_check_in",
 );
 
 /// A rendered email.

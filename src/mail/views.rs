@@ -147,6 +147,14 @@ pub fn values(template: &str, locale: &str, params: &Value, base_url: &str) -> V
                 }
             }
         }
+        "mentoring_check_in" => {
+            v.set("other_title", s(p, "other_title"));
+            v.set("months", p["months"].as_i64().unwrap_or(0).to_string());
+            for answer in ["weekly", "monthly", "rarely", "stopped"] {
+                let key = format!("{answer}_link");
+                v.set(&key, s(p, &key));
+            }
+        }
         "verify_email" | "password_reset" => {
             v.set("link", s(p, "link"));
         }

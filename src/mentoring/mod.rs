@@ -3,6 +3,7 @@
 //! intake at once ([`cohort`]). Introductions themselves are [`crate::introductions`]'s.
 
 pub mod cohort;
+pub mod relationships;
 
 use crate::db::schema::{introductions as it, mentoring_requests as rq};
 use crate::db::{self, DbConn, Record, RecordRow};

@@ -5,7 +5,7 @@ use super::endpoint::{endpoint, Endpoint};
 use super::error::AppError;
 use super::{body, rfc3339, AppState};
 use crate::db::{DbConn, RecordRow};
-use crate::mentoring::{self, cohort, Request};
+use crate::mentoring::{self, cohort, relationships as rel, Request};
 use crate::policy::Viewer;
 use actix_web::http::{header, Method};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -168,6 +168,68 @@ pub async fn propose(
     ))
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelationshipQuery {
+    /// `active`, `quiet` or `ended`.
+    pub status: Option<String>,
+}
+
+/// `GET /api/v1/mentoring/relationships`: the two people see theirs, officers those of their
+/// municipalities.
+pub async fn relationships(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let q: RelationshipQuery = body::query(&req)?;
+    if let Some(s) = &q.status {
+        if !["active", "quiet", "ended"].contains(&s.as_str()) {
+            return Err(AppError::invalid(
+                "status",
+                "must be one of: active, quiet, ended",
+            ));
+        }
+    }
+    let items = state
+        .db
+        .read(move |c| rel::list(c, &viewer, q.status.as_deref(), 200))
+        .await?;
+    let items: Vec<Value> = items.iter().map(|r| r.to_json()).collect();
+    Ok(private(
+        HttpResponse::Ok(),
+        json!({"items": items, "next_cursor": null}),
+    ))
+}
+
+/// `GET /api/v1/mentoring/relationships/{id}` (the introduction's id).
+pub async fn relationship(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let r = state.db.read(move |c| rel::find(c, &viewer, &id)).await?;
+    Ok(private(HttpResponse::Ok(), r.to_json()))
+}
+
+/// `PATCH /api/v1/mentoring/relationships/{id}`: the start, or the outcome.
+pub async fn change_relationship(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    id: web::Path<String>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let input: rel::RelationshipChange =
+        body::json(&req, payload, state.settings.max_body_bytes).await?;
+    let id = id.into_inner();
+    let r = state
+        .write(move |c| rel::change(c, &viewer, &id, input))
+        .await?;
+    Ok(private(HttpResponse::Ok(), r.to_json()))
+}
+
 /// The mentoring track's API.
 pub fn endpoints(e: &mut Vec<Endpoint>) {
     let m = "mentoring";
@@ -226,5 +288,28 @@ pub fn endpoints(e: &mut Vec<Endpoint>) {
             crate::mentoring::cohort::ProposeCohort,
         >())
         .responses(&[(201, "Created")]),
+        endpoint(
+            Method::GET,
+            "/api/v1/mentoring/relationships",
+            "Mentoring relationships (introductions both accepted): yours, or those of your \
+             municipalities (officers); status=active|quiet|ended",
+            m,
+        )
+        .to(relationships),
+        endpoint(
+            Method::GET,
+            "/api/v1/mentoring/relationships/{id}",
+            "One relationship: its start, check-ins, status and outcome",
+            m,
+        )
+        .to(relationship),
+        endpoint(
+            Method::PATCH,
+            "/api/v1/mentoring/relationships/{id}",
+            "Records the start or the outcome (the two people, officers)",
+            m,
+        )
+        .to(change_relationship)
+        .body(super::openapi::schema_of::<rel::RelationshipChange>()),
     ]);
 }

@@ -161,6 +161,12 @@ struct ReportsPage<'a> {
     participants: Vec<Row>,
     municipalities: Vec<(String, u64, u64, u64)>,
     cross_border: u64,
+    mentoring: Vec<Row>,
+    businesses: Vec<String>,
+    /// The under-represented gender's share, as a percentage, and whether it is under the
+    /// programme's minimum.
+    balance: Option<(String, bool)>,
+    minimum: String,
 }
 
 fn shown_text(v: u64) -> String {
@@ -260,6 +266,50 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
             value: shown_text(ind.by_background.get(b).copied().unwrap_or(0)),
         });
     }
+    let mut mentoring = vec![Row {
+        label: tr.t("report.mentees").to_string(),
+        value: shown_text(ind.mentees.len() as u64),
+    }];
+    for g in ["woman", "man", "non_binary", "undisclosed", "unknown"] {
+        mentoring.push(Row {
+            label: format!(
+                "{} – {}",
+                tr.t("report.mentees"),
+                tr.t(&format!("report.gender.{g}"))
+            ),
+            value: shown_text(ind.mentees_by_gender.get(g).copied().unwrap_or(0)),
+        });
+    }
+    for b in ["yes", "no", "unknown"] {
+        mentoring.push(Row {
+            label: format!(
+                "{} – {}",
+                tr.t("report.mentees"),
+                tr.t(&format!("report.background.{b}"))
+            ),
+            value: shown_text(ind.mentees_by_background.get(b).copied().unwrap_or(0)),
+        });
+    }
+    for k in ["started", "active", "quiet", "ended"] {
+        mentoring.push(Row {
+            label: tr.t(&format!("report.relationships.{k}")).to_string(),
+            value: ind.relationships.get(k).copied().unwrap_or(0).to_string(),
+        });
+    }
+    for o in crate::mentoring::relationships::OUTCOMES {
+        mentoring.push(Row {
+            label: tr.t(&format!("relationship.outcome.{o}")).to_string(),
+            value: ind
+                .relationship_outcomes
+                .get(o)
+                .copied()
+                .unwrap_or(0)
+                .to_string(),
+        });
+    }
+    let balance = ind
+        .gender_balance()
+        .map(|b| (tr.percent(&b), b < reports::GENDER_MINIMUM));
     let municipalities = ind
         .by_municipality
         .iter()
@@ -294,6 +344,10 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
         participants,
         municipalities,
         cross_border: ind.cross_border,
+        mentoring,
+        businesses: ind.businesses.clone(),
+        balance,
+        minimum: tr.percent(&reports::GENDER_MINIMUM),
     };
     super::pages::respond(&c, actix_web::http::StatusCode::OK, page.render())
 }

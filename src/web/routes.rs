@@ -533,5 +533,6 @@ pub fn endpoints() -> Vec<Endpoint> {
     ]);
     mentoring::endpoints(&mut e);
     pages::mentoring::endpoints(&mut e);
+    pages::relationships::endpoints(&mut e);
     e
 }

@@ -334,7 +334,238 @@ pub async fn a_cohort_gets_the_best_assignment_and_is_proposed_at_once(app: &Tes
     assert_eq!(left, [unassigned]);
 }
 
+/// One pass of the jobs loop, begun after this call, has finished.
+async fn jobs_pass(app: &TestApp) {
+    let started = Instant::now();
+    let from = app.jobs.idle_passes();
+    while app.jobs.idle_passes() < from + 2 {
+        app.jobs.wake();
+        assert!(started.elapsed() < Duration::from_secs(15), "no jobs pass");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn days_ago(n: i64) -> String {
+    (time::OffsetDateTime::now_utc().date() - time::Duration::days(n)).to_string()
+}
+
+/// Moves the clock of a relationship's check-ins back by `days`.
+async fn age_check_ins(app: &TestApp, introduction: &str, days: i64) {
+    let (db, id) = (app.db.clone(), introduction.to_string());
+    tokio::task::spawn_blocking(move || {
+        use diesel::prelude::*;
+        use heartland::db::schema::mentoring_check_ins as ck;
+        let mut c = db.conn().expect("conn");
+        let rows: Vec<(String, time::PrimitiveDateTime)> = ck::table
+            .filter(ck::introduction_id.eq(&id))
+            .select((ck::id, ck::created_at))
+            .load(&mut *c)
+            .expect("check-ins");
+        for (cid, at) in rows {
+            diesel::update(ck::table.find(&cid))
+                .set(ck::created_at.eq(at - time::Duration::days(days)))
+                .execute(&mut *c)
+                .expect("age");
+        }
+    })
+    .await
+    .expect("age");
+}
+
+/// Follows a link of an email: the GET only asks; the POST answers.
+async fn follow(app: &TestApp, method: reqwest::Method, link: &str) -> (StatusCode, String) {
+    let path = link.split_once("://").map(|(_, r)| r).unwrap_or(link);
+    let path = &path[path.find('/').unwrap_or(0)..];
+    let r = app
+        .client
+        .request(method, format!("{}{path}", app.address))
+        .send()
+        .await
+        .expect("follow");
+    let status = r.status();
+    (status, r.text().await.unwrap_or_default())
+}
+
+pub async fn a_relationship_is_checked_on_and_ends_with_a_business(app: &TestApp) {
+    let w = world(app).await;
+    let (mentee_token, mentee) = &w.mentees[0];
+    let mentor_token = app
+        .token("mentor0@example.org", crate::helpers::PASSWORD)
+        .await;
+    let proposed = app
+        .post(
+            "/api/v1/introductions",
+            &w.officer,
+            json!({"track": "mentoring", "a": {"kind": "candidate", "id": mentee},
+                   "b": {"kind": "mentor", "id": w.mentors[0]}, "note": "Välkomna!"}),
+        )
+        .await;
+    assert_eq!(proposed.status, StatusCode::CREATED, "{}", proposed.body);
+    let id = proposed.body["id"].as_str().expect("id").to_string();
+    // Not a relationship until both said yes.
+    let early = app
+        .get(&format!("/api/v1/mentoring/relationships/{id}"), &w.officer)
+        .await;
+    assert_eq!(early.status, StatusCode::NOT_FOUND);
+    for token in [mentee_token, &mentor_token] {
+        let a = app
+            .post(
+                &format!("/api/v1/introductions/{id}/accept"),
+                token,
+                json!({}),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    }
+    let mentor_path = format!("/api/v1/mentors/{}", w.mentors[0]);
+    assert_eq!(app.get(&mentor_path, &w.officer).await.body["capacity"], 0);
+    let path = format!("/api/v1/mentoring/relationships/{id}");
+    let r = app.get(&path, mentee_token).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["status"], "active");
+    assert_eq!(r.body["check_ins"], json!([]));
+    let mine = app
+        .get("/api/v1/mentoring/relationships", &mentor_token)
+        .await;
+    assert_eq!(mine.body["items"].as_array().map(Vec::len), Some(1));
+    // Someone else sees nothing.
+    let stranger = app.get(&path, &w.mentees[1].0).await;
+    assert_eq!(stranger.status, StatusCode::NOT_FOUND);
+
+    // A start in the future is refused, and nothing is written.
+    let future = (time::OffsetDateTime::now_utc().date() + time::Duration::days(3)).to_string();
+    let bad = app
+        .patch(&path, mentee_token, json!({"started_on": future}))
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.error_fields(), ["started_on"]);
+    assert_eq!(app.count("mentoring_relationships").await, 0);
+
+    // They first met 35 days ago: the one-month check-in goes to both, once.
+    let started = app
+        .patch(&path, mentee_token, json!({"started_on": days_ago(35)}))
+        .await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.body);
+    jobs_pass(app).await;
+    jobs_pass(app).await;
+    assert_eq!(
+        app.count("outbox WHERE template = 'mentoring_check_in'")
+            .await,
+        2
+    );
+    let r = app.get(&path, &w.officer).await.body;
+    assert_eq!(r["check_ins"][0]["months"], 1);
+    // The mentee answers with one click, without signing in; the GET only asks.
+    let email = app
+        .emailed("nykomling0@example.org", "mentoring_check_in", Some(&id))
+        .await;
+    let weekly = email["weekly_link"].as_str().expect("link").to_string();
+    let (status, page) = follow(app, reqwest::Method::GET, &weekly).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Vi träffas ungefär varje vecka"), "{page}");
+    assert_eq!(
+        app.get(&path, &w.officer).await.body["check_ins"][0]["answers"]["a"],
+        Value::Null
+    );
+    let (status, page) = follow(app, reqwest::Method::POST, &weekly).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(
+        app.get(&path, &w.officer).await.body["check_ins"][0]["answers"]["a"],
+        "weekly"
+    );
+    // A link changed to another answer is refused.
+    let forged = weekly.replace("/weekly?", "/stopped?");
+    let (status, _) = follow(app, reqwest::Method::POST, &forged).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get(&path, &w.officer).await.body["check_ins"][0]["answers"]["a"],
+        "weekly"
+    );
+
+    // Recorded late as 200 days ago: the three-month check-in is made silently, the six-month
+    // one is emailed; nothing twice.
+    app.patch(&path, &mentor_token, json!({"started_on": days_ago(200)}))
+        .await;
+    jobs_pass(app).await;
+    jobs_pass(app).await;
+    assert_eq!(
+        app.count("outbox WHERE template = 'mentoring_check_in'")
+            .await,
+        4
+    );
+    let r = app.get(&path, &w.officer).await.body;
+    assert_eq!(r["check_ins"].as_array().map(Vec::len), Some(3));
+    // Three weeks without an answer: it went quiet, and the officer sees it.
+    assert_eq!(r["status"], "active");
+    age_check_ins(app, &id, 22).await;
+    let quiet = app
+        .get("/api/v1/mentoring/relationships?status=quiet", &w.officer)
+        .await;
+    assert_eq!(quiet.body["items"][0]["id"], id.as_str(), "{}", quiet.body);
+
+    // It ends with a business: the organisation number is asked for and checked.
+    let no_number = app
+        .patch(
+            &path,
+            mentee_token,
+            json!({"outcome": "business_registered"}),
+        )
+        .await;
+    assert_eq!(no_number.error_fields(), ["org_number"]);
+    let wrong = app
+        .patch(
+            &path,
+            mentee_token,
+            json!({"outcome": "business_registered", "org_number": "556036-0794"}),
+        )
+        .await;
+    assert_eq!(wrong.error_fields(), ["org_number"]);
+    assert_eq!(app.get(&path, &w.officer).await.body["status"], "quiet");
+    let done = app
+        .patch(
+            &path,
+            mentee_token,
+            json!({"outcome": "business_registered", "org_number": "5560360793"}),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert_eq!(done.body["status"], "ended");
+    assert_eq!(done.body["org_number"], "556036-0793");
+    // The mentor's place comes back, once.
+    assert_eq!(app.get(&mentor_path, &w.officer).await.body["capacity"], 1);
+    app.patch(
+        &path,
+        mentee_token,
+        json!({"outcome": "business_registered", "org_number": "5560360793"}),
+    )
+    .await;
+    assert_eq!(app.get(&mentor_path, &w.officer).await.body["capacity"], 1);
+    // No more check-ins once it ended.
+    let r = app
+        .patch(&path, &w.officer, json!({"started_on": days_ago(400)}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    jobs_pass(app).await;
+    assert_eq!(
+        app.count("outbox WHERE template = 'mentoring_check_in'")
+            .await,
+        4
+    );
+    // The indicators count it.
+    let ind = app.get("/api/v1/reports/indicators", &w.officer).await.body;
+    let m = &ind["mentoring"];
+    assert_eq!(m["relationships"]["started"], 1, "{ind}");
+    assert_eq!(m["relationships"]["ended"], 1);
+    assert_eq!(m["relationships"]["outcomes"]["business_registered"], 1);
+    assert_eq!(
+        m["businesses_registered"]["org_numbers"],
+        json!(["556036-0793"])
+    );
+    assert_eq!(ind["gender_balance"]["below_minimum"], true);
+}
+
 crate::on_both_backends!(
     a_newcomer_asks_for_a_mentor_and_the_officer_sees_it,
     a_cohort_gets_the_best_assignment_and_is_proposed_at_once,
+    a_relationship_is_checked_on_and_ends_with_a_business,
 );

@@ -116,6 +116,8 @@ struct IntroPage<'a> {
     can_withdraw: bool,
     /// The other side's name and email, once both have said yes.
     contact: Option<(String, String)>,
+    /// A mentoring introduction both accepted: the relationship.
+    relationship: Option<super::relationships::RelationshipView>,
 }
 
 pub async fn introduction(
@@ -124,7 +126,7 @@ pub async fn introduction(
     id: web::Path<String>,
     SignedIn { c, viewer }: SignedIn,
 ) -> HttpResponse {
-    let id = id.into_inner();
+    let (id, tr) = (id.into_inner(), c.tr);
     let data = state
         .db
         .read(move |conn| -> Result<_, AppError> {
@@ -156,8 +158,9 @@ pub async fn introduction(
                 },
                 _ => None,
             };
+            let relationship = super::relationships::relationship_of(conn, &viewer, &i, tr)?;
             Ok((
-                intro_line(conn, &i)?,
+                (intro_line(conn, &i)?, relationship),
                 i.outcome.as_ref().map(|o| format!("outcome.{o}")),
                 i.note.clone(),
                 emails,
@@ -170,7 +173,7 @@ pub async fn introduction(
         .await;
     match data {
         Ok((
-            summary,
+            (summary, relationship),
             outcome_key,
             note,
             emails,
@@ -192,6 +195,7 @@ pub async fn introduction(
                 can_answer,
                 can_withdraw,
                 contact,
+                relationship,
             };
             respond(&c, StatusCode::OK, page.render())
         }

@@ -130,6 +130,8 @@ struct Overview<'a> {
     requests: Vec<MenteeLine>,
     waiting: Vec<MenteeLine>,
     max: usize,
+    /// Relationships that went quiet: (introduction id, mentee ↔ mentor).
+    quiet: Vec<IntroLine>,
 }
 
 /// `GET /mentoring`.
@@ -142,10 +144,17 @@ pub async fn overview(
     }
     let lists = state
         .db
-        .read(move |conn| mentoring_lists(conn, &viewer))
+        .read(move |conn| -> Result<_, AppError> {
+            let lists = mentoring_lists(conn, &viewer)?;
+            let quiet = mentoring::relationships::list(conn, &viewer, Some("quiet"), 50)?
+                .iter()
+                .map(|r| intro_line(conn, &r.introduction))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((lists, quiet))
+        })
         .await;
     match lists {
-        Ok((requests, waiting)) => {
+        Ok(((requests, waiting), quiet)) => {
             let page = Overview {
                 tr: c.tr,
                 nav: c.nav(),
@@ -153,6 +162,7 @@ pub async fn overview(
                 requests,
                 waiting,
                 max: cohort::MENTEES_MAX,
+                quiet,
             };
             respond(&c, StatusCode::OK, page.render())
         }

@@ -31,6 +31,7 @@ pub(crate) mod need_form;
 pub(crate) mod offers;
 pub(crate) mod organisation;
 pub(crate) mod profile;
+pub(crate) mod relationships;
 pub(crate) mod search;
 mod sign_in;
 
