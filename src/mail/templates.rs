@@ -255,6 +255,11 @@ mod escaping {
     /// Every value any template names.
     const KEYS: &[&str] = &[
         "base_url",
+        "months",
+        "weekly_link",
+        "monthly_link",
+        "rarely_link",
+        "stopped_link",
         "recipient_name",
         "track",
         "officer_name",

@@ -98,12 +98,13 @@ impl Relationship {
 }
 
 fn recorded(conn: &mut DbConn, id: &str) -> QueryResult<Recorded> {
-    let row: Option<(
+    type Row = (
         Option<String>,
         Option<String>,
         Option<String>,
         Option<String>,
-    )> = rl::table
+    );
+    let row: Option<Row> = rl::table
         .find(id)
         .select((rl::started_on, rl::outcome, rl::org_number, rl::ended_on))
         .first(conn)

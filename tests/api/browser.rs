@@ -72,16 +72,16 @@ async fn browser(driver: &Driver, profile: &std::path::Path) -> WebDriver {
 
 /// One headless Chromium for a test: its chromedriver, a fresh profile, where screenshots go,
 /// and axe-core's script.
-struct Chromium {
-    d: WebDriver,
-    shots: PathBuf,
-    axe: String,
+pub(crate) struct Chromium {
+    pub(crate) d: WebDriver,
+    pub(crate) shots: PathBuf,
+    pub(crate) axe: String,
     _profile: tempfile::TempDir,
     _driver: Driver,
 }
 
 impl Chromium {
-    async fn start() -> Chromium {
+    pub(crate) async fn start() -> Chromium {
         let driver = chromedriver().await;
         let profile = tempfile::tempdir().expect("profile");
         let d = browser(&driver, profile.path()).await;
@@ -95,7 +95,7 @@ impl Chromium {
     }
 
     /// The last page as the screenshot `last`, the browser closed, then the flow's outcome.
-    async fn finish(self, last: &str, result: WebDriverResult<()>) {
+    pub(crate) async fn finish(self, last: &str, result: WebDriverResult<()>) {
         let _ = self.d.screenshot(&self.shots.join(last)).await;
         self.d.quit().await.expect("quit");
         result.expect("the flow");
@@ -108,12 +108,12 @@ fn screenshots() -> PathBuf {
     dir
 }
 
-async fn text(d: &WebDriver, css: &str) -> WebDriverResult<String> {
+pub(crate) async fn text(d: &WebDriver, css: &str) -> WebDriverResult<String> {
     d.find(By::Css(css)).await?.text().await
 }
 
 /// Waits (at most 10 s) for an element, and gives its text.
-async fn wait_for(d: &WebDriver, css: &str) -> WebDriverResult<String> {
+pub(crate) async fn wait_for(d: &WebDriver, css: &str) -> WebDriverResult<String> {
     let started = Instant::now();
     loop {
         if let Ok(e) = d.find(By::Css(css)).await {
@@ -129,7 +129,7 @@ async fn wait_for(d: &WebDriver, css: &str) -> WebDriverResult<String> {
 
 /// Waits (at most 10 s) until an element `css` reads `expected`: after a click that submits a
 /// form, the page before may still be there (and its elements go stale as it is replaced).
-async fn wait_for_text(d: &WebDriver, css: &str, expected: &str) -> WebDriverResult<()> {
+pub(crate) async fn wait_for_text(d: &WebDriver, css: &str, expected: &str) -> WebDriverResult<()> {
     let started = Instant::now();
     loop {
         let mut seen = Vec::new();
@@ -149,7 +149,7 @@ async fn wait_for_text(d: &WebDriver, css: &str, expected: &str) -> WebDriverRes
 
 /// Waits (at most 10 s) until the page's heading is `expected`: a click that submits a form
 /// returns before the next page has loaded.
-async fn wait_for_h1(d: &WebDriver, expected: &str) -> WebDriverResult<()> {
+pub(crate) async fn wait_for_h1(d: &WebDriver, expected: &str) -> WebDriverResult<()> {
     let started = Instant::now();
     loop {
         let now = match d.find(By::Css("h1")).await {
@@ -167,7 +167,7 @@ async fn wait_for_h1(d: &WebDriver, expected: &str) -> WebDriverResult<()> {
     }
 }
 
-async fn load_demo(app: &TestApp) {
+pub(crate) async fn load_demo(app: &TestApp) {
     let (db, mut settings) = (
         app.db.clone(),
         heartland::config::Settings::load(None).expect("settings"),
@@ -402,7 +402,7 @@ fn axe_source() -> String {
 }
 
 /// Runs axe-core on the current page: the serious and critical violations, by rule.
-async fn serious_violations(d: &WebDriver, axe: &str) -> WebDriverResult<Vec<String>> {
+pub(crate) async fn serious_violations(d: &WebDriver, axe: &str) -> WebDriverResult<Vec<String>> {
     let script = format!(
         "{axe}\nconst done = arguments[arguments.length - 1];\n\
          axe.run(document, {{runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})\n\
@@ -919,7 +919,7 @@ async fn a_graduate_registers_and_builds_her_profile_on_a_phone_in_chromium() {
     assert_eq!(app.count("candidates").await, 0);
 }
 
-async fn sign_in_as(
+pub(crate) async fn sign_in_as(
     d: &WebDriver,
     app: &TestApp,
     email: &str,

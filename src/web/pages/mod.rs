@@ -26,6 +26,7 @@ pub(crate) mod links;
 pub(crate) mod me;
 pub(crate) mod mentor;
 pub(crate) mod mentoring;
+mod mentoring_record;
 mod need;
 pub(crate) mod need_form;
 pub(crate) mod offers;

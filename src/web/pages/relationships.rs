@@ -12,7 +12,7 @@ pub fn endpoints(e: &mut Vec<Endpoint>) {
     e.extend([
         endpoint(
             Method::POST,
-            "/introductions/{id}/relationship",
+            "/mentoring/relationships/{id}",
             "Records when a mentoring relationship started or how it ended (the page's form)",
             "pages",
         )
@@ -101,7 +101,7 @@ pub(crate) fn relationship_of(
     }
 }
 
-/// `POST /introductions/{id}/relationship`.
+/// `POST /mentoring/relationships/{id}`.
 pub async fn record(
     state: web::Data<AppState>,
     req: HttpRequest,
