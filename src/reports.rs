@@ -1,8 +1,10 @@
 //! Programme indicators, per period and municipality: enterprises supported (by size and by
-//! women-, men- or mixed leadership), participants by gender and foreign background (counts
-//! under 5 shown as "<5": the programme reports them, and small counts could name people),
-//! introductions and their outcomes per track, and cross-border introductions. A participant
-//! or an enterprise counts when it took part in an introduction proposed in the period.
+//! women-, men- or mixed leadership), participants (graduates, newcomers and mentors) by gender
+//! and foreign background (counts under 5 shown as "<5": the programme reports them, and small
+//! counts could name people), mentees and mentoring relationships with their outcomes, the
+//! share of the under-represented gender against the programme's minimum, introductions and
+//! their outcomes per track, and cross-border introductions. A participant or an enterprise
+//! counts when it took part in an introduction proposed in the period.
 
 use crate::db::schema::introductions as t;
 use crate::db::{DbConn, Record};
@@ -138,13 +140,20 @@ pub fn compute(
                         }
                     }
                 }
-                "candidate" => {
+                "candidate" | "mentor" => {
                     let new_participant = ind.participants.insert(id.clone());
-                    let new_mentee = i.track == "mentoring" && ind.mentees.insert(id.clone());
+                    let new_mentee = kind == "candidate"
+                        && i.track == "mentoring"
+                        && ind.mentees.insert(id.clone());
                     if !new_participant && !new_mentee {
                         continue;
                     }
-                    let d: Value = match Record::Candidate.find(conn, id)? {
+                    let record = if kind == "mentor" {
+                        Record::Mentor
+                    } else {
+                        Record::Candidate
+                    };
+                    let d: Value = match record.find(conn, id)? {
                         Some(row) => serde_json::from_str(&row.data).unwrap_or_default(),
                         None => Value::Null,
                     };

@@ -27,6 +27,10 @@ pub struct MentorInput {
     pub cross_border_ok: bool,
     #[serde(default)]
     pub remote_ok: bool,
+    /// Private and optional, as for candidates: `woman`, `man`, `non_binary` or
+    /// `undisclosed`; used only for the programme's aggregated indicators.
+    pub gender: Option<String>,
+    pub foreign_background: Option<bool>,
     /// `active` (default) or `inactive`.
     pub status: Option<String>,
     /// Only when an officer records the profile for a person.
@@ -39,6 +43,7 @@ impl RecordType for Mentor {
     const PATH: &'static str = "mentors";
     const ORGANISATION_KINDS: &'static [&'static str] = &[];
     const STATUSES: &'static [&'static str] = &["active", "inactive"];
+    const PRIVATE_FIELDS: &'static [&'static str] = &["gender", "foreign_background"];
     type Input = MentorInput;
 
     fn validate(i: MentorInput) -> Result<Valid, FieldErrors> {
@@ -49,6 +54,10 @@ impl RecordType for Mentor {
         let languages = c.languages("languages", &i.languages);
         let municipality = c.municipality("municipality", &i.municipality);
         let capacity = c.range("capacity", i.capacity, 0, 20);
+        let gender = i
+            .gender
+            .as_deref()
+            .map(|g| c.one_of("gender", g, &["woman", "man", "non_binary", "undisclosed"]));
         let status = status(&mut c, &i.status, Self::STATUSES);
         let person = person(&mut c, &i.person);
         let consents = c.each_one_of(
@@ -63,6 +72,7 @@ impl RecordType for Mentor {
                 "headline": headline, "expertise": expertise, "sectors": sectors,
                 "languages": languages, "municipality": municipality.key(), "capacity": capacity,
                 "cross_border_ok": i.cross_border_ok, "remote_ok": i.remote_ok, "status": status,
+                "gender": gender, "foreign_background": i.foreign_background,
             }),
             municipality: Some(municipality),
             kind: "mentor".into(),

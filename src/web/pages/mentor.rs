@@ -33,6 +33,9 @@ pub struct MentorForm {
     pub capacity: String,
     pub cross_border_ok: bool,
     pub remote_ok: bool,
+    /// Private and optional, as on a newcomer's profile.
+    pub gender: String,
+    pub foreign_background: String,
 }
 
 impl MentorForm {
@@ -76,6 +79,12 @@ impl MentorForm {
                 .unwrap_or_default(),
             cross_border_ok: data["cross_border_ok"].as_bool().unwrap_or(false),
             remote_ok: data["remote_ok"].as_bool().unwrap_or(false),
+            gender: s(&data["gender"]),
+            foreign_background: match data["foreign_background"].as_bool() {
+                Some(true) => "yes".into(),
+                Some(false) => "no".into(),
+                None => String::new(),
+            },
         }
     }
 
@@ -94,6 +103,8 @@ impl MentorForm {
                 "capacity" => f.capacity = v,
                 "cross_border_ok" => f.cross_border_ok = true,
                 "remote_ok" => f.remote_ok = true,
+                "gender" => f.gender = v,
+                "foreign_background" => f.foreign_background = v,
                 _ => {}
             }
         }
@@ -120,6 +131,12 @@ impl MentorForm {
             "capacity": number(&self.capacity),
             "cross_border_ok": self.cross_border_ok,
             "remote_ok": self.remote_ok,
+            "gender": match self.gender.trim() { "" => Value::Null, g => json!(g) },
+            "foreign_background": match self.foreign_background.as_str() {
+                "yes" => json!(true),
+                "no" => json!(false),
+                _ => Value::Null,
+            },
         })
     }
 }
@@ -140,6 +157,7 @@ struct MentorPage<'a> {
     places: &'static [String],
     matches: Vec<MatchLine>,
     waiting: Vec<IntroLine>,
+    genders: &'a [&'a str],
 }
 
 impl MentorPage<'_> {
@@ -175,6 +193,7 @@ pub(crate) async fn show(
         places: place_labels(),
         matches: own.matches,
         waiting: own.waiting,
+        genders: &super::profile::GENDERS,
     };
     respond(c, own.status, page.render())
 }
