@@ -191,6 +191,21 @@ pub fn now() -> time::PrimitiveDateTime {
     time::PrimitiveDateTime::new(t.date(), t.time())
 }
 
+/// Whether `id` could be an id of ours: 1–100 characters, none of them a control character.
+/// Anything else names no row, and is never sent to the database (PostgreSQL refuses a NUL in
+/// text with an error, which would be a 500 for what is only a wrong id).
+pub fn plausible_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 100 && !id.chars().any(char::is_control)
+}
+
+/// The ids of `ids` that could be ours ([`plausible_id`]).
+pub fn plausible_ids(ids: &[String]) -> Vec<&str> {
+    ids.iter()
+        .map(String::as_str)
+        .filter(|i| plausible_id(i))
+        .collect()
+}
+
 /// A new time-ordered id.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()

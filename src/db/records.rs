@@ -102,6 +102,9 @@ macro_rules! record_store {
     ($($variant:ident => $table:ident),* $(,)?) => {
         impl Record {
             pub fn find(self, conn: &mut DbConn, id: &str) -> QueryResult<Option<RecordRow>> {
+                if !super::plausible_id(id) {
+                    return Ok(None);
+                }
                 match self {$(
                     Record::$variant => schema::$table::table
                         .find(id)
@@ -124,9 +127,10 @@ macro_rules! record_store {
 
             /// The rows of these ids that exist, in no particular order.
             pub fn find_many(self, conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<RecordRow>> {
+                let ids = super::plausible_ids(ids);
                 match self {$(
                     Record::$variant => schema::$table::table
-                        .filter(schema::$table::id.eq_any(ids))
+                        .filter(schema::$table::id.eq_any(&ids))
                         .select(schema::$table::all_columns)
                         .load::<RecordRow>(conn),
                 )*}

@@ -256,6 +256,9 @@ pub fn pending_of(conn: &mut DbConn, user: &str) -> QueryResult<i64> {
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Introduction>> {
+    if !db::plausible_id(id) {
+        return Ok(None);
+    }
     t::table
         .find(id)
         .select(Introduction::as_select())
@@ -265,6 +268,9 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Introduction>> {
 
 /// The introduction, locked against a concurrent answer until the transaction ends.
 fn find_for_update(conn: &mut DbConn, id: &str) -> QueryResult<Option<Introduction>> {
+    if !db::plausible_id(id) {
+        return Ok(None);
+    }
     match conn {
         DbConn::Pg(c) => t::table
             .find(id)

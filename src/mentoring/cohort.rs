@@ -115,6 +115,11 @@ fn option_of(hit: &Hit) -> MentorOption {
 
 /// Mentors' places left for new mentees: their capacity less the introductions still asked.
 fn places_left(conn: &mut DbConn, mentors: &[String]) -> Result<BTreeMap<String, i64>, AppError> {
+    let mentors: Vec<String> = db::plausible_ids(mentors)
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    let mentors = &mentors[..];
     let mut out = BTreeMap::new();
     for row in Record::Mentor.find_many(conn, mentors)? {
         let data: Value = serde_json::from_str(&row.data).unwrap_or_default();
@@ -152,6 +157,12 @@ fn mentees(
         return Err(AppError::invalid(
             "mentee_ids",
             format!("must hold 1 to {MENTEES_MAX} mentees"),
+        ));
+    }
+    if let Some(i) = ids.iter().position(|id| !db::plausible_id(id)) {
+        return Err(AppError::invalid(
+            &format!("mentee_ids[{i}]"),
+            "no mentee has this id",
         ));
     }
     let busy = under_way(conn, ids)?;
@@ -293,6 +304,9 @@ pub async fn plan(
 
 /// A kept plan of the officer's.
 pub fn find(conn: &mut DbConn, viewer: &Viewer, id: &str) -> Result<Plan, AppError> {
+    if !db::plausible_id(id) {
+        return Err(AppError::NotFound);
+    }
     let (officer, text, proposed): (String, String, Option<time::PrimitiveDateTime>) = ct::table
         .find(id)
         .select((ct::officer_id, ct::plan, ct::proposed_at))

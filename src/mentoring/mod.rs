@@ -2,6 +2,7 @@
 //! their municipality see), the mentees waiting for a mentor, and cohort matching of a whole
 //! intake at once ([`cohort`]). Introductions themselves are [`crate::introductions`]'s.
 
+pub mod check_ins;
 pub mod cohort;
 pub mod relationships;
 
@@ -35,13 +36,18 @@ pub struct Request {
 
 /// Which of `candidates` have a mentoring introduction under way.
 pub fn under_way(conn: &mut DbConn, candidates: &[String]) -> QueryResult<HashSet<String>> {
+    let candidates = db::plausible_ids(candidates);
     if candidates.is_empty() {
         return Ok(HashSet::new());
     }
     let rows: Vec<(String, String, String, String)> = it::table
         .filter(it::track.eq("mentoring"))
         .filter(it::status.eq_any(UNDER_WAY))
-        .filter(it::a_id.eq_any(candidates).or(it::b_id.eq_any(candidates)))
+        .filter(
+            it::a_id
+                .eq_any(&candidates)
+                .or(it::b_id.eq_any(&candidates)),
+        )
         .select((it::a_kind, it::a_id, it::b_kind, it::b_id))
         .load(conn)?;
     Ok(rows
@@ -130,6 +136,9 @@ pub fn ask(
 /// The profile's request still waiting, if any: one not handled, made after the last
 /// mentoring introduction that ended.
 pub fn open_request_of(conn: &mut DbConn, candidate_id: &str) -> QueryResult<Option<Request>> {
+    if !db::plausible_id(candidate_id) {
+        return Ok(None);
+    }
     rq::table
         .filter(rq::candidate_id.eq(candidate_id))
         .filter(rq::handled_at.is_null())

@@ -564,7 +564,64 @@ pub async fn a_relationship_is_checked_on_and_ends_with_a_business(app: &TestApp
     assert_eq!(ind["gender_balance"]["below_minimum"], true);
 }
 
+/// Ids no record can have (a NUL, which PostgreSQL refuses in text; surrogates' replacement;
+/// a huge string) are told apart from a database failure: a 422 naming the field.
+pub async fn ids_no_record_can_have_are_named_not_failed(app: &TestApp) {
+    let officer = app.staff(OFFICER, "officer", &["SE-2062"]).await;
+    let newcomer = app
+        .register("ny@example.org", "candidate", &["matching_mentoring"])
+        .await;
+    for bad in ["+$\u{bd}\u{7}\u{0}", "\u{fffd}P", &"x".repeat(5000)] {
+        let a = app
+            .post(
+                "/api/v1/mentoring/cohorts",
+                &officer,
+                json!({"mentee_ids": [bad]}),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+        assert_eq!(a.error_fields(), ["mentee_ids[0]"]);
+        let a = app
+            .post(
+                "/api/v1/mentoring/requests",
+                &newcomer,
+                json!({"candidate_id": bad}),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+        let a = app
+            .post(
+                "/api/v1/introductions",
+                &officer,
+                json!({"track": "mentoring", "a": {"kind": "candidate", "id": bad},
+                       "b": {"kind": "mentor", "id": bad}}),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+        for path in [
+            format!("/api/v1/mentoring/cohorts/{}", urlencoding(bad)),
+            format!("/api/v1/mentoring/relationships/{}", urlencoding(bad)),
+        ] {
+            let a = app.get(&path, &officer).await;
+            assert_eq!(a.status, StatusCode::NOT_FOUND, "{path}: {}", a.body);
+        }
+    }
+}
+
+fn urlencoding(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
 crate::on_both_backends!(
+    ids_no_record_can_have_are_named_not_failed,
     a_newcomer_asks_for_a_mentor_and_the_officer_sees_it,
     a_cohort_gets_the_best_assignment_and_is_proposed_at_once,
     a_relationship_is_checked_on_and_ends_with_a_business,

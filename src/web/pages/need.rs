@@ -21,9 +21,39 @@ struct NeedPage<'a> {
     start_date: String,
     months: i64,
     matches: Vec<MatchLine>,
+    /// Candidates with an introduction to this need under way: its id.
+    busy: std::collections::HashMap<String, String>,
+}
+
+/// The introductions under way between the need and each of `candidates`.
+fn under_way_with(
+    conn: &mut db::DbConn,
+    need: &str,
+    candidates: &[String],
+) -> Result<std::collections::HashMap<String, String>, AppError> {
+    use crate::db::schema::introductions as t;
+    use diesel::prelude::*;
+    let rows: Vec<(String, String, String)> = t::table
+        .filter(t::status.eq_any(["proposed", "accepted", "introduced"]))
+        .filter(
+            t::a_id
+                .eq(need)
+                .and(t::b_id.eq_any(candidates))
+                .or(t::b_id.eq(need).and(t::a_id.eq_any(candidates))),
+        )
+        .select((t::id, t::a_id, t::b_id))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(i, a, b)| (if a == need { b } else { a }, i))
+        .collect())
 }
 
 impl NeedPage<'_> {
+    fn busy_with(&self, candidate: &str) -> Option<&String> {
+        self.busy.get(candidate)
+    }
+
     fn status_word(&self) -> String {
         self.tr
             .t(&format!("need.status.{}", self.status))
@@ -67,6 +97,20 @@ pub async fn need(
             .map(|hits| (d, match_lines(hits, locale))),
         Err(e) => Err(e),
     };
+    let data = match data {
+        Ok((d, matches)) => {
+            let (need, ids) = (
+                d.0.clone(),
+                matches.iter().map(|m| m.id.clone()).collect::<Vec<_>>(),
+            );
+            state
+                .db
+                .read(move |conn| under_way_with(conn, &need, &ids))
+                .await
+                .map(|busy| (d, (matches, busy)))
+        }
+        Err(e) => Err(e),
+    };
     match data {
         Ok((
             (
@@ -80,7 +124,7 @@ pub async fn need(
                 officer,
                 (owner, status),
             ),
-            matches,
+            (matches, busy),
         )) => {
             let page = NeedPage {
                 tr: c.tr,
@@ -97,6 +141,7 @@ pub async fn need(
                 start_date,
                 months,
                 matches,
+                busy,
             };
             respond(&c, StatusCode::OK, page.render())
         }
