@@ -6,9 +6,10 @@
 //! in the indicators. And an officer matches an intake of the demo region as a cohort.
 
 use crate::browser::{
-    load_demo, serious_violations, sign_in_as, text, wait_for, wait_for_h1, Chromium,
+    load_demo, serious_violations, sign_in_as, text, wait_for, wait_for_h1, wait_for_text, Chromium,
 };
-use crate::helpers::{spawn_app, Backend, TestApp};
+use crate::helpers::{spawn_app, spawn_app_with, Backend, TestApp};
+use crate::smtp::SmtpServer;
 use serde_json::json;
 use std::time::{Duration, Instant};
 use thirtyfour::prelude::*;
@@ -72,6 +73,55 @@ async fn jobs_pass(app: &TestApp) {
     }
 }
 
+/// The link (its path, on this app) containing `part` in the newest message to `to` that has
+/// one, as the local SMTP server received it; waits for it (at most 10 s).
+async fn mailed_link(app: &TestApp, smtp: &SmtpServer, to: &str, part: &str) -> String {
+    let started = Instant::now();
+    loop {
+        let found = smtp
+            .messages()
+            .into_iter()
+            .rev()
+            .filter(|m| m.to.iter().any(|t| t.contains(to)))
+            .find_map(|m| m.links("http").into_iter().find(|l| l.contains(part)));
+        if let Some(link) = found {
+            let path = link.splitn(4, '/').nth(3).expect("a path");
+            return format!("{}/{path}", app.address);
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no email to {to} with a link to {part}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits (at most 10 s) until the address contains `part`: the page a form went to has come.
+async fn wait_for_url(d: &WebDriver, part: &str) -> WebDriverResult<()> {
+    let started = Instant::now();
+    while !d.current_url().await?.as_str().contains(part) {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the address never held {part}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(())
+}
+
+/// Waits (at most 10 s) until no element matches `css`: the page a button posted has come.
+async fn wait_gone(d: &WebDriver, css: &str) -> WebDriverResult<()> {
+    let started = Instant::now();
+    while !d.find_all(By::Css(css)).await?.is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{css} never went away"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(())
+}
+
 async fn select(d: &WebDriver, css: &str) -> WebDriverResult<()> {
     d.find(By::Css(css)).await?.click().await
 }
@@ -88,7 +138,15 @@ async fn sign_out(d: &WebDriver) -> WebDriverResult<()> {
 
 #[tokio::test]
 async fn a_newcomer_gets_a_mentor_and_her_business_is_counted_in_chromium() {
-    let app = spawn_app(Backend::Sqlite).await.expect("app");
+    // Every email goes through a real SMTP conversation with the local test server.
+    let smtp = SmtpServer::start("none");
+    let url = smtp.url();
+    let app = spawn_app_with(Backend::Sqlite, move |s| {
+        s.smtp_url = Some(url.into());
+        s.mail_retry_base_seconds = 0;
+    })
+    .await
+    .expect("app");
     let officer_email = "karin@mora.example";
     app.staff(officer_email, "officer", &["SE-2062"]).await;
     let mentor = app
@@ -254,17 +312,18 @@ async fn a_newcomer_gets_a_mentor_and_her_business_is_counted_in_chromium() {
             .await?
             .starts_with("0 ber om en mentor"));
 
-        // Both accept through the links of their emails.
+        // Both accept through the links of the emails they received.
         for who in [me, "mentor@catering.example"] {
-            let link = app
-                .emailed(who, "introduction_request", Some(&intro_id))
-                .await["accept_link"]
-                .as_str()
-                .expect("link")
-                .to_string();
+            let link = mailed_link(
+                &app,
+                &smtp,
+                who,
+                &format!("/introductions/{intro_id}/accept?"),
+            )
+            .await;
             d.goto(&link).await?;
             d.find(By::Id("answer")).await?.click().await?;
-            wait_for(d, "main p").await?;
+            wait_gone(d, "#answer").await?;
         }
         d.goto(format!("{}/introductions/{intro_id}", app.address))
             .await?;
@@ -280,7 +339,7 @@ async fn a_newcomer_gets_a_mentor_and_her_business_is_counted_in_chromium() {
         )
         .await?;
         d.find(By::Id("relationship-save")).await?.click().await?;
-        wait_for(d, "#relationship-status").await?;
+        wait_for_url(d, "#relationship").await?;
         jobs_pass(&app).await;
         let check_in = app.emailed(me, "mentoring_check_in", Some(&intro_id)).await;
         sign_out(d).await?;
@@ -288,7 +347,7 @@ async fn a_newcomer_gets_a_mentor_and_her_business_is_counted_in_chromium() {
             .await?;
         assert_eq!(text(d, "#answer").await?, "Vi träffas ungefär varje månad");
         d.find(By::Id("answer")).await?.click().await?;
-        assert_eq!(wait_for(d, "main p").await?, "Tack! Ditt svar är sparat.");
+        wait_for_text(d, "main p", "Tack! Ditt svar är sparat.").await?;
 
         // Half a year on, her firm is registered: she records it herself.
         sign_in_as(d, &app, me, password).await?;
