@@ -189,7 +189,8 @@ struct Horizon {
 
 /// What the change feed looks like from here: its newest number, and on PostgreSQL the
 /// snapshot's bounds (`xmin`: every transaction below it has ended; `xmax`: every transaction
-/// that had started has an id below it). A number missing below `top` belongs to a transaction
+/// that had started has an id below it — the snapshot's own `xmax`, or past the highest id in
+/// progress when that is higher). A number missing below `top` belongs to a transaction
 /// that had started when this was read; once a later reading's `xmin` reaches this `xmax`, that
 /// transaction has ended, and a number still missing never comes. SQLite has one writer, and
 /// numbers are taken and committed in order: `None`, a gap there is never waited for.
@@ -202,9 +203,22 @@ pub struct FeedHorizon {
 pub fn feed_horizon(conn: &mut DbConn) -> QueryResult<FeedHorizon> {
     match conn {
         DbConn::Pg(c) => {
+            // The snapshot's `xmax` is one past the highest *completed* transaction, not the
+            // next id to be given: a transaction still running may have an id at or above it
+            // (it took its id before a writer that then took a later number and committed).
+            // The bound is therefore also past every id in progress, as the server's
+            // activity view shows them (32-bit ids, placed in the epoch of `xmax`; where that
+            // view hides them from this role, the snapshot's `xmax` alone).
             let h: Horizon = diesel::sql_query(
                 "SELECT pg_snapshot_xmin(s)::text::bigint AS xmin, \
-                        pg_snapshot_xmax(s)::text::bigint AS xmax, \
+                        greatest(pg_snapshot_xmax(s)::text::bigint, \
+                          coalesce((SELECT max(pg_snapshot_xmax(s)::text::bigint \
+                                + (((a.backend_xid::text::bigint \
+                                     - pg_snapshot_xmax(s)::text::bigint % 4294967296 \
+                                     + 2147483648) % 4294967296 + 4294967296) % 4294967296 \
+                                   - 2147483648) + 1) \
+                                    FROM pg_stat_activity AS a \
+                                    WHERE a.backend_xid IS NOT NULL), 0)) AS xmax, \
                         (SELECT coalesce(max(seq), 0) FROM index_events) AS top \
                  FROM pg_current_snapshot() AS s",
             )
