@@ -68,7 +68,7 @@ fn email_view(i: &Introduction, e: &OutboxRow) -> Value {
            "sent_at": e.sent_at.map(rfc3339), "created_at": rfc3339(e.created_at)})
 }
 
-fn private(mut res: actix_web::HttpResponseBuilder, body: Value) -> HttpResponse {
+pub(crate) fn private(mut res: actix_web::HttpResponseBuilder, body: Value) -> HttpResponse {
     res.insert_header((header::CACHE_CONTROL, "no-store"))
         .json(body)
 }

@@ -29,10 +29,7 @@ fn request_json(r: &Request) -> Value {
            "status": if r.handled_at.is_some() { "handled" } else { "open" }})
 }
 
-fn private(mut res: actix_web::HttpResponseBuilder, body: Value) -> HttpResponse {
-    res.insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(body)
-}
+use super::introductions::private;
 
 /// `POST /api/v1/mentoring/requests`: 201 with the new request, 200 with the one still open.
 pub async fn ask(

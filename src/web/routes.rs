@@ -9,8 +9,9 @@ use actix_web::http::Method;
 const CREATED: &[(u16, &str)] = &[(201, "Created")];
 const ACCEPTED: &[(u16, &str)] = &[(202, "Accepted")];
 const NO_CONTENT: &[(u16, &str)] = &[(204, "Deleted")];
-const PAGE_GET: &[(u16, &str)] = &[(200, "The page"), (303, "To the sign-in page")];
-const PAGE_POST: &[(u16, &str)] = &[(303, "Done: to the next page"), (200, "The page again")];
+pub(crate) const PAGE_GET: &[(u16, &str)] = &[(200, "The page"), (303, "To the sign-in page")];
+pub(crate) const PAGE_POST: &[(u16, &str)] =
+    &[(303, "Done: to the next page"), (200, "The page again")];
 
 /// The five routes of one record type.
 fn record_endpoints<R: RecordType>(out: &mut Vec<Endpoint>) {

@@ -63,16 +63,6 @@ async fn until_listed(d: &WebDriver, css: &str, wanted: &str) -> WebDriverResult
     }
 }
 
-async fn jobs_pass(app: &TestApp) {
-    let started = Instant::now();
-    let from = app.jobs.idle_passes();
-    while app.jobs.idle_passes() < from + 2 {
-        app.jobs.wake();
-        assert!(started.elapsed() < Duration::from_secs(15), "no jobs pass");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 /// The link (its path, on this app) containing `part` in the newest message to `to` that has
 /// one, as the local SMTP server received it; waits for it (at most 10 s).
 async fn mailed_link(app: &TestApp, smtp: &SmtpServer, to: &str, part: &str) -> String {
@@ -340,7 +330,7 @@ async fn a_newcomer_gets_a_mentor_and_her_business_is_counted_in_chromium() {
         .await?;
         d.find(By::Id("relationship-save")).await?.click().await?;
         wait_for_url(d, "#relationship").await?;
-        jobs_pass(&app).await;
+        app.jobs_pass().await;
         let check_in = app.emailed(me, "mentoring_check_in", Some(&intro_id)).await;
         sign_out(d).await?;
         d.goto(check_in["monthly_link"].as_str().expect("link"))

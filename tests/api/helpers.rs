@@ -370,6 +370,21 @@ impl TestApp {
         assert_eq!(a.status, StatusCode::OK, "verify {address}: {}", a.body);
     }
 
+    /// Waits until a pass of the jobs loop that began after this call has finished (the due
+    /// work — reminders, check-ins — has run as the clock now stands).
+    pub async fn jobs_pass(&self) {
+        let started = std::time::Instant::now();
+        let from = self.jobs.idle_passes();
+        while self.jobs.idle_passes() < from + 2 {
+            self.jobs.wake();
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(15),
+                "the jobs did not finish a pass"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     /// Counts rows of a table, to show that a rejected write changed nothing.
     pub async fn count(&self, table: &'static str) -> i64 {
         let db = self.db.clone();

@@ -334,17 +334,6 @@ pub async fn a_cohort_gets_the_best_assignment_and_is_proposed_at_once(app: &Tes
     assert_eq!(left, [unassigned]);
 }
 
-/// One pass of the jobs loop, begun after this call, has finished.
-async fn jobs_pass(app: &TestApp) {
-    let started = Instant::now();
-    let from = app.jobs.idle_passes();
-    while app.jobs.idle_passes() < from + 2 {
-        app.jobs.wake();
-        assert!(started.elapsed() < Duration::from_secs(15), "no jobs pass");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 fn days_ago(n: i64) -> String {
     (time::OffsetDateTime::now_utc().date() - time::Duration::days(n)).to_string()
 }
@@ -446,8 +435,8 @@ pub async fn a_relationship_is_checked_on_and_ends_with_a_business(app: &TestApp
         .patch(&path, mentee_token, json!({"started_on": days_ago(35)}))
         .await;
     assert_eq!(started.status, StatusCode::OK, "{}", started.body);
-    jobs_pass(app).await;
-    jobs_pass(app).await;
+    app.jobs_pass().await;
+    app.jobs_pass().await;
     assert_eq!(
         app.count("outbox WHERE template = 'mentoring_check_in'")
             .await,
@@ -486,8 +475,8 @@ pub async fn a_relationship_is_checked_on_and_ends_with_a_business(app: &TestApp
     // one is emailed; nothing twice.
     app.patch(&path, &mentor_token, json!({"started_on": days_ago(200)}))
         .await;
-    jobs_pass(app).await;
-    jobs_pass(app).await;
+    app.jobs_pass().await;
+    app.jobs_pass().await;
     assert_eq!(
         app.count("outbox WHERE template = 'mentoring_check_in'")
             .await,
@@ -545,7 +534,7 @@ pub async fn a_relationship_is_checked_on_and_ends_with_a_business(app: &TestApp
         .patch(&path, &w.officer, json!({"started_on": days_ago(400)}))
         .await;
     assert_eq!(r.status, StatusCode::OK);
-    jobs_pass(app).await;
+    app.jobs_pass().await;
     assert_eq!(
         app.count("outbox WHERE template = 'mentoring_check_in'")
             .await,

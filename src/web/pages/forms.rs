@@ -191,3 +191,30 @@ pub(crate) async fn own_page<F: Default>(
         entity,
     })
 }
+
+/// The private, optional gender and foreign background as a form shows them (`""`, `yes`, `no`).
+pub(crate) fn private_from_saved(data: &Value) -> (String, String) {
+    let background = match data["foreign_background"].as_bool() {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "",
+    };
+    (
+        data["gender"].as_str().unwrap_or_default().to_string(),
+        background.to_string(),
+    )
+}
+
+/// The same two fields as the API's body: `null` when not given.
+pub(crate) fn private_body(gender: &str, background: &str) -> (Value, Value) {
+    let gender = match gender.trim() {
+        "" => Value::Null,
+        g => Value::from(g),
+    };
+    let background = match background {
+        "yes" => Value::Bool(true),
+        "no" => Value::Bool(false),
+        _ => Value::Null,
+    };
+    (gender, background)
+}

@@ -4,8 +4,8 @@
 
 use super::error::AppError;
 use super::forms::{
-    list, municipality_key, number, own_page, own_profile, place_label, place_labels, skill_terms,
-    LanguageRow, LANGUAGES, LEVELS,
+    list, municipality_key, number, own_page, own_profile, place_label, place_labels, private_body,
+    private_from_saved, skill_terms, LanguageRow, LANGUAGES, LEVELS,
 };
 use super::AppState;
 use super::{error_page, field_messages, respond, see_other, Ctx, IntroLine, MatchLine, Nav};
@@ -54,6 +54,7 @@ impl MentorForm {
 
     fn from_saved(data: &Value) -> MentorForm {
         let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
+        let (gender, foreign_background) = private_from_saved(data);
         MentorForm {
             headline: s(&data["headline"]),
             skills: list(&data["expertise"]).iter().map(s).collect(),
@@ -79,12 +80,8 @@ impl MentorForm {
                 .unwrap_or_default(),
             cross_border_ok: data["cross_border_ok"].as_bool().unwrap_or(false),
             remote_ok: data["remote_ok"].as_bool().unwrap_or(false),
-            gender: s(&data["gender"]),
-            foreign_background: match data["foreign_background"].as_bool() {
-                Some(true) => "yes".into(),
-                Some(false) => "no".into(),
-                None => String::new(),
-            },
+            gender,
+            foreign_background,
         }
     }
 
@@ -113,6 +110,7 @@ impl MentorForm {
     }
 
     fn body(&self) -> Value {
+        let (gender, foreign_background) = private_body(&self.gender, &self.foreign_background);
         let clean = |items: &mut dyn Iterator<Item = &str>| -> Vec<String> {
             items
                 .map(|s| s.trim().to_string())
@@ -131,12 +129,8 @@ impl MentorForm {
             "capacity": number(&self.capacity),
             "cross_border_ok": self.cross_border_ok,
             "remote_ok": self.remote_ok,
-            "gender": match self.gender.trim() { "" => Value::Null, g => json!(g) },
-            "foreign_background": match self.foreign_background.as_str() {
-                "yes" => json!(true),
-                "no" => json!(false),
-                _ => Value::Null,
-            },
+            "gender": gender,
+            "foreign_background": foreign_background,
         })
     }
 }

@@ -8,8 +8,7 @@ use crate::mentoring::{self, cohort};
 use crate::web::endpoint::{endpoint, Endpoint};
 use actix_web::http::Method;
 
-const PAGE_GET: &[(u16, &str)] = &[(200, "The page"), (303, "To the sign-in page")];
-const PAGE_POST: &[(u16, &str)] = &[(303, "Done: to the next page"), (200, "The page again")];
+use crate::web::routes::{PAGE_GET, PAGE_POST};
 
 /// The pages' routes.
 pub fn endpoints(e: &mut Vec<Endpoint>) {

@@ -72,6 +72,7 @@ impl ProfileForm {
 
     fn from_saved(data: &Value) -> ProfileForm {
         let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
+        let (gender, foreign_background) = private_from_saved(data);
         let edu = &data["education"][0];
         let municipality = data["municipality"].as_str().map(place_label);
         ProfileForm {
@@ -107,12 +108,8 @@ impl ProfileForm {
                 .iter()
                 .map(s)
                 .collect(),
-            gender: s(&data["gender"]),
-            foreign_background: match data["foreign_background"].as_bool() {
-                Some(true) => "yes".into(),
-                Some(false) => "no".into(),
-                None => String::new(),
-            },
+            gender,
+            foreign_background,
         }
     }
 
@@ -183,15 +180,8 @@ impl ProfileForm {
         } else {
             body["business"] = Value::Null;
         }
-        body["gender"] = match self.gender.trim() {
-            "" => Value::Null,
-            g => json!(g),
-        };
-        body["foreign_background"] = match self.foreign_background.as_str() {
-            "yes" => json!(true),
-            "no" => json!(false),
-            _ => Value::Null,
-        };
+        (body["gender"], body["foreign_background"]) =
+            private_body(&self.gender, &self.foreign_background);
         let education = [&self.degree, &self.field, &self.institution, &self.year];
         if education.iter().any(|s| !s.trim().is_empty()) {
             body["education"] = json!([{
