@@ -187,6 +187,15 @@ impl Settings {
         Ok(hex::decode(stored.trim())?)
     }
 
+    /// The sender's bare address (`Name <a@b>` → `a@b`), for calendar invitations.
+    pub fn mail_from_address(&self) -> String {
+        let from = self.mail_from.trim();
+        match (from.rfind('<'), from.rfind('>')) {
+            (Some(a), Some(b)) if a < b => from[a + 1..b].trim().to_string(),
+            _ => from.to_string(),
+        }
+    }
+
     /// The domain of the sender address, for Message-IDs.
     pub fn mail_domain(&self) -> String {
         self.mail_from

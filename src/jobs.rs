@@ -1,5 +1,5 @@
 //! The scheduled work, in one loop per process: reminders and expiry of introductions,
-//! mentoring check-ins, the retention rule, and the purge of old sent emails' content. Each
+//! mentoring check-ins, reminders of dialogue meetings, the retention rule, and the purge of old sent emails' content. Each
 //! job is a set of conditional updates, so a pass that crashes half-way, or runs on two nodes at once, does
 //! each thing once. What a job queues for email, the mailer sends: this loop wakes it.
 
@@ -18,6 +18,8 @@ pub struct Pass {
     pub introductions: usize,
     /// Check-in emails of mentoring relationships queued.
     pub check_ins: usize,
+    /// Reminders of dialogue meetings queued (the day before).
+    pub meetings: usize,
     pub warned: usize,
     pub erased: usize,
     pub purged: usize,
@@ -25,7 +27,11 @@ pub struct Pass {
 
 impl Pass {
     fn queued_email(&self) -> bool {
-        self.introductions > 0 || self.check_ins > 0 || self.warned > 0 || self.erased > 0
+        self.introductions > 0
+            || self.check_ins > 0
+            || self.meetings > 0
+            || self.warned > 0
+            || self.erased > 0
     }
 }
 
@@ -40,6 +46,10 @@ pub async fn run_once(db: &Db, settings: &Settings) -> Result<Pass, AppError> {
         .write(move |c| crate::mentoring::relationships::run_due(c, &s))
         .await?;
     let s = settings.clone();
+    let meetings = db
+        .write(move |c| crate::dialogue::meetings::run_due(c, &s))
+        .await?;
+    let s = settings.clone();
     let (warned, erased) = db.write(move |c| crate::privacy::retention(c, &s)).await?;
     let days = settings.mail_retention_days;
     let purged = db
@@ -48,6 +58,7 @@ pub async fn run_once(db: &Db, settings: &Settings) -> Result<Pass, AppError> {
     Ok(Pass {
         introductions,
         check_ins,
+        meetings,
         warned,
         erased,
         purged,

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod dialogue;
 pub mod domain;
 pub mod error;
 pub mod i18n;

@@ -278,6 +278,19 @@ pub fn erase(conn: &mut DbConn, user_id: &str, by: Option<&str>) -> Result<(), A
     diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
         .set((outbox::params.eq("{}"), outbox::purged_at.eq(db::now())))
         .execute(conn)?;
+    // A dialogue keeps the supplier's registration (the record of who took part), without
+    // the person who was its contact.
+    {
+        use crate::db::schema::dialogue_registrations as rg;
+        diesel::update(rg::table.filter(rg::user_id.eq(user_id)))
+            .set((
+                rg::user_id.eq(None::<String>),
+                rg::contact_name.eq("–"),
+                rg::contact_email.eq(""),
+                rg::contact_phone.eq(None::<String>),
+            ))
+            .execute(conn)?;
+    }
     diesel::delete(users::table.find(user_id)).execute(conn)?;
     db::audit(
         conn,

@@ -202,6 +202,101 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    dialogues (procurement_id) {
+        procurement_id -> Text,
+        notice -> Text,
+        opened_by -> Nullable<Text>,
+        opened_at -> Timestamp,
+        tendered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    dialogue_invitations (id) {
+        id -> Text,
+        procurement_id -> Text,
+        organisation_id -> Text,
+        offer_id -> Nullable<Text>,
+        source -> Text,
+        score -> Nullable<Double>,
+        removed_reason -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        invited_at -> Nullable<Timestamp>,
+        outbox_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    dialogue_registrations (id) {
+        id -> Text,
+        procurement_id -> Text,
+        organisation_id -> Text,
+        user_id -> Nullable<Text>,
+        contact_name -> Text,
+        contact_email -> Text,
+        contact_phone -> Nullable<Text>,
+        locale -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    dialogue_questions (id) {
+        id -> Text,
+        procurement_id -> Text,
+        registration_id -> Text,
+        text -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    dialogue_publications (id) {
+        id -> Text,
+        procurement_id -> Text,
+        kind -> Text,
+        question_id -> Nullable<Text>,
+        slot_id -> Nullable<Text>,
+        version -> Integer,
+        text -> Text,
+        published_by -> Nullable<Text>,
+        published_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    dialogue_deliveries (publication_id, registration_id) {
+        publication_id -> Text,
+        registration_id -> Text,
+        outbox_id -> Text,
+    }
+}
+
+diesel::table! {
+    dialogue_slots (id) {
+        id -> Text,
+        procurement_id -> Text,
+        kind -> Text,
+        starts_at -> Text,
+        minutes -> Integer,
+        place -> Text,
+        time_zone -> Text,
+        created_at -> Timestamp,
+        confidential -> Nullable<Text>,
+        held_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    dialogue_bookings (slot_id) {
+        slot_id -> Text,
+        registration_id -> Text,
+        booked_at -> Timestamp,
+        reminded_at -> Nullable<Timestamp>,
+    }
+}
+
 /// The six record tables share their columns: the fields the service filters and authorises
 /// on are columns, the validated record itself is `data` (JSON).
 macro_rules! record_table {
@@ -233,6 +328,7 @@ record_table!(
 );
 
 diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(dialogue_bookings -> dialogue_slots (slot_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -250,6 +346,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     mentoring_cohorts,
     mentoring_relationships,
     mentoring_check_ins,
+    dialogues,
+    dialogue_invitations,
+    dialogue_registrations,
+    dialogue_questions,
+    dialogue_publications,
+    dialogue_deliveries,
+    dialogue_slots,
+    dialogue_bookings,
     organisations,
     needs,
     candidates,

@@ -12,7 +12,7 @@ pub mod views;
 use crate::config::Settings;
 use crate::db::{self, outbox::OutboxRow, Db, DbError};
 use crate::worker::Worker;
-use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::message::{header::ContentType, Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
 use std::path::PathBuf;
@@ -37,24 +37,40 @@ pub fn message(row: &OutboxRow, settings: &Settings) -> anyhow::Result<Message> 
         .as_str()
         .map(templates::one_line)
         .filter(|n| !n.is_empty());
-    Ok(Message::builder()
+    let body = MultiPart::alternative()
+        .singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_PLAIN)
+                .body(rendered.text),
+        )
+        .singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_HTML)
+                .body(rendered.html),
+        );
+    let builder = Message::builder()
         .from(from)
         .to(Mailbox::new(name, address))
         .message_id(Some(row.message_id.clone()))
-        .subject(rendered.subject)
-        .multipart(
-            MultiPart::alternative()
-                .singlepart(
-                    SinglePart::builder()
-                        .header(ContentType::TEXT_PLAIN)
-                        .body(rendered.text),
-                )
-                .singlepart(
-                    SinglePart::builder()
-                        .header(ContentType::TEXT_HTML)
-                        .body(rendered.html),
+        .subject(rendered.subject);
+    // A calendar invitation (RFC 5545) goes as an attachment calendar programs import.
+    Ok(match params["ics"].as_str() {
+        Some(ics) => {
+            let method = match params["ics_method"].as_str() {
+                Some("CANCEL") => "CANCEL",
+                _ => "REQUEST",
+            };
+            let kind =
+                ContentType::parse(&format!("text/calendar; charset=UTF-8; method={method}"))
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+            builder.multipart(
+                MultiPart::mixed().multipart(body).singlepart(
+                    Attachment::new("invitation.ics".into()).body(ics.to_string(), kind),
                 ),
-        )?)
+            )?
+        }
+        None => builder.multipart(body)?,
+    })
 }
 
 /// Why a send did not go through.
@@ -251,7 +267,7 @@ mod message_tests {
 
     /// The parameters every template might name, fixed (no ids or dates that change).
     fn sample() -> serde_json::Value {
-        json!({
+        let mut v = json!({
             "introduction_id": "INTRODUCTION-ID",
             "recipient_name": "Amal Haddad",
             "officer_name": "Anna Handläggare",
@@ -285,7 +301,25 @@ mod message_tests {
             "monthly_link": "http://127.0.0.1:8080/check-ins/ID/monthly?party=a&expires=1&sig=SIG",
             "rarely_link": "http://127.0.0.1:8080/check-ins/ID/rarely?party=a&expires=1&sig=SIG",
             "stopped_link": "http://127.0.0.1:8080/check-ins/ID/stopped?party=a&expires=1&sig=SIG",
-        })
+        });
+        let dialogue = json!({
+            "procurement_title": "Skoleskyss i Trysil 2027–2031",
+            "buyer": "Trysil kommune",
+            "notice": "Vi planlegger skoleskyss for 140 elever.\nMøt oss på dialogkonferansen.",
+            "dialogue_deadline": "2027-02-15",
+            "tender_planned": "2027-04-01",
+            "items": [
+                {"kind": "answer", "version": 1, "question": "Kan vi levere el-busser?", "text": "Ja, gjerne."},
+                {"kind": "answer", "version": 2, "question": "Hvor mange ruter?", "text": "Sju ruter <alle morgener>."},
+                {"kind": "summary", "version": 1, "question": null, "text": "Vi snakket om ladepunkter."},
+            ],
+            "what": "booked", "kind": "meeting", "starts_at": "2027-02-10T10:30", "minutes": 30,
+            "place": "Trysil rådhus, møterom 2", "time_zone": "Europe/Oslo",
+        });
+        if let (Some(v), Some(d)) = (v.as_object_mut(), dialogue.as_object()) {
+            v.extend(d.clone());
+        }
+        v
     }
 
     fn settings() -> Settings {

@@ -40,6 +40,9 @@ templates!(
     "password_reset",
     "retention_warning",
     "mentoring_check_in",
+    "dialogue_invitation",
+    "dialogue_published",
+    "dialogue_meeting",
 );
 
 /// A rendered email.
@@ -244,6 +247,9 @@ mod escaping {
                     v.set_lines("note", payload.clone());
                     v.set_lines("explanation", payload.clone());
                     v.set_html("explanation_html", "<ul></ul>");
+                    v.set_lines("notice", payload.clone());
+                    v.set_lines("items", payload.clone());
+                    v.set_html("items_html", "<p></p>");
                     let r = render(name, locale, &v).expect("render");
                     prop_assert!(!r.html.contains("<script>"), "{} {}", name, locale);
                     prop_assert!(!r.subject.contains('\n') && !r.subject.contains('\r'));

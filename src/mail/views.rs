@@ -155,6 +155,9 @@ pub fn values(template: &str, locale: &str, params: &Value, base_url: &str) -> V
                 v.set(&key, s(p, &key));
             }
         }
+        "dialogue_invitation" | "dialogue_published" | "dialogue_meeting" => {
+            dialogue(template, locale, p, &mut v);
+        }
         "verify_email" | "password_reset" => {
             v.set("link", s(p, "link"));
         }
@@ -176,6 +179,110 @@ pub fn values(template: &str, locale: &str, params: &Value, base_url: &str) -> V
         _ => {}
     }
     v
+}
+
+/// The market dialogue's emails: the invitation, what was published, a meeting.
+fn dialogue(template: &str, locale: &str, p: &Value, v: &mut Values) {
+    v.set("procurement_title", s(p, "procurement_title"));
+    v.set("link", s(p, "link"));
+    match template {
+        "dialogue_invitation" => {
+            v.set("buyer", or_dash(s(p, "buyer")));
+            v.set_lines("notice", s(p, "notice"));
+            v.set("dialogue_deadline", date(locale, s(p, "dialogue_deadline")));
+            v.set("tender_planned", date(locale, s(p, "tender_planned")));
+        }
+        "dialogue_published" => {
+            let mut text = String::new();
+            let mut html = String::new();
+            for item in p["items"].as_array().map(Vec::as_slice).unwrap_or_default() {
+                let version = item["version"].as_i64().unwrap_or(1);
+                let head = match (s(item, "kind"), version) {
+                    ("summary", 1) => pick(
+                        locale,
+                        "Sammanfattning av möte",
+                        "Sammendrag av møte",
+                        "Summary of a meeting",
+                    )
+                    .to_string(),
+                    ("summary", n) => format!(
+                        "{} ({n})",
+                        pick(
+                            locale,
+                            "Ändrad sammanfattning",
+                            "Endret sammendrag",
+                            "Changed summary"
+                        )
+                    ),
+                    (_, 1) => pick(locale, "Svar", "Svar", "Answer").to_string(),
+                    (_, n) => format!(
+                        "{} ({n})",
+                        pick(locale, "Ändrat svar", "Endret svar", "Changed answer")
+                    ),
+                };
+                let question = s(item, "question");
+                let asked = pick(locale, "Fråga", "Spørsmål", "Question");
+                text.push_str(&format!("{head}\n"));
+                html.push_str(&format!(
+                    "<h2 style=\"font-size:1em\">{}</h2>",
+                    escape_html(&head)
+                ));
+                if !question.is_empty() {
+                    text.push_str(&format!("{asked}: {question}\n"));
+                    html.push_str(&format!(
+                        "<p><em>{}:</em> {}</p>",
+                        escape_html(asked),
+                        escape_html(question)
+                    ));
+                }
+                text.push_str(&format!("{}\n\n", s(item, "text")));
+                html.push_str(&format!(
+                    "<p style=\"white-space:pre-line\">{}</p>",
+                    escape_html(s(item, "text"))
+                ));
+            }
+            v.set_lines("items", text.trim_end().to_string());
+            v.set_html("items_html", html);
+        }
+        _ => {
+            let what = match (s(p, "what"), s(p, "kind")) {
+                ("cancelled", _) => pick(
+                    locale,
+                    "Din bokning är avbokad.",
+                    "Bookingen din er avbestilt.",
+                    "Your booking is cancelled.",
+                ),
+                ("reminder", _) => pick(
+                    locale,
+                    "Påminnelse: mötet är snart.",
+                    "Påminnelse: møtet er snart.",
+                    "A reminder: the meeting is soon.",
+                ),
+                ("conference", _) | (_, "conference") => pick(
+                    locale,
+                    "Du är inbjuden till dialogkonferensen.",
+                    "Du er invitert til dialogkonferansen.",
+                    "You are invited to the dialogue conference.",
+                ),
+                _ => pick(
+                    locale,
+                    "Ditt dialogmöte är bokat.",
+                    "Dialogmøtet ditt er booket.",
+                    "Your dialogue meeting is booked.",
+                ),
+            };
+            v.set("what", what);
+            let at = s(p, "starts_at");
+            let (day, clock) = at.split_once('T').unwrap_or((at, ""));
+            let zone = match s(p, "time_zone") {
+                "Europe/Oslo" => pick(locale, "norsk tid", "norsk tid", "Norwegian time"),
+                _ => pick(locale, "svensk tid", "svensk tid", "Swedish time"),
+            };
+            v.set("when", format!("{} {clock} ({zone})", date(locale, day)));
+            v.set("minutes", p["minutes"].as_i64().unwrap_or(0).to_string());
+            v.set("place", s(p, "place"));
+        }
+    }
 }
 
 pub fn purpose_label(locale: &str, purpose: &str) -> String {

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod body;
+pub(crate) mod dialogue;
 mod endpoint;
 pub mod error;
 mod health;

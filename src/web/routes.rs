@@ -533,7 +533,9 @@ pub fn endpoints() -> Vec<Endpoint> {
         .public(),
     ]);
     mentoring::endpoints(&mut e);
+    super::dialogue::endpoints(&mut e);
     pages::mentoring::endpoints(&mut e);
+    pages::dialogue::endpoints(&mut e);
     pages::relationships::endpoints(&mut e);
     e
 }

@@ -17,6 +17,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("records", 3),
     ("matching", 3),
     ("mentoring", 3),
+    ("dialogue", 3),
     ("introductions", 3),
     ("privacy", 3),
     ("reports", 3),

@@ -9,6 +9,7 @@ mod browser;
 mod browser_mentoring;
 mod cli;
 pub(crate) mod crash;
+mod dialogue;
 mod errors;
 mod health;
 mod helpers;

@@ -20,6 +20,8 @@ use serde_json::Value;
 pub(crate) mod admin;
 mod company;
 mod dashboard;
+pub(crate) mod dialogue;
+mod dialogue_officer;
 pub(crate) mod forms;
 mod introductions;
 pub(crate) mod links;
