@@ -386,6 +386,14 @@ const OFFERS: &[OfferRow] = &[
         true,
     ),
     (
+        "orsagardskok",
+        "Skolmåltider och specialkost från Orsa",
+        "Tillagning av skolmåltider och specialkost med råvaror från gårdar i Orsa och Mora.",
+        &["55300000-3", "15000000-8"],
+        &["SE-2034", "SE-2062", "SE-2039"],
+        false,
+    ),
+    (
         "vardit",
         "Verksamhetssystem för hemtjänst och omsorg",
         "Mobilt verksamhetssystem för hemtjänst med planering och dokumentation.",

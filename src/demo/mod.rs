@@ -12,6 +12,7 @@ use crate::records::{RecordType, CONSENT_TEXT_VERSION};
 use anyhow::Context;
 
 mod content;
+mod dialogue;
 use serde_json::{json, Value};
 
 pub const DEMO_PASSWORD: &str = "heartland-demo-2026";
@@ -206,6 +207,15 @@ const ORGANISATIONS: &[OrganisationRow] = &[
         "large",
         None,
     ),
+    (
+        "orsagardskok",
+        "Orsa Gårdskök AB",
+        "supplier",
+        "SE-2034",
+        "56.29",
+        "micro",
+        Some("women"),
+    ),
 ];
 
 /// A fictional organisation number with a correct check digit.
@@ -376,6 +386,7 @@ fn populate(l: &mut Loader<'_>) -> anyhow::Result<()> {
     content::needs(l, &orgs)?;
     content::people(l)?;
     content::procurement(l, &orgs)?;
+    dialogue::load(l, &orgs)?;
     Ok(())
 }
 

@@ -78,8 +78,7 @@ pub fn register(
     settings: &Settings,
 ) -> Result<(Registration, bool), AppError> {
     let b = super::buyer(conn, id)?;
-    if !viewer.organisations.contains(&input.organisation_id)
-    {
+    if !viewer.organisations.contains(&input.organisation_id) {
         return Err(AppError::invalid(
             "organisation_id",
             "is not an organisation you belong to",

@@ -6,6 +6,7 @@ mod accounts;
 mod admin;
 mod architecture;
 mod browser;
+mod browser_dialogue;
 mod browser_mentoring;
 mod cli;
 pub(crate) mod crash;

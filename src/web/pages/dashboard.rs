@@ -93,7 +93,8 @@ pub async fn dashboard(
         .db
         .read(move |conn| -> Result<_, AppError> {
             let needs = recent(conn, Record::Need, &viewer, "open")?;
-            let procurements = recent(conn, Record::Procurement, &viewer, "planned")?;
+            let mut procurements = recent(conn, Record::Procurement, &viewer, "dialogue")?;
+            procurements.extend(recent(conn, Record::Procurement, &viewer, "planned")?);
             let waiting = intro::list(conn, &viewer, Some("proposed"), None, 10)?
                 .into_iter()
                 .chain(intro::list(conn, &viewer, Some("accepted"), None, 10)?)
