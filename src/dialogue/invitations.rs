@@ -182,16 +182,17 @@ pub fn open(
     }
     let mut removed = Vec::new();
     for (i, r) in input.remove.iter().enumerate() {
-        let reason = r.reason.trim();
-        if reason.is_empty() {
+        let field = format!("remove[{i}].reason");
+        if r.reason.trim().is_empty() {
             return Err(AppError::invalid(
-                &format!("remove[{i}].reason"),
+                &field,
                 "say why this supplier is not invited: the reason is kept in the dialogue record",
             ));
         }
+        let reason = super::text(&field, &r.reason)?;
         if reason.chars().count() > REASON_MAX {
             return Err(AppError::invalid(
-                &format!("remove[{i}].reason"),
+                &field,
                 format!("must be at most {REASON_MAX} characters"),
             ));
         }
@@ -204,7 +205,7 @@ pub fn open(
                     "is not on the list of suppliers to invite",
                 )
             })?;
-        removed.push((list.remove(at), reason.to_string()));
+        removed.push((list.remove(at), reason));
     }
     let at = db::now();
     diesel::insert_into(dl::table)
