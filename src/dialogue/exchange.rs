@@ -181,25 +181,36 @@ pub fn question(
     qid: &str,
 ) -> Result<(Question, Vec<Publication>), AppError> {
     let b = super::buyer(conn, id)?;
+    let q = question_of(conn, &b, qid)?;
+    let mine = registration_of(conn, viewer, &b.row.id)?.is_some_and(|r| r.id == q.registration_id);
+    if !(mine || viewer.in_scope(&b.row.municipality)) {
+        return Err(AppError::NotFound);
+    }
+    let answers = answers_to(conn, &q)?;
+    Ok((q, answers))
+}
+
+/// The question `qid` of the procurement; 404 when it has none.
+fn question_of(conn: &mut DbConn, b: &super::Buyer, qid: &str) -> Result<Question, AppError> {
     if !db::plausible_id(qid) {
         return Err(AppError::NotFound);
     }
-    let q = qs::table
+    qs::table
         .find(qid)
         .filter(qs::procurement_id.eq(&b.row.id))
         .select(Question::as_select())
         .first(conn)
         .optional()?
-        .ok_or(AppError::NotFound)?;
-    let mine = registration_of(conn, viewer, &b.row.id)?.is_some_and(|r| r.id == q.registration_id);
-    if !(mine || viewer.in_scope(&b.row.municipality)) {
-        return Err(AppError::NotFound);
-    }
-    let answers = publications(conn, &b.row.id)?
-        .into_iter()
-        .filter(|p| p.question_id.as_deref() == Some(&q.id))
-        .collect();
-    Ok((q, answers))
+        .ok_or(AppError::NotFound)
+}
+
+/// The published versions of a question's answer, oldest first.
+fn answers_to(conn: &mut DbConn, q: &Question) -> QueryResult<Vec<Publication>> {
+    pb::table
+        .filter(pb::question_id.eq(&q.id))
+        .order((pb::version.asc(), pb::id.asc()))
+        .select(Publication::as_select())
+        .load(conn)
 }
 
 /// The questions of a procurement, oldest first.
@@ -231,9 +242,9 @@ pub fn answer(
     settings: &Settings,
 ) -> Result<Publication, AppError> {
     let b = as_buyer(conn, viewer, id)?;
-    let (q, answers) = question(conn, viewer, id, qid)?;
+    let q = question_of(conn, &b, qid)?;
     let t = text("text", &body.text)?;
-    let version = answers.iter().map(|p| p.version).max().unwrap_or(0) + 1;
+    let version = answers_to(conn, &q)?.last().map_or(0, |p| p.version) + 1;
     publish(
         conn,
         viewer,

@@ -189,13 +189,9 @@ pub fn open(
                 "say why this supplier is not invited: the reason is kept in the dialogue record",
             ));
         }
-        let reason = super::text(&field, &r.reason)?;
-        if reason.chars().count() > REASON_MAX {
-            return Err(AppError::invalid(
-                &field,
-                format!("must be at most {REASON_MAX} characters"),
-            ));
-        }
+        let reason = crate::domain::BoundedText::parse(&r.reason, 1, REASON_MAX, false)
+            .map_err(|m| AppError::invalid(&field, m))?
+            .into_string();
         let at = list
             .iter()
             .position(|x| x.organisation_id == r.organisation_id)

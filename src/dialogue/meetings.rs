@@ -116,10 +116,9 @@ pub fn offer(
             format!("must be from 1 to {SLOTS_MAX}"),
         ));
     }
-    let place = crate::records::check::Check::default();
-    let mut place = place;
-    let where_ = place.line("place", &input.place, 500);
-    place.finish().map_err(AppError::Validation)?;
+    let where_ = crate::domain::BoundedText::line(&input.place, 500)
+        .map_err(|m| AppError::invalid("place", m))?
+        .into_string();
     if starts <= ics::local_now() {
         return Err(AppError::invalid("starts_at", "must be in the future"));
     }
@@ -226,7 +225,7 @@ pub fn book(
             bk::booked_at.eq(booking.booked_at),
         ))
         .execute(conn)?;
-    email(conn, &b, &slot, &r, &booking, "booked", settings)?;
+    email(conn, &b, &slot, &r, booking.booked_at, "booked", settings)?;
     Ok(booking)
 }
 
@@ -249,7 +248,15 @@ pub fn cancel(
         .ok_or(AppError::NotFound)?;
     b.open_to_suppliers()?;
     diesel::delete(bk::table.find(&slot.id)).execute(conn)?;
-    email(conn, &b, &slot, &r, &booking, "cancelled", settings)
+    email(
+        conn,
+        &b,
+        &slot,
+        &r,
+        booking.booked_at,
+        "cancelled",
+        settings,
+    )
 }
 
 /// Sends the conference's invitation to a registered supplier, if a conference is ahead.
@@ -265,13 +272,7 @@ pub fn conference_to(
         .into_iter()
         .find(|s| s.kind == "conference" && s.starts_at > now)
     {
-        let fake = Booking {
-            slot_id: c.id.clone(),
-            registration_id: r.id.clone(),
-            booked_at: r.created_at,
-            reminded_at: None,
-        };
-        email(conn, b, &c, r, &fake, "conference", settings)?;
+        email(conn, b, &c, r, r.created_at, "conference", settings)?;
     }
     Ok(())
 }
@@ -299,7 +300,9 @@ fn email(
     b: &Buyer,
     slot: &Slot,
     r: &Registration,
-    booking: &Booking,
+    // When the calendar entry began (the booking, or the registration for the conference):
+    // with the slot and the supplier, it names the entry a cancellation cancels.
+    since: PrimitiveDateTime,
     what: &str,
     settings: &Settings,
 ) -> Result<(), AppError> {
@@ -311,7 +314,7 @@ fn email(
         "{}-{}-{}@{}",
         slot.id,
         r.id,
-        booking.booked_at.assume_utc().unix_timestamp(),
+        since.assume_utc().unix_timestamp(),
         settings.mail_domain()
     );
     let method = if what == "cancelled" {
@@ -457,7 +460,7 @@ pub fn run_due(conn: &mut DbConn, settings: &Settings) -> Result<usize, AppError
         else {
             continue;
         };
-        email(conn, &b, &slot, &r, &booking, "reminder", settings)?;
+        email(conn, &b, &slot, &r, booking.booked_at, "reminder", settings)?;
         sent += 1;
     }
     Ok(sent)

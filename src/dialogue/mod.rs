@@ -15,6 +15,7 @@ pub mod record;
 
 use crate::db::schema::{dialogue_registrations as rg, dialogues as dl};
 use crate::db::{self, DbConn, Record, RecordRow};
+use crate::domain::BoundedText;
 use crate::error::AppError;
 use crate::policy::Viewer;
 use crate::records::procurement::Procurement;
@@ -40,17 +41,10 @@ impl Notice {
     /// The notice cleaned: each text trimmed, empty ones dropped; at least one is needed.
     pub fn checked(self, field: &str) -> Result<Notice, AppError> {
         let clean = |t: Option<String>, lang: &str| -> Result<Option<String>, AppError> {
-            let t = t.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
-            match t {
-                Some(t) if t.chars().count() > TEXT_MAX => Err(AppError::invalid(
-                    &format!("{field}.{lang}"),
-                    format!("must be at most {TEXT_MAX} characters"),
-                )),
-                Some(t) if t.chars().any(|c| c.is_control() && c != '\n' && c != '\r') => Err(
-                    AppError::invalid(&format!("{field}.{lang}"), "holds a control character"),
-                ),
-                t => Ok(t),
-            }
+            let Some(t) = t else { return Ok(None) };
+            let t = BoundedText::paragraphs(&t, TEXT_MAX)
+                .map_err(|m| AppError::invalid(&format!("{field}.{lang}"), m))?;
+            Ok(Some(t.into_string()).filter(|t| !t.is_empty()))
         };
         let n = Notice {
             sv: clean(self.sv, "sv")?,
@@ -263,24 +257,12 @@ pub fn tender(conn: &mut DbConn, viewer: &Viewer, id: &str) -> Result<(), AppErr
     Ok(())
 }
 
-/// A text a person wrote, trimmed and bounded.
+/// A text a person wrote (a question, an answer, a summary): trimmed, not empty, bounded,
+/// line breaks and tabs but no other control characters.
 pub fn text(field: &str, t: &str) -> Result<String, AppError> {
-    let t = t.trim();
-    if t.is_empty() {
-        return Err(AppError::invalid(field, "must not be empty"));
-    }
-    if t.chars().count() > TEXT_MAX {
-        return Err(AppError::invalid(
-            field,
-            format!("must be at most {TEXT_MAX} characters"),
-        ));
-    }
-    if t.chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-    {
-        return Err(AppError::invalid(field, "holds a control character"));
-    }
-    Ok(t.to_string())
+    BoundedText::parse(t, 1, TEXT_MAX, false)
+        .map(BoundedText::into_string)
+        .map_err(|m| AppError::invalid(field, m))
 }
 
 /// The public page of a procurement.

@@ -212,7 +212,6 @@ pub fn record(conn: &mut DbConn, viewer: &Viewer, id: &str) -> Result<Value, App
     }
     v["buyer"] = json!(organisation_label(conn, b.row.organisation_id.as_deref().unwrap_or(""))?.0);
     v["municipality"] = json!(b.row.municipality);
-    v["equal_treatment"] = equal_treatment(conn, &b)?;
     Ok(v)
 }
 

@@ -4,9 +4,7 @@
 //! publishes to all, the conference and 1:1 slots with their bookings and minutes, the
 //! equal-treatment check, the move to tender, and the printable dialogue record.
 
-use super::dialogue::{
-    notice_line, question_lines, slot_line, summaries, NoticeLine, QuestionLine, SlotLine,
-};
+use super::dialogue::{notice_line, question_lines, slot_line, NoticeLine, QuestionLine, SlotLine};
 use super::*;
 use crate::dialogue::invitations::{self, Invitee, OpenDialogue, Removal};
 use crate::dialogue::meetings::{self, MinutesInput, SlotsInput};
@@ -266,7 +264,6 @@ pub async fn manage(
             )
         })
         .collect();
-    let _ = summaries;
     let or_desc = |t: &Option<String>| t.clone().unwrap_or_default();
     let page = ManagePage {
         tr: c.tr,
