@@ -139,7 +139,12 @@ pub async fn spawn_app_with(
     tokio::spawn(app.run_until_stopped());
     Some(TestApp {
         address,
-        client: reqwest::Client::new(),
+        // Idle connections are dropped before the server's keep-alive (actix: 5 s) ends them:
+        // reusing one the server is closing at that moment fails as an incomplete message.
+        client: reqwest::Client::builder()
+            .pool_idle_timeout(std::time::Duration::from_secs(2))
+            .build()
+            .expect("client"),
         db,
         data_dir: dir.path().to_path_buf(),
         database_url,
