@@ -51,6 +51,8 @@ pub struct Indicators {
     pub relationship_outcomes: BTreeMap<String, u64>,
     /// Organisation numbers of the businesses registered.
     pub businesses: Vec<String>,
+    /// The market dialogues opened in the period.
+    pub dialogue: crate::dialogue::indicators::DialogueIndicators,
 }
 
 /// The programme's minimum share of the under-represented gender among participants.
@@ -92,6 +94,7 @@ pub fn compute(
     let mut ind = Indicators {
         from: from.to_string(),
         to: to.to_string(),
+        dialogue: crate::dialogue::indicators::compute(conn, start, end, municipalities)?,
         ..Default::default()
     };
     for i in &intros {
@@ -255,6 +258,7 @@ impl Indicators {
                 "businesses_registered": {"total": self.businesses.len(),
                                           "org_numbers": self.businesses},
             },
+            "market_dialogue": self.dialogue.to_json(),
             "gender_balance": {
                 "under_represented_share": self.gender_balance().map(|b| (b * 1000.0).round() / 1000.0),
                 "minimum": GENDER_MINIMUM,

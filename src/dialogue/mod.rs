@@ -9,9 +9,11 @@
 
 pub mod exchange;
 pub mod ics;
+pub mod indicators;
 pub mod invitations;
 pub mod meetings;
 pub mod record;
+pub mod supplier;
 
 use crate::db::schema::{dialogue_registrations as rg, dialogues as dl};
 use crate::db::{self, DbConn, Record, RecordRow};
@@ -253,6 +255,63 @@ pub fn tender(conn: &mut DbConn, viewer: &Viewer, id: &str) -> Result<(), AppErr
         "procurement",
         Some(&b.row.id),
         json!({}),
+    )?;
+    Ok(())
+}
+
+/// A procurement its officer may still change: planned or in dialogue. Once it has gone to
+/// tender the dialogue record is what was said, and the tender documents say the rest.
+pub fn editable(conn: &mut DbConn, viewer: &Viewer, id: &str) -> Result<Buyer, AppError> {
+    let b = as_buyer(conn, viewer, id)?;
+    if !matches!(b.status(), "planned" | "dialogue") {
+        return Err(AppError::Conflict(format!(
+            "the procurement is {} and can no longer be changed",
+            b.status()
+        )));
+    }
+    Ok(b)
+}
+
+/// Changes a planned procurement's fields (never its status: the dialogue's steps move it).
+pub fn edit(
+    conn: &mut DbConn,
+    viewer: &Viewer,
+    id: &str,
+    mut fields: Value,
+) -> Result<(), AppError> {
+    let b = editable(conn, viewer, id)?;
+    if let Value::Object(m) = &mut fields {
+        m.insert("status".into(), json!(b.status()));
+    }
+    crate::records::store::change::<Procurement>(conn, viewer, &b.row.id, fields, false)?;
+    db::audit(
+        conn,
+        Some(&viewer.user_id),
+        "procurement_changed",
+        "procurement",
+        Some(&b.row.id),
+        json!({}),
+    )?;
+    Ok(())
+}
+
+/// `closed`: the procurement is over (awarded, or given up). A dialogue still open closes with
+/// it: nothing more is taken from suppliers.
+pub fn close(conn: &mut DbConn, viewer: &Viewer, id: &str) -> Result<(), AppError> {
+    let b = as_buyer(conn, viewer, id)?;
+    if b.status() == "closed" {
+        return Err(AppError::Conflict(
+            "the procurement is closed already".into(),
+        ));
+    }
+    set_status(conn, viewer, &b.row.id, "closed")?;
+    db::audit(
+        conn,
+        Some(&viewer.user_id),
+        "procurement_closed",
+        "procurement",
+        Some(&b.row.id),
+        json!({"from": b.status()}),
     )?;
     Ok(())
 }

@@ -162,11 +162,71 @@ struct ReportsPage<'a> {
     municipalities: Vec<(String, u64, u64, u64)>,
     cross_border: u64,
     mentoring: Vec<Row>,
+    dialogue: Vec<Row>,
     businesses: Vec<String>,
     /// The under-represented gender's share, as a percentage, and whether it is under the
     /// programme's minimum.
     balance: Option<(String, bool)>,
     minimum: String,
+}
+
+/// The market dialogue's indicators as the page's rows.
+fn dialogue_rows(tr: Tr, d: &crate::dialogue::indicators::DialogueIndicators) -> Vec<Row> {
+    let row = |label: String, n: u64| Row {
+        label,
+        value: n.to_string(),
+    };
+    let mut rows = vec![row(
+        tr.t("report.dialogue.opened").to_string(),
+        d.dialogues(),
+    )];
+    for (m, n) in &d.per_municipality {
+        let name = heartland_index::Gazetteer::get()
+            .lookup_key(m)
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| m.clone());
+        rows.push(row(
+            format!("{} – {name}", tr.t("report.dialogue.opened")),
+            *n,
+        ));
+    }
+    rows.push(row(
+        tr.t("report.dialogue.registrations").to_string(),
+        d.registrations,
+    ));
+    for (country, key) in [
+        ("SE", "report.dialogue.from_se"),
+        ("NO", "report.dialogue.from_no"),
+    ] {
+        rows.push(row(
+            tr.t(key).to_string(),
+            d.by_country.get(country).copied().unwrap_or(0),
+        ));
+    }
+    for s in ["micro", "small", "medium", "large", "unknown"] {
+        rows.push(row(
+            format!(
+                "{} – {}",
+                tr.t("report.dialogue.registrations"),
+                tr.t(&format!("report.size.{s}"))
+            ),
+            d.by_size.get(s).copied().unwrap_or(0),
+        ));
+    }
+    rows.push(row(
+        tr.t("report.dialogue.cross_border").to_string(),
+        d.cross_border,
+    ));
+    for (kind, key) in [
+        ("conference", "report.dialogue.conferences"),
+        ("meeting", "report.dialogue.meetings"),
+    ] {
+        rows.push(row(
+            tr.t(key).to_string(),
+            d.meetings_held.get(kind).copied().unwrap_or(0),
+        ));
+    }
+    rows
 }
 
 fn shown_text(v: u64) -> String {
@@ -307,6 +367,7 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
                 .to_string(),
         });
     }
+    let dialogue = dialogue_rows(tr, &ind.dialogue);
     let balance = ind
         .gender_balance()
         .map(|b| (tr.percent(&b), b < reports::GENDER_MINIMUM));
@@ -345,6 +406,7 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
         municipalities,
         cross_border: ind.cross_border,
         mentoring,
+        dialogue,
         businesses: ind.businesses.clone(),
         balance,
         minimum: tr.percent(&reports::GENDER_MINIMUM),

@@ -43,6 +43,8 @@ pub fn parse(kind: &str, input: &str) -> Value {
 
 pub struct World {
     pub officer: String,
+    /// Trysil kommune, the buyer.
+    pub buyer: String,
     pub procurement: String,
     /// (token, organisation id, email) of the Norwegian and the Swedish supplier.
     pub suppliers: Vec<(String, String, String)>,
@@ -61,6 +63,25 @@ async fn supplier(app: &TestApp, email: &str, org: Value, offer: Value) -> (Stri
 /// Trysil's school-transport procurement (planned) and two suppliers whose offers match it:
 /// Trysil Turbuss AS in Norway and Malung Buss AB across the border.
 pub async fn world(app: &TestApp) -> World {
+    let mut w = parties(app).await;
+    w.procurement = app
+        .create(
+            "procurements",
+            &w.officer,
+            json!({"organisation_id": w.buyer, "title": "Skoleskyss i Trysil 2027–2031",
+                   "description": "Skoleskyss med buss og drosje for 140 elever på sju ruter.",
+                   "cpv_codes": ["60130000-8"], "estimated_value": {"amount": 9000000, "currency": "NOK"},
+                   "dialogue_deadline": "2027-02-15", "tender_planned": "2027-04-01",
+                   "municipality": TRYSIL}),
+        )
+        .await;
+    both_ranked(app, &w).await;
+    w
+}
+
+/// Trysil's officer and its buyer organisation, and the two suppliers with their offers; no
+/// procurement yet.
+pub async fn parties(app: &TestApp) -> World {
     let officer = app.staff(OFFICER, "officer", &[TRYSIL]).await;
     let buyer = app
         .create(
@@ -68,17 +89,6 @@ pub async fn world(app: &TestApp) -> World {
             &officer,
             json!({"name": "Trysil kommune", "kind": "municipality", "org_number": "964000018",
                    "country": "NO", "municipality": TRYSIL, "size": "large"}),
-        )
-        .await;
-    let procurement = app
-        .create(
-            "procurements",
-            &officer,
-            json!({"organisation_id": buyer, "title": "Skoleskyss i Trysil 2027–2031",
-                   "description": "Skoleskyss med buss og drosje for 140 elever på sju ruter.",
-                   "cpv_codes": ["60130000-8"], "estimated_value": {"amount": 9000000, "currency": "NOK"},
-                   "dialogue_deadline": "2027-02-15", "tender_planned": "2027-04-01",
-                   "municipality": TRYSIL}),
         )
         .await;
     let no = supplier(
@@ -102,13 +112,27 @@ pub async fn world(app: &TestApp) -> World {
                "cpv_codes": ["60130000-8"], "serves": ["SE-2023", TRYSIL], "cross_border_ok": true}),
     )
     .await;
-    // The indexer follows: wait until the ranking finds both offers.
+    World {
+        officer,
+        buyer,
+        procurement: String::new(),
+        suppliers: vec![
+            (no.0, no.1, "post@trysilturbuss.example".into()),
+            (se.0, se.1, "info@malungbuss.example".into()),
+        ],
+    }
+}
+
+/// Waits until the indexer has followed and the ranking finds both suppliers' offers for the
+/// procurement.
+pub async fn both_ranked(app: &TestApp, w: &World) {
+    let (officer, procurement) = (&w.officer, &w.procurement);
     let started = Instant::now();
     loop {
         let a = app
             .get(
                 &format!("/api/v1/procurements/{procurement}/dialogue/invitations"),
-                &officer,
+                officer,
             )
             .await;
         assert_eq!(a.status, StatusCode::OK, "{}", a.body);
@@ -121,14 +145,6 @@ pub async fn world(app: &TestApp) -> World {
             a.body
         );
         tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    World {
-        officer,
-        procurement,
-        suppliers: vec![
-            (no.0, no.1, "post@trysilturbuss.example".into()),
-            (se.0, se.1, "info@malungbuss.example".into()),
-        ],
     }
 }
 
@@ -506,6 +522,27 @@ pub async fn the_dialogue_runs_from_invitation_to_record(app: &TestApp) {
         assert!(csv.contains(needle), "{needle} not in {csv}");
     }
     assert!(!csv.contains("fire el-busser"));
+
+    // The programme's indicators count the dialogue: one in Trysil, a supplier from each
+    // country (the Swedish one across the border), one 1:1 meeting held (its minutes).
+    let year = time::OffsetDateTime::now_utc().year();
+    let i = app
+        .get(
+            &format!("/api/v1/reports/indicators?from={year}-01-01&to={year}-12-31"),
+            &w.officer,
+        )
+        .await;
+    assert_eq!(i.status, StatusCode::OK, "{}", i.body);
+    let d = &i.body["market_dialogue"];
+    assert_eq!(d["dialogues"], 1, "{d}");
+    assert_eq!(d["dialogues_by_municipality"], json!({"NO-3421": 1}));
+    assert_eq!(d["registrations"]["total"], 2);
+    assert_eq!(d["registrations"]["by_country"], json!({"NO": 1, "SE": 1}));
+    assert_eq!(d["registrations"]["cross_border"], 1);
+    assert_eq!(
+        d["meetings_held"],
+        json!({"conferences": 0, "one_to_one": 1})
+    );
 }
 
 pub async fn refusals_say_why_and_change_nothing(app: &TestApp) {

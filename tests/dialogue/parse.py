@@ -3,6 +3,8 @@
 `parse.py ics < invitation.ics` prints each event: method, uid, start and end as ISO times
 with their UTC offset, the time zone's name, status, summary and location.
 `parse.py atom < feed.xml` prints whether the feed parsed cleanly and its entries.
+`parse.py mime < message.eml` finds the `text/calendar` attachment of an email as it was
+received (Python's own MIME parser) and prints it as `ics` does, with the file's name.
 """
 import json
 import sys
@@ -45,6 +47,20 @@ def atom(text):
     }
 
 
+def mime(text):
+    import email
+    from email import policy
+
+    msg = email.message_from_string(text, policy=policy.default)
+    for part in msg.walk():
+        if part.get_content_type() == "text/calendar":
+            out = ics(part.get_content())
+            out["filename"] = part.get_filename()
+            out["content_method"] = part.get_param("method")
+            return out
+    raise SystemExit("no text/calendar part")
+
+
 if __name__ == "__main__":
     data = sys.stdin.read()
-    print(json.dumps({"ics": ics, "atom": atom}[sys.argv[1]](data)))
+    print(json.dumps({"ics": ics, "atom": atom, "mime": mime}[sys.argv[1]](data)))

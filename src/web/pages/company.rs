@@ -17,6 +17,51 @@ struct CompanyPage<'a> {
     org: OrganisationForm,
     places: &'static [String],
     organisation_id: String,
+    /// A supplier's dialogues (registered or invited), and notices in dialogue that match
+    /// its offers.
+    dialogues: Vec<(super::dialogue::NoticeLine, bool)>,
+    notices: Vec<super::dialogue::NoticeLine>,
+}
+
+type Dialogues = (
+    Vec<(super::dialogue::NoticeLine, bool)>,
+    Vec<super::dialogue::NoticeLine>,
+);
+
+/// A supplier's dialogues and the notices that match its offers.
+async fn supplier_dialogues(
+    state: &web::Data<AppState>,
+    viewer: &Viewer,
+    tr: Tr,
+) -> Result<Dialogues, AppError> {
+    use crate::dialogue::supplier;
+    let v = viewer.clone();
+    let mine = state
+        .db
+        .read(move |conn| -> Result<_, AppError> {
+            supplier::dialogues(conn, &v)?
+                .into_iter()
+                .map(|m| {
+                    Ok((
+                        super::dialogue::notice_line(conn, &m.procurement, tr)?,
+                        m.registered,
+                    ))
+                })
+                .collect::<Result<Vec<_>, AppError>>()
+        })
+        .await?;
+    let except = mine.iter().map(|(n, _)| n.id.clone()).collect();
+    let found = supplier::matching_notices(state, viewer, except, 5).await?;
+    let notices = state
+        .db
+        .read(move |conn| -> Result<_, AppError> {
+            found
+                .iter()
+                .map(|b| super::dialogue::notice_line(conn, b, tr))
+                .collect::<Result<Vec<_>, AppError>>()
+        })
+        .await?;
+    Ok((mine, notices))
 }
 
 async fn company_page(
@@ -58,9 +103,16 @@ async fn company_page(
             Ok(out)
         })
         .await;
-    match data {
-        Ok(needs) => {
+    let dialogues = if supplier {
+        supplier_dialogues(state, &viewer, c.tr).await
+    } else {
+        Ok((Vec::new(), Vec::new()))
+    };
+    match data.and_then(|d| dialogues.map(|x| (d, x))) {
+        Ok((needs, (dialogues, notices))) => {
             let page = CompanyPage {
+                dialogues,
+                notices,
                 tr: c.tr,
                 nav: c.nav(),
                 csrf: &c.csrf,

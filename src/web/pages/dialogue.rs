@@ -13,6 +13,8 @@ use heartland_index::Cpv;
 /// The pages' routes.
 pub fn endpoints(e: &mut Vec<Endpoint>) {
     let p = "pages";
+    // Before `/procurements/{id}`: `manage` and `new` are not ids.
+    super::procurement_form::endpoints(e);
     e.extend([
         endpoint(
             Method::GET,

@@ -94,6 +94,8 @@ struct ManagePage<'a> {
     nav: Nav,
     csrf: &'a str,
     n: NoticeLine,
+    /// `planned`, `dialogue`, `tendered` or `closed`.
+    status: String,
     planned: bool,
     open: bool,
     candidates: Vec<Invitee>,
@@ -272,6 +274,7 @@ pub async fn manage(
         n,
         planned,
         open: status == "dialogue",
+        status: status.clone(),
         candidates,
         others,
         notice_sv: if planned {

@@ -33,6 +33,7 @@ mod need;
 pub(crate) mod need_form;
 pub(crate) mod offers;
 pub(crate) mod organisation;
+mod procurement_form;
 pub(crate) mod profile;
 pub(crate) mod relationships;
 pub(crate) mod search;

@@ -73,29 +73,33 @@ impl OfferForm {
         })
     }
 
-    /// The codes ticked so far, then what the search found, each once.
     fn choices(&self, locale: &str) -> Vec<CpvChoice> {
-        let cpv = Cpv::get();
-        let mut out: Vec<CpvChoice> = self
-            .codes
-            .iter()
-            .map(|c| CpvChoice {
-                code: c.clone(),
-                label: cpv.label(c, locale).unwrap_or_default().to_string(),
-                chosen: true,
-            })
-            .collect();
-        for e in cpv.search(&self.query, 30) {
-            if !self.codes.contains(&e.code) {
-                out.push(CpvChoice {
-                    code: e.code.clone(),
-                    label: cpv.label(&e.code, locale).unwrap_or_default().to_string(),
-                    chosen: false,
-                });
-            }
-        }
-        out
+        cpv_choices(&self.codes, &self.query, locale)
     }
+}
+
+/// The codes ticked so far, then what the search for `query` found, each once: the picker of
+/// the offer form and of the procurement form.
+pub(crate) fn cpv_choices(codes: &[String], query: &str, locale: &str) -> Vec<CpvChoice> {
+    let cpv = Cpv::get();
+    let mut out: Vec<CpvChoice> = codes
+        .iter()
+        .map(|c| CpvChoice {
+            code: c.clone(),
+            label: cpv.label(c, locale).unwrap_or_default().to_string(),
+            chosen: true,
+        })
+        .collect();
+    for e in cpv.search(query, 30) {
+        if !codes.contains(&e.code) {
+            out.push(CpvChoice {
+                code: e.code.clone(),
+                label: cpv.label(&e.code, locale).unwrap_or_default().to_string(),
+                chosen: false,
+            });
+        }
+    }
+    out
 }
 
 #[derive(Template)]
