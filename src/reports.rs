@@ -209,7 +209,7 @@ impl Indicators {
                     .collect::<Map<_, _>>(),
             )
         };
-        let tracks: Map<String, Value> = ["ktp", "mentoring", "procurement"]
+        let tracks: Map<String, Value> = crate::introductions::TRACKS
             .iter()
             .map(|tr| {
                 let s = self.by_track.get(*tr).cloned().unwrap_or_default();

@@ -36,12 +36,15 @@ impl Kind {
     }
 }
 
-/// The three programmes an introduction can serve.
+/// The programmes an introduction can serve: KTP placements, mentoring of newcomer
+/// entrepreneurs, coaching of companies by the region's experts (a need and a mentor who
+/// coaches), and early dialogue before procurement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Track {
     Ktp,
     Mentoring,
+    Coaching,
     Procurement,
 }
 
@@ -50,7 +53,8 @@ impl Track {
     pub fn consent(self) -> &'static str {
         match self {
             Track::Ktp => "matching_ktp",
-            Track::Mentoring => "matching_mentoring",
+            // A mentor who coaches companies consented to being matched as a mentor.
+            Track::Mentoring | Track::Coaching => "matching_mentoring",
             Track::Procurement => "matching_procurement",
         }
     }
@@ -94,7 +98,8 @@ pub enum Closed {
     Inactive,
     /// The person has not consented to matching in this track.
     NoConsent,
-    /// A candidate who does not seek placements, or has no business to be mentored in.
+    /// A candidate who does not seek placements, or has no business to be mentored in; a need
+    /// that asks for no graduate, or for no coach; a mentor who does not coach companies.
     NotSeeking,
     /// A mentor with no places left.
     NoPlaces,
@@ -137,6 +142,15 @@ pub struct Entity {
     pub seeks_ktp: bool,
     /// Private, self-declared; used only for KTP-target needs and never shown.
     pub foreign_background: bool,
+    /// Needs: the company asks for a coach (besides or instead of a graduate).
+    #[serde(default)]
+    pub wants_coach: bool,
+    /// Needs: a coach only, no graduate (the need takes no part in KTP).
+    #[serde(default)]
+    pub coach_only: bool,
+    /// Mentors: coaches companies too.
+    #[serde(default)]
+    pub coaches: bool,
 }
 
 impl Entity {
@@ -156,6 +170,7 @@ impl Entity {
         match (self.kind(), track) {
             (Kind::Need | Kind::Candidate, Track::Ktp)
             | (Kind::Candidate | Kind::Mentor, Track::Mentoring)
+            | (Kind::Need | Kind::Mentor, Track::Coaching)
             | (Kind::Procurement | Kind::Offer, Track::Procurement) => {}
             _ => return Err(Closed::OtherTrack),
         }
@@ -168,6 +183,9 @@ impl Entity {
         match (self.kind(), track) {
             (Kind::Candidate, Track::Ktp) if !self.seeks_ktp => Err(Closed::NotSeeking),
             (Kind::Candidate, Track::Mentoring) if !self.mentee => Err(Closed::NotSeeking),
+            (Kind::Need, Track::Ktp) if self.coach_only => Err(Closed::NotSeeking),
+            (Kind::Need, Track::Coaching) if !self.wants_coach => Err(Closed::NotSeeking),
+            (Kind::Mentor, Track::Coaching) if !self.coaches => Err(Closed::NotSeeking),
             (Kind::Mentor, _) if self.capacity_left.unwrap_or(0) <= 0 => Err(Closed::NoPlaces),
             _ => Ok(()),
         }

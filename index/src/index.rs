@@ -24,7 +24,7 @@ use tantivy::{
 };
 
 /// Bumped whenever the schema or the analysis changes: an index of another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 const WRITER_HEAP: usize = 64 * 1024 * 1024;
 /// Distinct words per language taken from a query record's text.
 const QUERY_WORDS: usize = 32;
@@ -597,6 +597,8 @@ impl SearchIndex {
         let eligible = match (e.kind(), target) {
             (Kind::Need, Kind::Candidate) => "ktp",
             (Kind::Mentor, Kind::Candidate) => "mentee",
+            (Kind::Need, Kind::Mentor) => "coach",
+            (Kind::Mentor, Kind::Need) => "coachee",
             (_, Kind::Mentor) => "mentor",
             _ => "open",
         };
@@ -836,11 +838,17 @@ fn gates(p: &Prepared) -> Vec<String> {
         Kind::Mentor => {
             if e.active && e.consented(Track::Mentoring) && e.capacity_left.unwrap_or(0) > 0 {
                 g.push("mentor".to_string());
+                if e.coaches {
+                    g.push("coach".to_string());
+                }
             }
         }
         Kind::Need | Kind::Procurement | Kind::Offer => {
             if e.active {
                 g.push("open".to_string());
+                if e.kind() == Kind::Need && e.wants_coach {
+                    g.push("coachee".to_string());
+                }
             }
         }
     }

@@ -174,6 +174,7 @@ pub struct Prepared {
     /// [`Entity::open_to`] of each track, asked once.
     pub ktp_ok: bool,
     pub mentoring_ok: bool,
+    pub coaching_ok: bool,
     pub procurement_ok: bool,
 }
 
@@ -208,6 +209,7 @@ impl Prepared {
             .collect();
         let ktp_ok = entity.open_to(Track::Ktp).is_ok();
         let mentoring_ok = entity.open_to(Track::Mentoring).is_ok();
+        let coaching_ok = entity.open_to(Track::Coaching).is_ok();
         let procurement_ok = entity.open_to(Track::Procurement).is_ok();
         Prepared {
             entity,
@@ -220,6 +222,7 @@ impl Prepared {
             langs,
             ktp_ok,
             mentoring_ok,
+            coaching_ok,
             procurement_ok,
         }
     }
@@ -433,6 +436,7 @@ pub fn track_of(query: Kind, target: Kind) -> Option<Track> {
     match (query, target) {
         (Kind::Need, Kind::Candidate) | (Kind::Candidate, Kind::Need) => Some(Track::Ktp),
         (Kind::Candidate, Kind::Mentor) | (Kind::Mentor, Kind::Candidate) => Some(Track::Mentoring),
+        (Kind::Need, Kind::Mentor) | (Kind::Mentor, Kind::Need) => Some(Track::Coaching),
         (Kind::Procurement, Kind::Offer) | (Kind::Offer, Kind::Procurement) => {
             Some(Track::Procurement)
         }
@@ -780,6 +784,57 @@ fn mentoring(pair: &Pair<'_>, bm25: f32) -> Option<Weighted> {
     ]))
 }
 
+/// A company's need and a mentor who coaches companies: what the need asks for against the
+/// coach's expertise and sectors, then the distance (a coach who works remotely, or a need
+/// open to remote work, is never too far) and the coach's free places. Across the border only
+/// when both are open to it.
+fn coaching(pair: &Pair<'_>, bm25: f32) -> Option<Weighted> {
+    let (need, coach) = (&pair.demand.entity, &pair.supply.entity);
+    if !pair.demand.coaching_ok || !pair.supply.coaching_ok {
+        return None;
+    }
+    let (km, dist_detail, crosses) = distance(pair.demand, pair.supply)?;
+    if crosses && !(need.cross_border_ok && coach.cross_border_ok) {
+        return None;
+    }
+    let remote = need.remote_ok || coach.remote_ok;
+    if !remote && coach.max_distance_km.is_some_and(|max| km > max) {
+        return None;
+    }
+    let left = coach.capacity_left.unwrap_or(0);
+    Some(Weighted::new([
+        (0.35, text_factor(bm25, pair.demand, pair.supply)),
+        (
+            0.35,
+            skills_factor(
+                &pair.demand.skill_concepts,
+                pair.demand,
+                pair.supply,
+                "what the need asks for",
+            ),
+        ),
+        (
+            0.20,
+            distance_factor(
+                km,
+                if remote {
+                    detail!("{dist_detail} (remote possible)")
+                } else {
+                    dist_detail
+                },
+            ),
+        ),
+        (
+            0.10,
+            Factor {
+                name: "capacity",
+                score: if left >= 2 { 1.0 } else { 0.7 },
+                detail: detail!("{left} place{} free", if left == 1 { "" } else { "s" }),
+            },
+        ),
+    ]))
+}
+
 fn procurement(pair: &Pair<'_>, bm25: f32, today: i64) -> Option<Weighted> {
     let (proc_, offer) = (&pair.demand.entity, &pair.supply.entity);
     if !pair.demand.procurement_ok || !pair.supply.procurement_ok {
@@ -908,6 +963,7 @@ pub fn score(
     let weighted = match track {
         Track::Ktp => ktp(&pair, bm25, today)?,
         Track::Mentoring => mentoring(&pair, bm25)?,
+        Track::Coaching => coaching(&pair, bm25)?,
         Track::Procurement => procurement(&pair, bm25, today)?,
     };
     // Relevant: a skill, topic or code in common (the second factor of every track); plain

@@ -84,6 +84,16 @@ pub(super) fn needs(l: &mut Loader<'_>, orgs: &Orgs<'_>) -> anyhow::Result<()> {
             "municipality": municipality, "remote_ok": remote, "cross_border_ok": cross, "ktp_target": target,
         }))?;
     }
+    // A company that asks for a coach as well as a graduate: both routes on its need's page.
+    let (org_id, owner) = &orgs["ludvikatrafo"];
+    l.add::<Need>(owner, json!({
+        "organisation_id": org_id, "title": "Massanpassade transformatorskåp",
+        "description": "Kunderna vill ha skåp efter egna mått och tillval. Vi vill gå från att rita varje order för hand till en produktkonfigurator och en modulär produktplattform, med automation i plåtverkstaden. Vi söker en coach med erfarenhet av massanpassning och lean, och gärna en ingenjör som driver projektet hos oss.",
+        "kind": "product", "skills": ["massanpassning", "produktkonfigurering", "automation", "lean"],
+        "languages": [{"code": "sv", "min_level": "B2"}], "duration_months": 12, "start_date": "2027-03-01",
+        "municipality": "SE-2085", "remote_ok": false, "cross_border_ok": true, "ktp_target": false,
+        "wants": ["graduate", "coach"],
+    }))?;
     Ok(())
 }
 
@@ -242,6 +252,23 @@ const MENTORS: &[MentorRow] = &[
         true,
     ),
     (
+        "Gunnar Lindqvist",
+        "sv",
+        "Produktionsrådgivare: massanpassning, lean och automation",
+        &[
+            "massanpassning",
+            "produktkonfigurering",
+            "lean",
+            "automation",
+        ],
+        &["tillverkning", "trä"],
+        &[("sv", "native"), ("nb", "B2"), ("en", "C1")],
+        "SE-2062",
+        2,
+        true,
+        true,
+    ),
+    (
         "Tor Eriksen",
         "nb",
         "Eksportrådgiver Norge–Sverige",
@@ -254,6 +281,18 @@ const MENTORS: &[MentorRow] = &[
         true,
     ),
 ];
+
+/// Mentors who also coach companies (a need that asks for a coach).
+const COACHES: &[&str] = &["Gunnar Lindqvist", "Anders Olsson"];
+
+/// The demo address of a candidate or mentor, by name.
+pub(super) fn person_email(role: &str, name: &str) -> Option<String> {
+    let n = match role {
+        "candidate" => CANDIDATES.iter().position(|c| c.0 == name),
+        _ => MENTORS.iter().position(|m| m.0 == name),
+    }?;
+    Some(format!("{role}.{}@{}", n + 1, super::DEMO_DOMAIN))
+}
 
 /// Newcomers of the demo who have asked for a mentor, and what they wrote.
 const ASKING: &[(&str, &str)] = &[
@@ -333,6 +372,7 @@ pub(super) fn people(l: &mut Loader<'_>) -> anyhow::Result<()> {
         l.add::<Mentor>(&v, json!({
             "headline": headline, "expertise": expertise, "sectors": sectors, "languages": languages,
             "municipality": m, "capacity": capacity, "cross_border_ok": cross, "remote_ok": remote,
+            "offers_coaching": COACHES.contains(name),
         }))?;
     }
     Ok(())

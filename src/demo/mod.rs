@@ -13,6 +13,7 @@ use anyhow::Context;
 
 mod content;
 mod dialogue;
+mod relationships;
 use serde_json::{json, Value};
 
 pub const DEMO_PASSWORD: &str = "heartland-demo-2026";
@@ -387,6 +388,7 @@ fn populate(l: &mut Loader<'_>) -> anyhow::Result<()> {
     content::people(l)?;
     content::procurement(l, &orgs)?;
     dialogue::load(l, &orgs)?;
+    relationships::load(l)?;
     Ok(())
 }
 

@@ -27,10 +27,11 @@ use heartland_index::{Closed, Entity, Gazetteer, Hit, SearchIndex};
 use serde_json::{json, Value};
 use time::PrimitiveDateTime;
 
-pub const TRACKS: &[&str] = &["ktp", "mentoring", "procurement"];
+pub const TRACKS: &[&str] = &["ktp", "mentoring", "coaching", "procurement"];
 pub const OUTCOMES: &[&str] = &[
     "placement",
     "mentoring_started",
+    "coaching_started",
     "meeting_held",
     "no_result",
 ];
@@ -168,6 +169,7 @@ fn kinds_of(track: &str) -> Option<[Record; 2]> {
     Some(match track {
         "ktp" => [Record::Need, Record::Candidate],
         "mentoring" => [Record::Candidate, Record::Mentor],
+        "coaching" => [Record::Need, Record::Mentor],
         "procurement" => [Record::Procurement, Record::Offer],
         _ => return None,
     })
@@ -196,7 +198,7 @@ pub struct SideRef {
 #[derive(Debug, Clone, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProposeRequest {
-    /// ktp, mentoring or procurement.
+    /// ktp, mentoring, coaching (a need and a mentor who coaches companies) or procurement.
     pub track: String,
     pub a: SideRef,
     pub b: SideRef,

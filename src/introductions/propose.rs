@@ -117,7 +117,7 @@ pub fn propose(
     let Some([ka, kb]) = kinds_of(&req.track) else {
         return Err(AppError::invalid(
             "track",
-            "must be ktp, mentoring or procurement",
+            "must be ktp, mentoring, coaching or procurement",
         ));
     };
     let note = req.note.trim();
@@ -175,7 +175,7 @@ pub fn propose(
     // The explanation, and the hard rules: the demand side asks, as in its matches.
     let (query, target) = match (a.record, b.record) {
         (Record::Candidate, Record::Need) | (Record::Offer, Record::Procurement) => (&b, &a),
-        (Record::Mentor, Record::Candidate) => (&b, &a),
+        (Record::Mentor, Record::Candidate) | (Record::Mentor, Record::Need) => (&b, &a),
         _ => (&a, &b),
     };
     let hit: Hit = index

@@ -23,6 +23,12 @@ pub fn track_label(locale: &str, track: &str) -> String {
             "KTP placement (knowledge transfer)",
         ),
         "mentoring" => pick(locale, "mentorskap", "mentorskap", "mentoring"),
+        "coaching" => pick(
+            locale,
+            "coachning av företag",
+            "coaching av bedrifter",
+            "coaching of companies",
+        ),
         "procurement" => pick(
             locale,
             "tidig dialog inför upphandling",

@@ -27,6 +27,9 @@ pub struct MentorInput {
     pub cross_border_ok: bool,
     #[serde(default)]
     pub remote_ok: bool,
+    /// Coaches companies too (a need that asks for a coach), besides mentoring newcomers.
+    #[serde(default)]
+    pub offers_coaching: bool,
     /// Private and optional, as for candidates: `woman`, `man`, `non_binary` or
     /// `undisclosed`; used only for the programme's aggregated indicators.
     pub gender: Option<String>,
@@ -71,7 +74,8 @@ impl RecordType for Mentor {
             data: json!({
                 "headline": headline, "expertise": expertise, "sectors": sectors,
                 "languages": languages, "municipality": municipality.key(), "capacity": capacity,
-                "cross_border_ok": i.cross_border_ok, "remote_ok": i.remote_ok, "status": status,
+                "cross_border_ok": i.cross_border_ok, "remote_ok": i.remote_ok,
+                "offers_coaching": i.offers_coaching, "status": status,
                 "gender": gender, "foreign_background": i.foreign_background,
             }),
             municipality: Some(municipality),

@@ -34,6 +34,10 @@ pub struct NeedInput {
     /// The company needs a foreign-born graduate's language or culture.
     #[serde(default)]
     pub ktp_target: bool,
+    /// Who the company asks for: `graduate` (a KTP placement), `coach` (one of the region's
+    /// experts who coaches companies), or both. Default `["graduate"]`.
+    #[serde(default)]
+    pub wants: Option<Vec<String>>,
     /// `draft`, `open` (default), `matched` or `closed`.
     pub status: Option<String>,
 }
@@ -60,6 +64,16 @@ impl RecordType for Need {
         let duration = c.range("duration_months", i.duration_months, 6, 24);
         let start = c.date("start_date", &i.start_date);
         let municipality = c.municipality("municipality", &i.municipality);
+        let wants = match &i.wants {
+            None => vec!["graduate".to_string()],
+            Some(w) => {
+                let w = c.each_one_of("wants", w, &["graduate", "coach"]);
+                if i.wants.as_ref().is_some_and(Vec::is_empty) {
+                    c.errors.add("wants", "must name graduate, coach or both");
+                }
+                w
+            }
+        };
         let status = status(&mut c, &i.status, Self::STATUSES);
         debug_assert!(description.chars().count() <= TEXT_MAX);
         c.finish()?;
@@ -70,7 +84,8 @@ impl RecordType for Need {
                 "kind": kind, "skills": skills, "languages": languages,
                 "duration_months": duration, "start_date": start.to_string(),
                 "municipality": municipality.key(), "remote_ok": i.remote_ok,
-                "cross_border_ok": i.cross_border_ok, "ktp_target": i.ktp_target, "status": status,
+                "cross_border_ok": i.cross_border_ok, "ktp_target": i.ktp_target, "wants": wants,
+                "status": status,
             }),
             municipality: Some(municipality),
             kind,

@@ -86,6 +86,13 @@ pub fn entity_of(record: Record, row: &RecordRow, consents: Vec<String>) -> Opti
             e.languages = languages(&d["languages"], "min_level");
             e.date = d["start_date"].as_str().map(str::to_string);
             e.ktp_target = d["ktp_target"].as_bool().unwrap_or(false);
+            // Stored before coaching: a graduate only.
+            let wants = d["wants"]
+                .as_array()
+                .map(|w| w.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>());
+            let wants = wants.unwrap_or_else(|| vec!["graduate"]);
+            e.wants_coach = wants.contains(&"coach");
+            e.coach_only = !wants.contains(&"graduate");
             e.active = row.status == "open";
         }
         Kind::Candidate => {
@@ -124,7 +131,8 @@ pub fn entity_of(record: Record, row: &RecordRow, consents: Vec<String>) -> Opti
                 .filter(|s| !s.is_empty())
                 .collect();
             let seeking = strings(&d["seeking"]);
-            e.seeks_ktp = seeking.iter().any(|s| s == "ktp" || s == "job");
+            // A person's own wish is a hard rule: a permanent job only is not a KTP placement.
+            e.seeks_ktp = seeking.iter().any(|s| s == "ktp");
             e.foreign_background = d["foreign_background"].as_bool().unwrap_or(false);
         }
         Kind::Mentor => {
@@ -134,6 +142,7 @@ pub fn entity_of(record: Record, row: &RecordRow, consents: Vec<String>) -> Opti
             e.languages = languages(&d["languages"], "level");
             e.capacity_left = d["capacity"].as_i64();
             e.active = row.status == "active";
+            e.coaches = d["offers_coaching"].as_bool().unwrap_or(false);
         }
         Kind::Procurement => {
             e.title = text(&d["title"]);

@@ -21,6 +21,9 @@ pub struct MatchQuery {
     pub cursor: Option<String>,
     /// For a candidate: `ktp` (needs, the default) or `mentoring` (mentors).
     pub track: Option<String>,
+    /// For a need: `graduate` (candidates, the default) or `coach` (mentors who coach
+    /// companies); for a mentor: `mentee` (the default) or `coach` (needs asking for a coach).
+    pub route: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -91,7 +94,25 @@ async fn matches(
     let q: MatchQuery = body::query(&req)?;
     let mut errors = FieldErrors::new();
     let (limit, offset) = page(q.limit, q.cursor.as_deref(), &mut errors);
+    let route = match (record, q.route.as_deref()) {
+        (Record::Need, Some("coach")) => Some(Kind::Mentor),
+        (Record::Mentor, Some("coach")) => Some(Kind::Need),
+        (Record::Need, Some("graduate")) | (Record::Mentor, Some("mentee")) | (_, None) => None,
+        (Record::Need, Some(_)) => {
+            errors.add("route", "must be graduate or coach");
+            None
+        }
+        (Record::Mentor, Some(_)) => {
+            errors.add("route", "must be mentee or coach");
+            None
+        }
+        (_, Some(_)) => {
+            errors.add("route", "is given only for a need's or a mentor's matches");
+            None
+        }
+    };
     let target = match (record, q.track.as_deref()) {
+        (_, None) if route.is_some() => route.unwrap_or(Kind::Candidate),
         (Record::Need, None) => Kind::Candidate,
         (Record::Candidate, None | Some("ktp")) => Kind::Need,
         (Record::Candidate, Some("mentoring")) => Kind::Mentor,

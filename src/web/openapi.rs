@@ -140,6 +140,12 @@ fn query_parameters(e: &Endpoint) -> Vec<&'static (&'static str, &'static str)> 
         if p.starts_with("/api/v1/candidates") {
             v.push(&("track", "ktp (default) or mentoring"));
         }
+        if p.starts_with("/api/v1/needs") || p.starts_with("/api/v1/mentors") {
+            v.push(&(
+                "route",
+                "coach: a need's coaches, or a coach's needs (default: graduates, or mentees)",
+            ));
+        }
         return v;
     }
     if p == "/api/v1/search" {

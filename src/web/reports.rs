@@ -253,7 +253,7 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
         Err(e) => return super::pages::error_page(&c, e, "/dashboard"),
     };
     let tr = c.tr;
-    let tracks = ["ktp", "mentoring", "procurement"];
+    let tracks = crate::introductions::TRACKS;
     let per_track = tracks
         .iter()
         .map(|t| {
@@ -269,6 +269,7 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
     let outcomes = [
         "placement",
         "mentoring_started",
+        "coaching_started",
         "meeting_held",
         "no_result",
     ]

@@ -6,7 +6,11 @@ use super::*;
 #[derive(Deserialize)]
 pub struct IntroduceForm {
     pub csrf_token: String,
+    /// A graduate for the need (KTP), or a coach (`mentor_id`).
+    #[serde(default)]
     pub candidate_id: String,
+    #[serde(default)]
+    pub mentor_id: String,
     #[serde(default)]
     pub note: String,
 }
@@ -24,15 +28,20 @@ pub async fn introduce(
         Err(e) => return error_page(&c, e, &back),
     };
     let form = form.into_inner();
+    let (track, b) = if form.mentor_id.is_empty() {
+        ("ktp", ("candidate", form.candidate_id))
+    } else {
+        ("coaching", ("mentor", form.mentor_id))
+    };
     let request = ProposeRequest {
-        track: "ktp".into(),
+        track: track.into(),
         a: SideRef {
             kind: "need".into(),
             id: id.into_inner(),
         },
         b: SideRef {
-            kind: "candidate".into(),
-            id: form.candidate_id,
+            kind: b.0.into(),
+            id: b.1,
         },
         note: form.note,
     };

@@ -33,6 +33,8 @@ pub struct MentorForm {
     pub capacity: String,
     pub cross_border_ok: bool,
     pub remote_ok: bool,
+    /// Coaches companies too.
+    pub offers_coaching: bool,
     /// Private and optional, as on a newcomer's profile.
     pub gender: String,
     pub foreign_background: String,
@@ -80,6 +82,7 @@ impl MentorForm {
                 .unwrap_or_default(),
             cross_border_ok: data["cross_border_ok"].as_bool().unwrap_or(false),
             remote_ok: data["remote_ok"].as_bool().unwrap_or(false),
+            offers_coaching: data["offers_coaching"].as_bool().unwrap_or(false),
             gender,
             foreign_background,
         }
@@ -100,6 +103,7 @@ impl MentorForm {
                 "capacity" => f.capacity = v,
                 "cross_border_ok" => f.cross_border_ok = true,
                 "remote_ok" => f.remote_ok = true,
+                "offers_coaching" => f.offers_coaching = true,
                 "gender" => f.gender = v,
                 "foreign_background" => f.foreign_background = v,
                 _ => {}
@@ -129,6 +133,7 @@ impl MentorForm {
             "capacity": number(&self.capacity),
             "cross_border_ok": self.cross_border_ok,
             "remote_ok": self.remote_ok,
+            "offers_coaching": self.offers_coaching,
             "gender": gender,
             "foreign_background": foreign_background,
         })

@@ -20,8 +20,13 @@ struct NeedPage<'a> {
     place: String,
     start_date: String,
     months: i64,
+    /// Who the company asks for: graduates (KTP), coaches, or both.
+    wants_graduate: bool,
+    wants_coach: bool,
     matches: Vec<MatchLine>,
-    /// Candidates with an introduction to this need under way: its id.
+    /// Mentors who coach companies, ranked for the need.
+    coaches: Vec<MatchLine>,
+    /// Candidates (or coaches) with an introduction to this need under way: its id.
     busy: std::collections::HashMap<String, String>,
 }
 
@@ -67,86 +72,79 @@ pub async fn need(
     id: web::Path<String>,
     SignedIn { c, viewer }: SignedIn,
 ) -> HttpResponse {
-    let (id, locale) = (id.into_inner(), c.tr.locale);
-    let data = state
+    match need_page(&state, &c, viewer, id.into_inner()).await {
+        Ok(page) => respond(&c, StatusCode::OK, page.render()),
+        Err(e) => error_page(&c, e, "/dashboard"),
+    }
+}
+
+async fn need_page<'a>(
+    state: &web::Data<AppState>,
+    c: &'a Ctx,
+    viewer: Viewer,
+    id: String,
+) -> Result<NeedPage<'a>, AppError> {
+    let locale = c.tr.locale;
+    let (query, need, row, (title, place, organisation), owner) = state
         .db
         .read(move |conn| -> Result<_, AppError> {
             let row = record_page_row(conn, &viewer, Record::Need, &id)?;
             let need = Need::stored(&row).ok_or_else(|| anyhow::anyhow!("an unreadable need"))?;
-            let (title, place, organisation) = intro::describe(conn, "need", &row.id)?;
+            let described = intro::describe(conn, "need", &row.id)?;
             let query = crate::search::load_row(conn, Record::Need, &row)?;
-            Ok((
-                query,
-                (
-                    row.id.clone(),
-                    title,
-                    need.description,
-                    organisation,
-                    place,
-                    need.start_date,
-                    need.duration_months,
-                    viewer.is_officer(),
-                    (viewer.may_change(Record::Need, &row), row.status.clone()),
-                ),
-            ))
+            let owner = (viewer.is_officer(), viewer.may_change(Record::Need, &row));
+            Ok((query, need, row, described, owner))
         })
-        .await;
-    let data = match data {
-        Ok((query, d)) => crate::matching::top(&state, query, heartland_index::Kind::Candidate, 10)
-            .await
-            .map(|hits| (d, match_lines(hits, locale))),
-        Err(e) => Err(e),
+        .await?;
+    let wants = |w: &str| match &need.wants {
+        Some(list) => list.iter().any(|x| x == w),
+        None => w == "graduate",
     };
-    let data = match data {
-        Ok((d, matches)) => {
-            let (need, ids) = (
-                d.0.clone(),
-                matches.iter().map(|m| m.id.clone()).collect::<Vec<_>>(),
-            );
-            state
-                .db
-                .read(move |conn| under_way_with(conn, &need, &ids))
-                .await
-                .map(|busy| (d, (matches, busy)))
-        }
-        Err(e) => Err(e),
+    let (wants_graduate, wants_coach) = (wants("graduate"), wants("coach"));
+    let ranked = |kind, on: bool| {
+        let q = query.clone().filter(|_| on);
+        async move { crate::matching::top(state, q, kind, 10).await }
     };
-    match data {
-        Ok((
-            (
-                id,
-                title,
-                description,
-                organisation,
-                place,
-                start_date,
-                months,
-                officer,
-                (owner, status),
-            ),
-            (matches, busy),
-        )) => {
-            let page = NeedPage {
-                tr: c.tr,
-                nav: c.nav(),
-                csrf: &c.csrf,
-                officer,
-                owner,
-                status,
-                id,
-                title,
-                description,
-                organisation,
-                place,
-                start_date,
-                months,
-                matches,
-                busy,
-            };
-            respond(&c, StatusCode::OK, page.render())
-        }
-        Err(e) => error_page(&c, e, "/dashboard"),
-    }
+    let matches = match_lines(
+        ranked(heartland_index::Kind::Candidate, wants_graduate).await?,
+        locale,
+    );
+    let coaches = match_lines(
+        ranked(heartland_index::Kind::Mentor, wants_coach).await?,
+        locale,
+    );
+    let (need_id, ids): (String, Vec<String>) = (
+        row.id.clone(),
+        matches
+            .iter()
+            .chain(&coaches)
+            .map(|m| m.id.clone())
+            .collect(),
+    );
+    let busy = state
+        .db
+        .read(move |conn| under_way_with(conn, &need_id, &ids))
+        .await?;
+    Ok(NeedPage {
+        tr: c.tr,
+        nav: c.nav(),
+        csrf: &c.csrf,
+        officer: owner.0,
+        owner: owner.1,
+        status: row.status.clone(),
+        id: row.id,
+        title,
+        description: need.description,
+        organisation,
+        place,
+        start_date: need.start_date,
+        months: need.duration_months,
+        wants_graduate,
+        wants_coach,
+        matches,
+        coaches,
+        busy,
+    })
 }
 
 #[derive(Deserialize)]

@@ -44,6 +44,9 @@ pub struct NeedForm {
     pub remote_ok: bool,
     pub cross_border_ok: bool,
     pub ktp_target: bool,
+    /// Who the company asks for: a graduate (KTP), a coach, or both.
+    pub wants_graduate: bool,
+    pub wants_coach: bool,
 }
 
 impl Default for NeedForm {
@@ -60,6 +63,8 @@ impl Default for NeedForm {
             remote_ok: false,
             cross_border_ok: true,
             ktp_target: false,
+            wants_graduate: true,
+            wants_coach: false,
         }
     }
 }
@@ -100,6 +105,14 @@ impl NeedForm {
             remote_ok: d.remote_ok,
             cross_border_ok: d.cross_border_ok,
             ktp_target: d.ktp_target,
+            wants_graduate: d
+                .wants
+                .as_ref()
+                .is_none_or(|w| w.iter().any(|x| x == "graduate")),
+            wants_coach: d
+                .wants
+                .as_ref()
+                .is_some_and(|w| w.iter().any(|x| x == "coach")),
         }
     }
 
@@ -109,6 +122,7 @@ impl NeedForm {
             kind: String::new(),
             duration_months: String::new(),
             cross_border_ok: false,
+            wants_graduate: false,
             ..NeedForm::default()
         };
         let mut csrf = String::new();
@@ -129,6 +143,8 @@ impl NeedForm {
                 "remote_ok" => f.remote_ok = true,
                 "cross_border_ok" => f.cross_border_ok = true,
                 "ktp_target" => f.ktp_target = true,
+                "wants_graduate" => f.wants_graduate = true,
+                "wants_coach" => f.wants_coach = true,
                 _ => {}
             }
         }
@@ -140,6 +156,14 @@ impl NeedForm {
     /// `POST /api/v1/needs`. An empty municipality is the organisation's.
     fn body(&self) -> Value {
         let trimmed = |s: &str| s.trim().to_string();
+        let wants: Vec<&str> = [
+            ("graduate", self.wants_graduate),
+            ("coach", self.wants_coach),
+        ]
+        .iter()
+        .filter(|(_, on)| *on)
+        .map(|(w, _)| *w)
+        .collect();
         let mut body = json!({
             "title": trimmed(&self.title),
             "description": trimmed(&self.description),
@@ -154,6 +178,7 @@ impl NeedForm {
             "remote_ok": self.remote_ok,
             "cross_border_ok": self.cross_border_ok,
             "ktp_target": self.ktp_target,
+            "wants": wants,
         });
         if !self.municipality.trim().is_empty() {
             body["municipality"] = json!(municipality_key(&self.municipality));
