@@ -154,6 +154,16 @@ impl Tr {
     pub fn date(&self, iso: &str) -> String {
         date(self.locale, iso)
     }
+
+    /// A moment the service recorded (UTC) as the date the language writes and the time.
+    pub fn date_time(&self, t: time::PrimitiveDateTime) -> String {
+        format!(
+            "{} {:02}:{:02} UTC",
+            date(self.locale, &t.date().to_string()),
+            t.hour(),
+            t.minute()
+        )
+    }
 }
 
 /// The language of a request: the `lang` query parameter or cookie, else `Accept-Language`.

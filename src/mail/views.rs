@@ -329,7 +329,7 @@ pub fn localize_detail(locale: &str, detail: &str) -> String {
     let lang = match locale {
         "sv" => 0,
         "nb" => 1,
-        _ => return detail.to_string(),
+        _ => return names_and_dates(locale, detail),
     };
     const PHRASES: &[(&str, &str, &str)] = &[
         (
@@ -420,7 +420,59 @@ pub fn localize_detail(locale: &str, detail: &str) -> String {
     for (en, sv, nb) in PHRASES {
         out = out.replace(en, [sv, nb][lang]);
     }
-    out
+    names_and_dates(locale, &out)
+}
+
+/// Language codes before a level (`sv B2`, `ar native`) as the language's name, and ISO dates
+/// as the reader writes dates: "svenska B2", "15 januari 2027".
+fn names_and_dates(locale: &str, detail: &str) -> String {
+    const LEVELS: &[&str] = &[
+        "A1",
+        "A2",
+        "B1",
+        "B2",
+        "C1",
+        "C2",
+        "native",
+        "modersmål",
+        "morsmål",
+    ];
+    let tr = crate::i18n::Tr::new(locale);
+    let words: Vec<&str> = detail.split(' ').collect();
+    let mut out: Vec<String> = Vec::with_capacity(words.len());
+    for (i, w) in words.iter().enumerate() {
+        let core = w.trim_start_matches('(');
+        let lead = &w[..w.len() - core.len()];
+        let next = words
+            .get(i + 1)
+            .map(|n| n.trim_end_matches([',', ')', '.']))
+            .unwrap_or("");
+        let key = format!("lang.{core}");
+        let name = tr.t(&key);
+        if LEVELS.contains(&next) && name != key {
+            out.push(format!("{lead}{name}"));
+            continue;
+        }
+        let trimmed = core.trim_end_matches([',', ')', '.']);
+        let tail = &core[trimmed.len()..];
+        let is_date = trimmed.len() == 10
+            && trimmed.char_indices().all(|(j, c)| {
+                if j == 4 || j == 7 {
+                    c == '-'
+                } else {
+                    c.is_ascii_digit()
+                }
+            });
+        if is_date {
+            out.push(format!(
+                "{lead}{}{tail}",
+                crate::i18n::date(locale, trimmed)
+            ));
+        } else {
+            out.push((*w).to_string());
+        }
+    }
+    out.join(" ")
 }
 
 #[cfg(test)]
@@ -443,7 +495,15 @@ mod tests {
         );
         assert_eq!(
             localize_detail("nb", "sv native, en B2 (needs nb B1)"),
-            "sv morsmål, en B2 (krav: nb B1)"
+            "svensk morsmål, engelsk B2 (krav: norsk B1)"
+        );
+        assert_eq!(
+            localize_detail("en", "sv native, en B2 (needs nb B1)"),
+            "Swedish native, English B2 (needs Norwegian B1)"
+        );
+        assert_eq!(
+            localize_detail("sv", "available from 2027-01-15"),
+            "tillgänglig från 15 januari 2027"
         );
         assert_eq!(localize_detail("en", "available now"), "available now");
     }

@@ -375,19 +375,49 @@ fn title_key(action: Action) -> &'static str {
 }
 
 #[derive(Template)]
-#[template(path = "pages/link.html")]
+#[template(path = "pages/intro_link.html")]
 struct LinkPage<'a> {
     tr: Tr,
     nav: Nav,
     csrf: &'a str,
     title_key: &'static str,
     ask_key: &'static str,
-    button_key: &'static str,
-    /// The signed query, posted back as it came.
-    query: String,
+    /// What the introduction is about: the party's own record, the other side (title,
+    /// organisation, place: no person's name), the officer's note and name.
+    own: String,
+    other: (String, String, String),
+    note: String,
+    officer: String,
+    /// The link's own answer first, then the other one, each with its signed query.
+    answers: Vec<LinkAnswer>,
 }
 
-/// `GET /introductions/{id}/{accept|decline}`: asks, and changes nothing.
+pub struct LinkAnswer {
+    pub path: String,
+    pub query: String,
+    pub button_key: &'static str,
+    pub primary: bool,
+}
+
+/// What a party who followed a valid link sees of the introduction.
+type About = (String, (String, String, String), String, String);
+
+fn about(c: &mut DbConn, i: &Introduction, party: Party) -> Result<About, AppError> {
+    let (own_kind, own_id, _, _) = i.side(party);
+    let (other_kind, other_id, _, _) = i.side(party.other());
+    let (own, _, _) = intro::describe(c, own_kind, own_id)?;
+    let (title, place, org) = intro::describe(c, other_kind, other_id)?;
+    let officer = match &i.proposed_by {
+        Some(u) => User::by_id(c, u)?
+            .map(|u| u.display_name)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    Ok((own, (title, org, place), i.note.clone(), officer))
+}
+
+/// `GET /introductions/{id}/{accept|decline}`: what the introduction is about and the two
+/// answers (the one the link was for first); changes nothing.
 pub async fn link_page(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -396,9 +426,70 @@ pub async fn link_page(
     let action = page_action(&path)?;
     let signed: Signed = body::query(&req)?;
     let c = link_context(&state, &req, path.0.clone(), &signed).await?;
-    let (ask_key, button_key) = match action {
-        Action::Accept => ("link.ask_accept", "link.button_accept"),
-        _ => ("link.ask_decline", "link.button_decline"),
+    let invalid = || {
+        pages::message_page_with(
+            &c,
+            StatusCode::FORBIDDEN,
+            c.tr.t(title_key(action)).to_string(),
+            vec![c.tr.t("link.invalid").to_string()],
+        )
+    };
+    let (Some(p), Some(expires), Some(sig)) = (
+        signed.party.as_deref().and_then(Party::parse),
+        signed.expires,
+        signed.sig.as_deref(),
+    ) else {
+        return Ok(invalid());
+    };
+    let id = path.0.clone();
+    let key = state.settings.link_key().map_err(AppError::Internal)?;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    if !links::verify(&key, &id, p, action, expires, sig, now) {
+        return Ok(invalid());
+    }
+    let i_id = id.clone();
+    let found = state
+        .db
+        .read(move |conn| -> Result<_, AppError> {
+            let i = intro::find(conn, &i_id)?.ok_or(AppError::NotFound)?;
+            about(conn, &i, p)
+        })
+        .await;
+    let (own, other, note, officer) = match found {
+        Ok(x) => x,
+        Err(AppError::NotFound) => return Ok(invalid()),
+        Err(e) => return Err(e),
+    };
+    let lang = signed
+        .lang
+        .as_deref()
+        .map(|l| format!("&lang={l}"))
+        .unwrap_or_default();
+    let answer = |a: Action, primary: bool| LinkAnswer {
+        path: format!("/introductions/{id}/{}", a.as_str()),
+        query: format!(
+            "party={}&expires={expires}&sig={}{lang}",
+            p.as_str(),
+            links::sign(&key, &id, p, a, expires)
+        ),
+        button_key: match a {
+            Action::Accept => "link.button_accept",
+            _ => "link.button_decline",
+        },
+        primary,
+    };
+    let (ask_key, answers) = match action {
+        Action::Accept => (
+            "link.ask_accept",
+            vec![answer(Action::Accept, true), answer(Action::Decline, false)],
+        ),
+        _ => (
+            "link.ask_decline",
+            vec![
+                answer(Action::Decline, false),
+                answer(Action::Accept, false),
+            ],
+        ),
     };
     let page = LinkPage {
         tr: c.tr,
@@ -406,8 +497,11 @@ pub async fn link_page(
         csrf: &c.csrf,
         title_key: title_key(action),
         ask_key,
-        button_key,
-        query: req.query_string().to_string(),
+        own,
+        other,
+        note,
+        officer,
+        answers,
     };
     Ok(respond(&c, StatusCode::OK, page.render()))
 }

@@ -517,6 +517,18 @@ async fn a_company_registers_and_publishes_a_need_on_a_phone_in_chromium() {
             .await?
             .click()
             .await?;
+        // An empty row chooses no level: the level is chosen with the language.
+        assert_eq!(
+            d.find(By::Css("#level-2 option:checked"))
+                .await?
+                .text()
+                .await?,
+            "–"
+        );
+        d.find(By::Css("#level-1 option[value='B2']"))
+            .await?
+            .click()
+            .await?;
         // 30 months is refused; what was typed stays in the form.
         let duration = d.find(By::Id("duration")).await?;
         duration.clear().await?;

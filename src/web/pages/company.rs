@@ -97,6 +97,8 @@ async fn company_page(
                         organisation,
                         place,
                         created: r.created_at.date().to_string(),
+                        mine: true,
+                        matching: None,
                     });
                 }
             }

@@ -8,6 +8,10 @@ pub struct RecordLine {
     pub organisation: String,
     pub place: String,
     pub created: String,
+    /// In one of the officer's own municipalities.
+    pub mine: bool,
+    /// How many candidates match (a need on the dashboard); `None` where not counted.
+    pub matching: Option<usize>,
 }
 
 pub struct FailedLine {
@@ -64,6 +68,8 @@ fn recent(
                 organisation: org,
                 place,
                 created: r.created_at.date().to_string(),
+                mine: viewer.in_scope(&r.municipality),
+                matching: None,
             })
         })
         .collect()
@@ -114,6 +120,33 @@ pub async fn dashboard(
             Ok((needs, procurements, waiting, failed, (requests, counts)))
         })
         .await;
+    // How many candidates match each need listed: the officer sees where to start.
+    let data = match data {
+        Ok((mut needs, procurements, waiting, failed, lists)) => {
+            let ids: Vec<String> = needs.iter().map(|n| n.id.clone()).collect();
+            let entities = state
+                .db
+                .read(move |conn| -> Result<Vec<_>, AppError> {
+                    ids.iter()
+                        .map(|id| Ok(crate::search::load(conn, Record::Need, id)?))
+                        .collect()
+                })
+                .await;
+            match entities {
+                Ok(entities) => {
+                    for (n, e) in needs.iter_mut().zip(entities) {
+                        let hits =
+                            crate::matching::top(&state, e, heartland_index::Kind::Candidate, 10)
+                                .await;
+                        n.matching = hits.ok().map(|h| h.len());
+                    }
+                    Ok((needs, procurements, waiting, failed, lists))
+                }
+                Err(e) => Err(e),
+            }
+        }
+        Err(e) => Err(e),
+    };
     match data {
         Ok((needs, procurements, waiting, failed, (requests, (asking, mentees)))) => {
             let page = Dashboard {

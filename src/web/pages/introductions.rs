@@ -101,10 +101,42 @@ pub async fn introductions(
     }
 }
 
+/// An email of the introduction as the officer reads it: what was sent, to whom, when.
 pub struct EmailLine {
-    pub template: String,
+    pub what: String,
+    pub to: String,
+    pub when: String,
     pub status_key: String,
     pub error: String,
+}
+
+/// One side of the introduction for the officer: its record (linked), its answer and when.
+pub struct SideLine {
+    pub title: String,
+    pub href: String,
+    pub answer_key: String,
+    pub answered: String,
+}
+
+/// Where an officer reads a record of `kind`.
+fn record_href(kind: &str, id: &str) -> String {
+    match kind {
+        "need" => format!("/needs/{id}"),
+        "candidate" => format!("/candidates/{id}"),
+        "mentor" => format!("/mentors/{id}"),
+        "procurement" => format!("/procurements/{id}/dialogue"),
+        "offer" => format!("/offers/{id}"),
+        _ => String::new(),
+    }
+}
+
+/// What an email of `template` is, in the reader's words.
+fn email_what(tr: Tr, template: &str) -> String {
+    let key = format!("email_kind.{template}");
+    match tr.t(&key) {
+        t if t == key => template.to_string(),
+        t => t.to_string(),
+    }
 }
 
 #[derive(Template)]
@@ -123,8 +155,10 @@ struct IntroPage<'a> {
     can_answer: bool,
     /// The viewer is a party, and the introduction is under way or made.
     can_withdraw: bool,
-    /// The other side's name and email, once both have said yes.
-    contact: Option<(String, String)>,
+    /// The other side's name, organisation and email, once both have said yes.
+    contact: Option<(String, String, String)>,
+    /// For the officer: both sides with their answers.
+    sides: Vec<SideLine>,
     /// A mentoring introduction both accepted: the relationship.
     relationship: Option<super::relationships::RelationshipView>,
 }
@@ -147,7 +181,9 @@ pub async fn introduction(
                 db::outbox::of_introduction(conn, &i.id)?
                     .into_iter()
                     .map(|e| EmailLine {
-                        template: e.template,
+                        what: email_what(tr, &e.template),
+                        to: e.to_address,
+                        when: tr.date_time(e.sent_at.unwrap_or(e.created_at)),
                         status_key: format!("status.{}", e.status),
                         error: e.last_error.unwrap_or_default(),
                     })
@@ -155,16 +191,41 @@ pub async fn introduction(
             } else {
                 Vec::new()
             };
+            let mut sides = Vec::new();
+            if viewer.is_officer() {
+                for p in [intro::Party::A, intro::Party::B] {
+                    let (kind, id, _, answer) = i.side(p);
+                    let (title, _, org) = intro::describe(conn, kind, id)?;
+                    let at = match p {
+                        intro::Party::A => i.a_answered_at,
+                        intro::Party::B => i.b_answered_at,
+                    };
+                    sides.push(SideLine {
+                        title: if org.is_empty() {
+                            title
+                        } else {
+                            format!("{title} – {org}")
+                        },
+                        href: record_href(kind, id),
+                        answer_key: format!("answer.{}", answer.unwrap_or("waiting")),
+                        answered: at.map(|t| tr.date_time(t)).unwrap_or_default(),
+                    });
+                }
+            }
             let me = i.party_of(&viewer.user_id);
             let can_answer = me.is_some_and(|p| i.side(p).3.is_none())
                 && intro::OPEN.contains(&i.status.as_str());
             let can_withdraw =
                 me.is_some() && matches!(i.status.as_str(), "proposed" | "accepted" | "introduced");
             let contact = match me {
-                Some(p) if i.status == "introduced" => match i.side(p.other()).2 {
-                    Some(u) => User::by_id(conn, u)?.map(|u| (u.display_name, u.email)),
-                    None => None,
-                },
+                Some(p) if i.status == "introduced" => {
+                    let (kind, id, user, _) = i.side(p.other());
+                    let (_, _, org) = intro::describe(conn, kind, id)?;
+                    match user {
+                        Some(u) => User::by_id(conn, u)?.map(|u| (u.display_name, org, u.email)),
+                        None => None,
+                    }
+                }
                 _ => None,
             };
             let relationship = super::relationships::relationship_of(conn, &viewer, &i, tr)?;
@@ -176,7 +237,7 @@ pub async fn introduction(
                 viewer.is_officer(),
                 matches!(i.status.as_str(), "introduced" | "withdrawn"),
                 (can_answer, can_withdraw),
-                contact,
+                (contact, sides),
             ))
         })
         .await;
@@ -189,7 +250,7 @@ pub async fn introduction(
             officer,
             can_record,
             (can_answer, can_withdraw),
-            contact,
+            (contact, sides),
         )) => {
             let page = IntroPage {
                 tr: c.tr,
@@ -204,6 +265,7 @@ pub async fn introduction(
                 can_answer,
                 can_withdraw,
                 contact,
+                sides,
                 relationship,
             };
             respond(&c, StatusCode::OK, page.render())

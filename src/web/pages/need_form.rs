@@ -47,6 +47,10 @@ pub struct NeedForm {
     /// Who the company asks for: a graduate (KTP), a coach, or both.
     pub wants_graduate: bool,
     pub wants_coach: bool,
+    /// The saved need's status (`draft`, `open`, …); empty for a new one.
+    pub status: String,
+    /// `publish`, `draft` (kept as a draft, matched by no one) or `save` (the status as it is).
+    pub action: String,
 }
 
 impl Default for NeedForm {
@@ -65,6 +69,8 @@ impl Default for NeedForm {
             ktp_target: false,
             wants_graduate: true,
             wants_coach: false,
+            status: String::new(),
+            action: String::new(),
         }
     }
 }
@@ -113,6 +119,8 @@ impl NeedForm {
                 .wants
                 .as_ref()
                 .is_some_and(|w| w.iter().any(|x| x == "coach")),
+            status: d.status.clone().unwrap_or_default(),
+            action: String::new(),
         }
     }
 
@@ -145,6 +153,8 @@ impl NeedForm {
                 "ktp_target" => f.ktp_target = true,
                 "wants_graduate" => f.wants_graduate = true,
                 "wants_coach" => f.wants_coach = true,
+                "status" => f.status = v,
+                "action" => f.action = v,
                 _ => {}
             }
         }
@@ -180,6 +190,11 @@ impl NeedForm {
             "ktp_target": self.ktp_target,
             "wants": wants,
         });
+        match self.action.as_str() {
+            "publish" => body["status"] = json!("open"),
+            "draft" => body["status"] = json!("draft"),
+            _ => {}
+        }
         if !self.municipality.trim().is_empty() {
             body["municipality"] = json!(municipality_key(&self.municipality));
         }

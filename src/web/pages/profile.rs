@@ -210,6 +210,8 @@ struct ProfilePage<'a> {
     skill_terms: &'static [String],
     places: &'static [String],
     matches: Vec<MatchLine>,
+    /// Each matching need's company, place and description (its id → them).
+    need_info: std::collections::HashMap<String, (String, String, String)>,
     /// Introductions still under way: an answer may be waiting for her.
     waiting: Vec<IntroLine>,
     stages: &'a [&'a str],
@@ -238,6 +240,10 @@ impl ProfilePage<'_> {
         self.seeks("ktp") || self.seeks("job") || !self.seeks("mentoring")
     }
 
+    fn need_of(&self, id: &str) -> Option<&(String, String, String)> {
+        self.need_info.get(id)
+    }
+
     fn supports(&self, what: &str) -> bool {
         self.form.support.iter().any(|s| s == what)
     }
@@ -264,6 +270,30 @@ async fn show(
         Ok(m) => m,
         Err(e) => return error_page(c, e, "/"),
     };
+    let ids: Vec<String> = own.matches.iter().map(|m| m.id.clone()).collect();
+    let need_info = match state
+        .db
+        .read(move |conn| -> Result<_, AppError> {
+            let mut out = std::collections::HashMap::new();
+            for row in Record::Need.find_many(conn, &ids)? {
+                let (_, place, org) = crate::introductions::describe(conn, "need", &row.id)?;
+                let d: serde_json::Value = serde_json::from_str(&row.data).unwrap_or_default();
+                let text = d["description"].as_str().unwrap_or_default();
+                let short: String = text.chars().take(280).collect();
+                let short = if short.len() < text.len() {
+                    format!("{short} …")
+                } else {
+                    short
+                };
+                out.insert(row.id.clone(), (org, place, short));
+            }
+            Ok(out)
+        })
+        .await
+    {
+        Ok(m) => m,
+        Err(e) => return error_page(c, e, "/"),
+    };
     let page = ProfilePage {
         tr: c.tr,
         nav: c.nav(),
@@ -277,6 +307,7 @@ async fn show(
         skill_terms: skill_terms(c.tr.locale),
         places: place_labels(),
         matches: own.matches,
+        need_info,
         waiting: own.waiting,
         stages: &STAGES,
         support: &SUPPORT,
