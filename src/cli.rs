@@ -109,7 +109,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 tokio::task::spawn_blocking(move || crate::demo::load(&db2, &s2)).await??;
             }
             let app = Application::build(settings.clone(), db)?;
-            tracing::info!(port = app.port(), backend = %settings.bind, "listening");
+            tracing::info!(port = app.port(), bind = %settings.bind, "listening");
             println!(
                 "Heartland Match is listening on http://{}",
                 settings.bind.replace(":0", &format!(":{}", app.port()))

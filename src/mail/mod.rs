@@ -103,7 +103,13 @@ impl Transport {
                         .build(),
                 ))
             }
-            _ => Ok(Transport::Files(settings.data_dir.join("mail"))),
+            _ => {
+                // Made at start, so that the folder is there before the first email is.
+                let dir = settings.data_dir.join("mail");
+                crate::private_files::create_dir(&dir)
+                    .map_err(|e| anyhow::anyhow!("cannot make {}: {e}", dir.display()))?;
+                Ok(Transport::Files(dir))
+            }
         }
     }
 
