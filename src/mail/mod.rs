@@ -48,11 +48,20 @@ pub fn message(row: &OutboxRow, settings: &Settings) -> anyhow::Result<Message> 
                 .header(ContentType::TEXT_HTML)
                 .body(rendered.html),
         );
-    let builder = Message::builder()
+    let mut builder = Message::builder()
         .from(from)
         .to(Mailbox::new(name, address))
         .message_id(Some(row.message_id.clone()))
         .subject(rendered.subject);
+    // Every email of one introduction names it, so that mail programs show them as one thread.
+    if let Some(id) = &row.introduction_id {
+        let domain = row
+            .message_id
+            .rsplit('@')
+            .next()
+            .unwrap_or("heartland-match.example>");
+        builder = builder.references(format!("<introduction.{id}@{domain}"));
+    }
     // A calendar invitation (RFC 5545) goes as an attachment calendar programs import.
     Ok(match params["ics"].as_str() {
         Some(ics) => {
