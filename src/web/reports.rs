@@ -107,38 +107,36 @@ pub async fn indicators(
 }
 
 /// One bar of a chart.
+/// One bar of a chart: a table row whose bar is a `<meter>` beside the number, so that the
+/// chart is its own accessible table and reads on a phone as on a desk.
 pub struct Bar {
     pub label: String,
     pub shown: String,
-    /// Pixels, for the SVG.
-    pub width: u64,
-    pub y: u64,
+    pub value: u64,
 }
 
 pub struct Chart {
     pub id: String,
     pub title: String,
     pub bars: Vec<Bar>,
-    pub height: u64,
+    pub max: u64,
 }
 
 fn chart(id: &str, title: &str, items: Vec<(String, u64, String)>) -> Chart {
     let max = items.iter().map(|i| i.1).max().unwrap_or(0).max(1);
     let bars = items
         .into_iter()
-        .enumerate()
-        .map(|(n, (label, value, shown))| Bar {
+        .map(|(label, value, shown)| Bar {
             label,
             shown,
-            width: value * 300 / max,
-            y: n as u64 * 28,
+            value,
         })
         .collect::<Vec<_>>();
     Chart {
         id: id.to_string(),
         title: title.to_string(),
-        height: bars.len() as u64 * 28 + 4,
         bars,
+        max,
     }
 }
 
@@ -155,7 +153,9 @@ struct ReportsPage<'a> {
     csrf: &'a str,
     from: String,
     to: String,
+    /// The municipality as picked (a name with its code).
     municipality: String,
+    places: &'static [String],
     csv: String,
     charts: Vec<Chart>,
     participants: Vec<Row>,
@@ -244,10 +244,17 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
     let Some(viewer) = c.viewer.clone() else {
         return super::pages::to_sign_in(&req);
     };
-    let q: IndicatorQuery = match body::query(&req) {
+    let mut q: IndicatorQuery = match body::query(&req) {
         Ok(q) => q,
         Err(e) => return super::pages::error_page(&c, e, "/reports"),
     };
+    // The page picks a municipality by name, as every other page does ("Mora (SE-2062)").
+    let picked = q.municipality.clone().unwrap_or_default();
+    q.municipality = q
+        .municipality
+        .as_deref()
+        .map(super::pages::forms::municipality_key)
+        .filter(|m| !m.is_empty());
     let ind = match load(&state, &viewer, &q).await {
         Ok(i) => i,
         Err(e) => return super::pages::error_page(&c, e, "/dashboard"),
@@ -384,6 +391,13 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
         })
         .collect();
     let municipality = q.municipality.clone().unwrap_or_default();
+    let picked = if municipality.is_empty() {
+        String::new()
+    } else if picked == municipality {
+        super::pages::forms::place_label(&municipality)
+    } else {
+        picked
+    };
     let csv = format!(
         "/api/v1/reports/indicators?format=csv&from={}&to={}{}",
         ind.from,
@@ -400,7 +414,8 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
         csrf: &c.csrf,
         from: ind.from.clone(),
         to: ind.to.clone(),
-        municipality,
+        municipality: picked,
+        places: super::pages::forms::place_labels(),
         csv,
         charts,
         participants,

@@ -18,7 +18,7 @@ const PHONE: (u32, u32) = (390, 844);
 
 /// Factor names broken over more than one line (the names must read whole on a phone), and
 /// whether the page is wider than the window.
-async fn layout_faults(d: &WebDriver) -> WebDriverResult<(Vec<String>, bool)> {
+pub(crate) async fn layout_faults(d: &WebDriver) -> WebDriverResult<(Vec<String>, bool)> {
     let v = d
         .execute(
             "const broken = [...document.querySelectorAll('table.factors th')].filter(th => { \

@@ -9,6 +9,7 @@ mod browser;
 mod browser_coaching;
 mod browser_dialogue;
 mod browser_mentoring;
+mod browser_pages;
 mod cli;
 mod coaching;
 pub(crate) mod crash;

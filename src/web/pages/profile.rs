@@ -240,6 +240,11 @@ impl ProfilePage<'_> {
         self.seeks("ktp") || self.seeks("job") || !self.seeks("mentoring")
     }
 
+    /// Every section open: a new profile, or one just refused.
+    fn unfolded(&self) -> bool {
+        !self.exists || !self.errors.is_empty()
+    }
+
     fn need_of(&self, id: &str) -> Option<&(String, String, String)> {
         self.need_info.get(id)
     }
