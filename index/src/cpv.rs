@@ -125,6 +125,70 @@ impl Cpv {
         found
     }
 
+    /// How close an offered code is to a wanted one, 0–1, or `None` when they are too far apart
+    /// to be the same kind of work. The rule: the same code (1.0); the offer narrower, under
+    /// the wanted code (0.9); siblings, another code in the same class (0.7) or the same group
+    /// (0.5) — another kind of passenger road transport, another building-construction code;
+    /// the offer broader, above it, ranks low, the broader the lower (0.6 × (the offer's level
+    /// ÷ the wanted level)², at least 0.1: all road transport offered for school transport is
+    /// 0.27, all transport 0.1). Codes of different groups never match unless one lies under
+    /// the other.
+    pub fn closeness(&self, wanted: &str, offered: &str) -> Option<f64> {
+        if wanted == offered {
+            return Some(1.0);
+        }
+        let (w, o) = (self.lookup(wanted)?, self.lookup(offered)?);
+        let (wp, op) = (w.prefix(), o.prefix());
+        if op.starts_with(wp) {
+            return Some(0.9);
+        }
+        if wp.starts_with(op) {
+            let ratio = f64::from(o.level) / f64::from(w.level);
+            return Some((0.6 * ratio * ratio).max(0.1));
+        }
+        let shared = wp
+            .chars()
+            .zip(op.chars())
+            .take_while(|(a, b)| a == b)
+            .count();
+        match shared {
+            s if s >= 4 => Some(0.7),
+            3 => Some(0.5),
+            _ => None,
+        }
+    }
+
+    /// The terms a record with `codes` is found by, and looks for (the same set: closeness is
+    /// symmetric in what it admits): each code's group and own prefix (`cpv:601`,
+    /// `cpv:6013`), and each broader prefix it may lie under (`cpvat:60`, `cpvat:601`,
+    /// `cpvat:6013`, the code's own included).
+    pub fn terms(&self, codes: &[String]) -> (Vec<String>, Vec<String>) {
+        let mut found_by = Vec::new();
+        let mut looks_for = Vec::new();
+        for c in codes {
+            let Some(e) = self.lookup(c) else { continue };
+            let p = e.prefix();
+            // Found by: every prefix of its own (so that broader and same-group codes reach
+            // it), and its own prefix as a place in the tree.
+            for k in 2..=p.len() {
+                found_by.push(format!("cpv:{}", &p[..k]));
+            }
+            found_by.push(format!("cpvat:{p}"));
+            // Looks for: its group (siblings, and narrower codes), itself (narrower codes of a
+            // division), and every broader code above it.
+            looks_for.push(format!("cpv:{}", &p[..p.len().min(3)]));
+            looks_for.push(format!("cpv:{p}"));
+            for k in 2..=p.len() {
+                looks_for.push(format!("cpvat:{}", &p[..k]));
+            }
+        }
+        found_by.sort();
+        found_by.dedup();
+        looks_for.sort();
+        looks_for.dedup();
+        (found_by, looks_for)
+    }
+
     /// Whether `a` and `b` are the same code or one lies under the other in the hierarchy.
     pub fn overlaps(&self, a: &str, b: &str) -> bool {
         match (self.lookup(a), self.lookup(b)) {

@@ -24,7 +24,7 @@ use tantivy::{
 };
 
 /// Bumped whenever the schema or the analysis changes: an index of another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 const WRITER_HEAP: usize = 64 * 1024 * 1024;
 /// Distinct words per language taken from a query record's text.
 const QUERY_WORDS: usize = 32;
@@ -575,7 +575,25 @@ impl SearchIndex {
             (query.kind(), target),
             (Kind::Need, Kind::Candidate) | (Kind::Candidate, Kind::Mentor)
         );
-        let text = self.query_for(&query.full_text(), &prepared.bits, demand, analyzers);
+        let mut text = self.query_for(&query.full_text(), &prepared.bits, demand, analyzers);
+        // A procurement and an offer: also every record whose codes are close enough to
+        // score (the same group, or one under the other), scoring nothing by itself.
+        let (_, looks_for) = crate::Cpv::get().terms(&query.cpv);
+        if matches!(
+            (query.kind(), target),
+            (Kind::Procurement, Kind::Offer) | (Kind::Offer, Kind::Procurement)
+        ) && !looks_for.is_empty()
+        {
+            let mut any: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, text)];
+            for t in looks_for {
+                let term: Box<dyn Query> = Box::new(TermQuery::new(
+                    Term::from_field_text(self.fields.gate, &t),
+                    IndexRecordOption::Basic,
+                ));
+                any.push((Occur::Should, Box::new(ConstScoreQuery::new(term, 0.0))));
+            }
+            text = Box::new(BooleanQuery::new(any));
+        }
         let filter = self.filter_for(&prepared, target);
         let q: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
             (Occur::Must, text),
@@ -850,6 +868,9 @@ fn gates(p: &Prepared) -> Vec<String> {
                     g.push("coachee".to_string());
                 }
             }
+            // Where its CPV codes sit in the tree: a procurement and an offer find each other
+            // by them even when they share no word (see `Cpv::terms`).
+            g.extend(crate::Cpv::get().terms(&e.cpv).0);
         }
     }
     g

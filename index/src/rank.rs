@@ -841,12 +841,18 @@ fn procurement(pair: &Pair<'_>, bm25: f32, today: i64) -> Option<Weighted> {
         return None;
     }
     let cpv = Cpv::get();
-    let covered: Vec<(&str, bool)> = proc_
+    // Each wanted code's closest offered code (see `Cpv::closeness`: siblings in the same
+    // group count, a broad parent counts little, other groups not at all).
+    let covered: Vec<(&str, f64)> = proc_
         .cpv
         .iter()
         .filter_map(|p| {
-            let exact = offer.cpv.iter().any(|o| o == p);
-            (exact || offer.cpv.iter().any(|o| cpv.overlaps(p, o))).then_some((p.as_str(), exact))
+            offer
+                .cpv
+                .iter()
+                .filter_map(|o| cpv.closeness(p, o))
+                .max_by(f64::total_cmp)
+                .map(|s| (p.as_str(), s))
         })
         .collect();
     if covered.is_empty() {
@@ -856,11 +862,7 @@ fn procurement(pair: &Pair<'_>, bm25: f32, today: i64) -> Option<Weighted> {
     if crosses && !offer.cross_border_ok {
         return None;
     }
-    let cpv_score = covered
-        .iter()
-        .map(|(_, exact)| if *exact { 1.0 } else { 0.75 })
-        .sum::<f64>()
-        / proc_.cpv.len().max(1) as f64;
+    let cpv_score = covered.iter().map(|(_, s)| s).sum::<f64>() / proc_.cpv.len().max(1) as f64;
     let codes = if explaining() {
         covered
             .iter()

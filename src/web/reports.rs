@@ -391,12 +391,11 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
         })
         .collect();
     let municipality = q.municipality.clone().unwrap_or_default();
+    // Shown as the place list writes it ("Røros (NO-5025)"), whatever was typed.
     let picked = if municipality.is_empty() {
-        String::new()
-    } else if picked == municipality {
-        super::pages::forms::place_label(&municipality)
-    } else {
         picked
+    } else {
+        super::pages::forms::place_label(&municipality)
     };
     let csv = format!(
         "/api/v1/reports/indicators?format=csv&from={}&to={}{}",

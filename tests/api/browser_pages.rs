@@ -302,3 +302,124 @@ async fn wait_owner_email(app: &TestApp, candidate: &str) -> String {
     .await
     .expect("email")
 }
+
+#[tokio::test]
+async fn lists_forms_and_indicators_say_what_people_need_in_chromium() {
+    let app = spawn_app(Backend::Sqlite).await.expect("app");
+    load_demo(&app).await;
+    let domain = heartland::demo::DEMO_DOMAIN;
+    let token = app
+        .token(
+            &format!("officer.roros@{domain}"),
+            heartland::demo::DEMO_PASSWORD,
+        )
+        .await;
+    welding(&app, &token).await;
+    let c = Chromium::start().await;
+    let (d, axe) = (&c.d, &c.axe);
+    let result = async {
+        d.set_window_rect(0, 0, PHONE.0, PHONE.1).await?;
+        // The officer's dashboard marks her municipalities and counts each need's candidates;
+        // the indicators are tables with bars, the municipality picked by name.
+        signed_in(d, &app, &format!("officer.roros@{domain}")).await?;
+        for (lang, yours, fit) in [
+            ("sv", "din kommun", "kandidater passar"),
+            ("nb", "din kommune", "kandidater passer"),
+            ("en", "your municipality", "candidates fit"),
+        ] {
+            d.goto(format!("{}/dashboard?lang={lang}", app.address))
+                .await?;
+            let needs = wait_for(d, "#needs-h + ul").await?;
+            assert!(
+                needs.contains(yours) && needs.contains(fit),
+                "{lang}: {needs}"
+            );
+            d.goto(format!(
+                "{}/reports?lang={lang}&municipality=R%C3%B8ros",
+                app.address
+            ))
+            .await?;
+            assert_eq!(
+                d.find(By::Id("municipality"))
+                    .await?
+                    .value()
+                    .await?
+                    .as_deref(),
+                Some("Røros (NO-5025)")
+            );
+            assert!(
+                d.find_all(By::Css("main svg")).await?.is_empty(),
+                "{lang}: a chart beside its table"
+            );
+            assert!(!d.find_all(By::Css("#tracks meter")).await?.is_empty());
+            let (broken, too_wide) = layout_faults(d).await?;
+            assert!(broken.is_empty() && !too_wide, "{lang}: {broken:?}");
+        }
+        axe_clean(d, axe, "reports").await?;
+
+        // A company's need form: required fields marked, a draft possible, words of its language.
+        d.delete_all_cookies().await?;
+        signed_in(d, &app, &format!("company.rorosstal@{domain}")).await?;
+        for (lang, draft) in [
+            ("sv", "Spara som utkast"),
+            ("nb", "Lagre som utkast"),
+            ("en", "Save as a draft"),
+        ] {
+            d.goto(format!("{}/needs/new?lang={lang}", app.address))
+                .await?;
+            assert_eq!(d.find(By::Id("save-draft")).await?.text().await?, draft);
+            assert_eq!(d.find_all(By::Css("label .req")).await?.len(), 4, "{lang}");
+            let target = d
+                .find(By::Css("label[for='ktp_target']"))
+                .await?
+                .text()
+                .await?;
+            assert!(
+                lang == "en" || !target.contains("KTP-target"),
+                "{lang}: {target}"
+            );
+            let level = d
+                .find(By::Css("#level-1 option:checked"))
+                .await?
+                .text()
+                .await?;
+            assert_eq!(level, "–", "{lang}: a level chosen in an empty row");
+        }
+        axe_clean(d, axe, "need form").await?;
+
+        // A graduate's matching needs say whose, where and what, and how to be introduced; the
+        // saved profile folds to its first section.
+        d.delete_all_cookies().await?;
+        signed_in(d, &app, &format!("candidate.2@{domain}")).await?;
+        for (lang, next) in [
+            ("sv", "handläggare"),
+            ("nb", "rådgiveren"),
+            ("en", "business officer"),
+        ] {
+            d.goto(format!("{}/profile?lang={lang}", app.address))
+                .await?;
+            let matches = wait_for(d, "#need-matches").await?;
+            assert!(
+                matches.contains("Røros Stål og Sveis AS") && matches.contains("Røros"),
+                "{lang}: {matches}"
+            );
+            assert!(wait_for(d, "#matches-next").await?.contains(next), "{lang}");
+            assert!(d
+                .find(By::Id("section-place"))
+                .await?
+                .attr("open")
+                .await?
+                .is_none());
+            assert!(d
+                .find(By::Id("section-about"))
+                .await?
+                .attr("open")
+                .await?
+                .is_some());
+        }
+        axe_clean(d, axe, "profile").await?;
+        Ok(())
+    }
+    .await;
+    c.finish("pages-lists-last.png", result).await;
+}

@@ -446,7 +446,82 @@ async fn bad_match_and_search_parameters_are_named(app: &TestApp) {
     );
 }
 
+/// A school-transport procurement finds, without a word in common, the supplier of a sibling
+/// code (non-scheduled passenger transport) above the one who offers all road transport; the
+/// railway operator (another group) is not listed. The same the other way round.
+pub async fn sibling_cpv_codes_are_found_and_a_broad_parent_ranks_low(app: &TestApp) {
+    let officer = app
+        .staff("kari@trysil.example", "officer", &["NO-3421"])
+        .await;
+    let mut buyer = bodies::municipality_org("NO-3421");
+    buyer["name"] = json!("Trysil kommune");
+    buyer["country"] = json!("NO");
+    buyer["org_number"] = json!("964000018");
+    let buyer = app.create("organisations", &officer, buyer).await;
+    let mut p = bodies::procurement(&buyer, "NO-3421");
+    p["title"] = json!("Skoleskyss");
+    p["description"] = json!("Elever til og fra skolen.");
+    p["cpv_codes"] = json!(["60130000-8"]);
+    p["estimated_value"] = json!({"amount": 9000000, "currency": "NOK"});
+    let procurement = app.create("procurements", &officer, p).await;
+    let supplier = app
+        .register("lever@example.org", "supplier", &["contact"])
+        .await;
+    let mut org = bodies::supplier("NO-3421");
+    org["municipality"] = json!("NO-3421");
+    let org = app.create("organisations", &supplier, org).await;
+    let mut offers = Vec::new();
+    for (title, code) in [
+        ("Turkjøring med minibuss", "60140000-1"),
+        ("Alt av veitransport", "60100000-9"),
+        ("Jernbane", "60200000-0"),
+    ] {
+        offers.push(
+            app.create(
+                "offers",
+                &supplier,
+                json!({"organisation_id": org, "title": title, "description": "Erfarne sjåfører.",
+                       "cpv_codes": [code], "serves": ["NO-3421"], "cross_border_ok": false}),
+            )
+            .await,
+        );
+    }
+    let ids = |b: &Value| -> Vec<String> {
+        b["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|i| i["id"].as_str().map(str::to_string))
+            .collect()
+    };
+    let found = eventually(
+        app,
+        &officer,
+        &format!("/api/v1/procurements/{procurement}/matches"),
+        |b| ids(b).len() >= 2,
+    )
+    .await;
+    assert_eq!(
+        ids(&found),
+        vec![offers[0].clone(), offers[1].clone()],
+        "{found}"
+    );
+    let back = eventually(
+        app,
+        &supplier,
+        &format!("/api/v1/offers/{}/matches", offers[0]),
+        |b| !ids(b).is_empty(),
+    )
+    .await;
+    assert_eq!(ids(&back), vec![procurement.clone()]);
+    let none = app
+        .get(&format!("/api/v1/offers/{}/matches", offers[2]), &supplier)
+        .await;
+    assert_eq!(ids(&none.body), Vec::<String>::new(), "{}", none.body);
+}
+
 crate::on_both_backends!(
+    sibling_cpv_codes_are_found_and_a_broad_parent_ranks_low,
     a_norwegian_welding_need_finds_swedish_welders_with_explanations,
     a_ktp_target_need_requiring_arabic_never_shows_a_candidate_without_it,
     a_saved_record_appears_in_matches_and_a_withdrawn_one_never_does,

@@ -278,7 +278,7 @@ fn a_procurement_matches_offers_whose_cpv_codes_lie_under_or_over_its_own() {
     };
     let (_, factors) = score(&p, &offer("45210000-2", "SE-2062", false), 0.0, today())
         .expect("narrower code matches");
-    assert_eq!(factor(&factors, "cpv").score, 0.75);
+    assert_eq!(factor(&factors, "cpv").score, 0.9);
     assert!(score(&p, &offer("45000000-7", "SE-2062", false), 0.0, today()).is_some());
     assert!(score(&p, &offer("03000000-1", "SE-2062", false), 10.0, today()).is_none());
     assert!(
@@ -286,6 +286,63 @@ fn a_procurement_matches_offers_whose_cpv_codes_lie_under_or_over_its_own() {
         "a supplier across the border must say yes"
     );
     assert!(score(&p, &offer("45000000-7", "NO-5025", true), 0.0, today()).is_some());
+}
+
+/// School transport (60130000-8, a class of the group road transport, 601): the same code
+/// first, then a sibling in the same group (non-scheduled passenger transport), then — low —
+/// the group itself (all road transport, goods included), lowest the whole division; railway
+/// transport (another group, 602) is not the same kind of work.
+#[test]
+fn cpv_codes_are_a_distance_siblings_count_and_a_broad_parent_ranks_low() {
+    let p = prep(Entity {
+        kind: Some(Kind::Procurement),
+        id: "p".into(),
+        title: "Skoleskyss".into(),
+        cpv: vec!["60130000-8".into()],
+        municipality: "NO-3421".into(),
+        date: Some("2027-02-01".into()),
+        active: true,
+        ..Entity::default()
+    });
+    let cpv_of = |code: &str| -> Option<f64> {
+        let o = prep(Entity {
+            kind: Some(Kind::Offer),
+            id: "o".into(),
+            title: "Transport".into(),
+            cpv: vec![code.into()],
+            municipality: "NO-3421".into(),
+            active: true,
+            ..Entity::default()
+        });
+        score(&p, &o, 0.0, today()).map(|(_, f)| factor(&f, "cpv").score)
+    };
+    let order: Vec<Option<f64>> = [
+        "60130000-8", // the same
+        "60140000-1", // a sibling in the group
+        "60100000-9", // the group: road transport, goods included
+        "60000000-8", // the division: all transport
+    ]
+    .iter()
+    .map(|c| cpv_of(c))
+    .collect();
+    assert_eq!(order[0], Some(1.0));
+    assert_eq!(order[1], Some(0.5));
+    assert!(
+        (order[2].unwrap_or(0.0) - 0.6 * 4.0 / 9.0).abs() < 1e-9,
+        "{order:?}"
+    );
+    assert_eq!(order[3], Some(0.1));
+    assert!(order[3] < order[2] && order[2] < order[1] && order[1] < order[0]);
+    assert_eq!(
+        cpv_of("60200000-0"),
+        None,
+        "railway transport is another group"
+    );
+    assert_eq!(
+        cpv_of("45000000-7"),
+        None,
+        "construction is another division"
+    );
 }
 
 #[test]
