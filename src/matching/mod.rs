@@ -9,6 +9,7 @@ use crate::error::AppError;
 use crate::policy::Viewer;
 use crate::search::entity::{entity_of, record_of};
 use crate::services::Services;
+use diesel::prelude::*;
 use heartland_index::rank::{day_number, track_of};
 use heartland_index::{Entity, Hit, Kind, Track};
 use std::collections::HashSet;
@@ -57,6 +58,47 @@ pub fn still_open(
         .collect())
 }
 
+/// How far back an introduction counts as recent exposure.
+pub const EXPOSURE_DAYS: i64 = 180;
+
+/// Exposure: of two equally good matches (the same score), the one introduced less often in
+/// the last [`EXPOSURE_DAYS`] comes first, so that no one absorbs every introduction; then by
+/// id, as before. Only hits that tie are reordered; a better score always comes first.
+fn least_exposed_first(conn: &mut DbConn, mut hits: Vec<Hit>) -> Result<Vec<Hit>, AppError> {
+    let tied: Vec<String> = hits
+        .windows(2)
+        .filter(|w| w[0].score == w[1].score)
+        .flat_map(|w| [w[0].id.clone(), w[1].id.clone()])
+        .collect();
+    if tied.is_empty() {
+        return Ok(hits);
+    }
+    use crate::db::schema::introductions as t;
+    let since = crate::db::now() - time::Duration::days(EXPOSURE_DAYS);
+    let pairs: Vec<(String, String)> = t::table
+        .filter(t::created_at.ge(since))
+        .filter(t::a_id.eq_any(&tied).or(t::b_id.eq_any(&tied)))
+        .select((t::a_id, t::b_id))
+        .load(conn)?;
+    let count = |id: &str| pairs.iter().filter(|(a, b)| a == id || b == id).count();
+    let mut start = 0;
+    while start < hits.len() {
+        let mut end = start + 1;
+        while end < hits.len() && hits[end].score == hits[start].score {
+            end += 1;
+        }
+        if end - start > 1 {
+            hits[start..end].sort_by(|x, y| {
+                count(&x.id)
+                    .cmp(&count(&y.id))
+                    .then_with(|| x.id.cmp(&y.id))
+            });
+        }
+        start = end;
+    }
+    Ok(hits)
+}
+
 /// `query`'s matches among `target` from `offset`, at most `limit`, and whether there are
 /// more: ranks until enough hits are still open in the database (or there are no more).
 pub async fn ranked(
@@ -87,11 +129,12 @@ pub async fn ranked(
             .db
             .read(move |c| still_open(c, target, &ids, track))
             .await?;
-        let valid: Vec<Hit> = hits
-            .into_iter()
-            .filter(|h| ok.contains(&h.id))
-            .take(want)
-            .collect();
+        let open: Vec<Hit> = hits.into_iter().filter(|h| ok.contains(&h.id)).collect();
+        let open = services
+            .db
+            .read(move |c| least_exposed_first(c, open))
+            .await?;
+        let valid: Vec<Hit> = open.into_iter().take(want).collect();
         if valid.len() >= want || exhausted || fetch >= MAX_FETCH {
             let more = valid.len() > offset + limit;
             return Ok((valid.into_iter().skip(offset).take(limit).collect(), more));

@@ -15,6 +15,7 @@ mod coaching;
 pub(crate) mod crash;
 mod dialogue;
 mod errors;
+mod exposure;
 mod health;
 mod helpers;
 mod introductions;
