@@ -87,6 +87,16 @@ pub trait RecordType: 'static {
     fn stored(row: &crate::db::RecordRow) -> Option<Self::Input> {
         serde_json::from_str(&row.data).ok()
     }
+
+    /// Whether a change may move the record from its stored status to `to` (checked before
+    /// anything is written; the same status always may).
+    fn check_status_change(
+        _conn: &mut crate::db::DbConn,
+        _row: &crate::db::RecordRow,
+        _to: &str,
+    ) -> Result<(), crate::error::AppError> {
+        Ok(())
+    }
 }
 
 /// The status given, checked, or the default.

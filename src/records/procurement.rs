@@ -43,6 +43,37 @@ impl RecordType for Procurement {
     const STATUSES: &'static [&'static str] = &["planned", "dialogue", "tendered", "closed"];
     type Input = ProcurementInput;
 
+    /// A procurement moves forward only (planned → dialogue → tendered → closed, steps may be
+    /// skipped), and into `dialogue` only by opening it (`POST …/dialogue`: the notice, and the
+    /// same invitations to every supplier the ranking finds, go with it).
+    fn check_status_change(
+        conn: &mut crate::db::DbConn,
+        row: &crate::db::RecordRow,
+        to: &str,
+    ) -> Result<(), crate::error::AppError> {
+        use crate::error::AppError;
+        use diesel::prelude::*;
+        let step = |s: &str| Self::STATUSES.iter().position(|x| *x == s);
+        if step(to) < step(&row.status) {
+            return Err(AppError::Conflict(format!(
+                "a procurement moves forward only: it is {} and cannot become {to}",
+                row.status
+            )));
+        }
+        if to == "dialogue" {
+            use crate::db::schema::dialogues as dl;
+            let opened: i64 = dl::table.find(&row.id).count().get_result(conn)?;
+            if opened == 0 {
+                return Err(AppError::Conflict(format!(
+                    "a dialogue is opened with POST /api/v1/procurements/{}/dialogue, which \
+                     sends the same invitation to every supplier the ranking finds",
+                    row.id
+                )));
+            }
+        }
+        Ok(())
+    }
+
     fn validate(i: ProcurementInput) -> Result<Valid, FieldErrors> {
         let mut c = Check::default();
         let organisation_id = c.line("organisation_id", &i.organisation_id, 64);

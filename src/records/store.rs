@@ -236,6 +236,9 @@ pub fn change<R: RecordType>(
     }
     let input: R::Input = crate::error::from_value(merged(&old.data, patch, replace)?)?;
     let valid = R::validate(input).map_err(AppError::Validation)?;
+    if valid.status != old.status {
+        R::check_status_change(conn, &old, &valid.status)?;
+    }
     if valid.person.is_some() || !valid.consents.is_empty() {
         return Err(AppError::Validation(FieldErrors::single(
             "person",

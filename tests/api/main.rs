@@ -24,6 +24,7 @@ mod matching;
 mod mentoring;
 mod openapi;
 mod privacy;
+mod procurement_status;
 mod records;
 mod review;
 mod smtp;

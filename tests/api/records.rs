@@ -134,7 +134,7 @@ async fn an_officer_manages_every_record_type_end_to_end(app: &TestApp) {
         &officer,
         "procurements",
         bodies::procurement(&kommun, "SE-2062"),
-        json!({"status": "dialogue"}),
+        json!({"title": "Skolmåltider 2027–2030"}),
     )
     .await;
     round_trip(
