@@ -97,6 +97,14 @@ pub trait RecordType: 'static {
     ) -> Result<(), crate::error::AppError> {
         Ok(())
     }
+
+    /// What a change of status writes beside the record, in the same transaction.
+    fn after_status_change(
+        _conn: &mut crate::db::DbConn,
+        _row: &crate::db::RecordRow,
+    ) -> Result<(), crate::error::AppError> {
+        Ok(())
+    }
 }
 
 /// The status given, checked, or the default.

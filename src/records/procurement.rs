@@ -74,6 +74,22 @@ impl RecordType for Procurement {
         Ok(())
     }
 
+    /// Gone to tender however it got there (`POST …/dialogue/tender` or a `PATCH`): the
+    /// dialogue, if one ran, records when it closed.
+    fn after_status_change(
+        conn: &mut crate::db::DbConn,
+        row: &crate::db::RecordRow,
+    ) -> Result<(), crate::error::AppError> {
+        use crate::db::schema::dialogues as dl;
+        use diesel::prelude::*;
+        if row.status == "tendered" {
+            diesel::update(dl::table.find(&row.id).filter(dl::tendered_at.is_null()))
+                .set(dl::tendered_at.eq(crate::db::now()))
+                .execute(conn)?;
+        }
+        Ok(())
+    }
+
     fn validate(i: ProcurementInput) -> Result<Valid, FieldErrors> {
         let mut c = Check::default();
         let organisation_id = c.line("organisation_id", &i.organisation_id, 64);

@@ -266,6 +266,9 @@ pub fn change<R: RecordType>(
     }
     R::RECORD.update(conn, &row)?;
     journal(conn, R::RECORD, &row.id, Op::Upsert)?;
+    if row.status != old.status {
+        R::after_status_change(conn, &row)?;
+    }
     db::accounts::touch_user(conn, &viewer.user_id)?;
     Ok(row)
 }
