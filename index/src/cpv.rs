@@ -158,35 +158,41 @@ impl Cpv {
         }
     }
 
-    /// The terms a record with `codes` is found by, and looks for (the same set: closeness is
-    /// symmetric in what it admits): each code's group and own prefix (`cpv:601`,
-    /// `cpv:6013`), and each broader prefix it may lie under (`cpvat:60`, `cpvat:601`,
-    /// `cpvat:6013`, the code's own included).
-    pub fn terms(&self, codes: &[String]) -> (Vec<String>, Vec<String>) {
-        let mut found_by = Vec::new();
-        let mut looks_for = Vec::new();
-        for c in codes {
-            let Some(e) = self.lookup(c) else { continue };
-            let p = e.prefix();
-            // Found by: every prefix of its own (so that broader and same-group codes reach
-            // it), and its own prefix as a place in the tree.
-            for k in 2..=p.len() {
-                found_by.push(format!("cpv:{}", &p[..k]));
-            }
-            found_by.push(format!("cpvat:{p}"));
-            // Looks for: its group (siblings, and narrower codes), itself (narrower codes of a
-            // division), and every broader code above it.
-            looks_for.push(format!("cpv:{}", &p[..p.len().min(3)]));
-            looks_for.push(format!("cpv:{p}"));
-            for k in 2..=p.len() {
-                looks_for.push(format!("cpvat:{}", &p[..k]));
-            }
+    /// The terms a record with `codes` is found by: every prefix of each code's own (so
+    /// that broader and same-group codes reach it, `cpv:60`, `cpv:601`, `cpv:6013`), and its
+    /// place in the tree (`cpvat:6013`).
+    pub fn found_by(&self, codes: &[String]) -> Vec<String> {
+        let mut out = Vec::new();
+        for p in codes
+            .iter()
+            .filter_map(|c| self.lookup(c))
+            .map(CpvEntry::prefix)
+        {
+            out.extend((2..=p.len()).map(|k| format!("cpv:{}", &p[..k])));
+            out.push(format!("cpvat:{p}"));
         }
-        found_by.sort();
-        found_by.dedup();
-        looks_for.sort();
-        looks_for.dedup();
-        (found_by, looks_for)
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The terms a record with `codes` looks for — every code close enough to score (see
+    /// [`Cpv::closeness`]): its group (siblings, and narrower codes), itself (narrower codes
+    /// of a division), and every broader code above it.
+    pub fn looks_for(&self, codes: &[String]) -> Vec<String> {
+        let mut out = Vec::new();
+        for p in codes
+            .iter()
+            .filter_map(|c| self.lookup(c))
+            .map(CpvEntry::prefix)
+        {
+            out.push(format!("cpv:{}", &p[..p.len().min(3)]));
+            out.push(format!("cpv:{p}"));
+            out.extend((2..=p.len()).map(|k| format!("cpvat:{}", &p[..k])));
+        }
+        out.sort();
+        out.dedup();
+        out
     }
 
     /// Whether `a` and `b` are the same code or one lies under the other in the hierarchy.

@@ -578,12 +578,13 @@ impl SearchIndex {
         let mut text = self.query_for(&query.full_text(), &prepared.bits, demand, analyzers);
         // A procurement and an offer: also every record whose codes are close enough to
         // score (the same group, or one under the other), scoring nothing by itself.
-        let (_, looks_for) = crate::Cpv::get().terms(&query.cpv);
-        if matches!(
-            (query.kind(), target),
-            (Kind::Procurement, Kind::Offer) | (Kind::Offer, Kind::Procurement)
-        ) && !looks_for.is_empty()
-        {
+        let looks_for = match (query.kind(), target) {
+            (Kind::Procurement, Kind::Offer) | (Kind::Offer, Kind::Procurement) => {
+                crate::Cpv::get().looks_for(&query.cpv)
+            }
+            _ => Vec::new(),
+        };
+        if !looks_for.is_empty() {
             let mut any: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, text)];
             for t in looks_for {
                 let term: Box<dyn Query> = Box::new(TermQuery::new(
@@ -870,7 +871,7 @@ fn gates(p: &Prepared) -> Vec<String> {
             }
             // Where its CPV codes sit in the tree: a procurement and an offer find each other
             // by them even when they share no word (see `Cpv::terms`).
-            g.extend(crate::Cpv::get().terms(&e.cpv).0);
+            g.extend(crate::Cpv::get().found_by(&e.cpv));
         }
     }
     g

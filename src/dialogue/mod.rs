@@ -244,10 +244,8 @@ pub fn tender(conn: &mut DbConn, viewer: &Viewer, id: &str) -> Result<(), AppErr
             b.status()
         )));
     }
+    // The status change stamps the dialogue's close (`Procurement::after_status_change`).
     set_status(conn, viewer, &b.row.id, "tendered")?;
-    diesel::update(dl::table.find(&b.row.id))
-        .set(dl::tendered_at.eq(db::now()))
-        .execute(conn)?;
     db::audit(
         conn,
         Some(&viewer.user_id),

@@ -124,15 +124,15 @@ pub async fn ranked(
                 .map_err(|e| anyhow::anyhow!(e))?
                 .map_err(|e| anyhow::anyhow!(e))?;
         let exhausted = hits.len() < fetch;
-        let ids: Vec<String> = hits.iter().map(|h| h.id.clone()).collect();
-        let ok = services
-            .db
-            .read(move |c| still_open(c, target, &ids, track))
-            .await?;
-        let open: Vec<Hit> = hits.into_iter().filter(|h| ok.contains(&h.id)).collect();
+        // One trip to the database: what is still open, in exposure order (which reads nothing
+        // more unless two hits tie).
         let open = services
             .db
-            .read(move |c| least_exposed_first(c, open))
+            .read(move |c| -> Result<Vec<Hit>, AppError> {
+                let ids: Vec<String> = hits.iter().map(|h| h.id.clone()).collect();
+                let ok = still_open(c, target, &ids, track)?;
+                least_exposed_first(c, hits.into_iter().filter(|h| ok.contains(&h.id)).collect())
+            })
             .await?;
         let valid: Vec<Hit> = open.into_iter().take(want).collect();
         if valid.len() >= want || exhausted || fetch >= MAX_FETCH {

@@ -1,19 +1,15 @@
 //! `/api/v1/introductions`: the officer proposes, the parties answer (signed in, or through
-//! the signed links of their emails), the officer records the outcome. And the two small
-//! pages those links open: a GET that only asks, and a POST that answers, so that a mail
-//! scanner following links can never answer for anyone.
+//! the signed links of their emails), the officer records the outcome. The pages those links
+//! open are `introduction_links`.
 
 use super::error::AppError;
-use super::pages::{self, context, respond, Ctx, Nav};
 use super::{body, rfc3339, AppState};
 use crate::db::{self, outbox::OutboxRow, DbConn, User};
 use crate::domain::FieldErrors;
-use crate::i18n::Tr;
 use crate::introductions::{self as intro, links, Action, Introduction, Party, ProposeRequest};
 use crate::policy::Viewer;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use askama::Template;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -257,6 +253,28 @@ pub struct Signed {
     pub lang: Option<String>,
 }
 
+/// The party a signed link names, when it carries a signature: checked for this introduction,
+/// this action and its time (403 when expired or changed). `None`: the link carries none.
+pub(super) fn signed_party(
+    state: &AppState,
+    id: &str,
+    action: Action,
+    signed: &Signed,
+) -> Result<Option<Party>, AppError> {
+    let (Some(p), Some(expires), Some(sig)) = (&signed.party, signed.expires, &signed.sig) else {
+        return Ok(None);
+    };
+    let party = Party::parse(p).ok_or_else(|| AppError::invalid("party", "must be a or b"))?;
+    let key = state.settings.link_key().map_err(AppError::Internal)?;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    if !links::verify(&key, id, party, action, expires, sig, now) {
+        return Err(AppError::forbidden(
+            "this link is not valid: it has expired, or it was changed",
+        ));
+    }
+    Ok(Some(party))
+}
+
 /// Which party answers: the one the link was signed for, else the signed-in party.
 fn party_for(
     state: &AppState,
@@ -266,15 +284,7 @@ fn party_for(
     viewer: Option<&Viewer>,
     i: &Introduction,
 ) -> Result<(Party, Option<String>), AppError> {
-    if let (Some(p), Some(expires), Some(sig)) = (&signed.party, signed.expires, &signed.sig) {
-        let party = Party::parse(p).ok_or_else(|| AppError::invalid("party", "must be a or b"))?;
-        let key = state.settings.link_key().map_err(AppError::Internal)?;
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        if !links::verify(&key, id, party, action, expires, sig, now) {
-            return Err(AppError::forbidden(
-                "this link is not valid: it has expired, or it was changed",
-            ));
-        }
+    if let Some(party) = signed_party(state, id, action, signed)? {
         let (_, _, user, _) = i.side(party);
         return Ok((party, user.map(str::to_string)));
     }
@@ -283,7 +293,7 @@ fn party_for(
     Ok((party, Some(viewer.user_id.clone())))
 }
 
-async fn act(
+pub(super) async fn act(
     state: &web::Data<AppState>,
     id: String,
     action: Action,
@@ -321,227 +331,6 @@ pub async fn answer<const ACTION: usize>(
         .read(move |c| render(c, &i, viewer.as_ref()))
         .await?;
     Ok(private(HttpResponse::Ok(), body))
-}
-
-// The pages the email links open.
-
-/// The locale of the party a signed link names (English when it cannot be told).
-async fn party_locale(state: &web::Data<AppState>, id: String, party: Option<String>) -> String {
-    let party = party.as_deref().and_then(Party::parse);
-    state
-        .db
-        .read(move |c| -> Result<String, AppError> {
-            let Some(i) = intro::find(c, &id)? else {
-                return Ok("en".into());
-            };
-            let user = party.and_then(|p| i.side(p).2.map(str::to_string));
-            Ok(match user {
-                Some(u) => User::by_id(c, &u)?.map(|u| u.locale),
-                None => None,
-            }
-            .unwrap_or_else(|| "en".into()))
-        })
-        .await
-        .unwrap_or_else(|_| "en".into())
-}
-
-fn page_action(path: &(String, String)) -> Result<Action, AppError> {
-    match Action::parse(&path.1) {
-        Some(a @ (Action::Accept | Action::Decline)) => Ok(a),
-        _ => Err(AppError::NotFound),
-    }
-}
-
-/// The page's words: the language picked on the page (`?lang=`), else the party's own (the
-/// link is opened from their email, often where they have never signed in).
-async fn link_context(
-    state: &web::Data<AppState>,
-    req: &HttpRequest,
-    id: String,
-    signed: &Signed,
-) -> Result<Ctx, AppError> {
-    let mut c = context(state, req).await?;
-    if pages::query_lang(req).is_none() {
-        c.tr = Tr::new(&party_locale(state, id, signed.party.clone()).await);
-    }
-    Ok(c)
-}
-
-fn title_key(action: Action) -> &'static str {
-    match action {
-        Action::Accept => "link.title_accept",
-        _ => "link.title_decline",
-    }
-}
-
-#[derive(Template)]
-#[template(path = "pages/intro_link.html")]
-struct LinkPage<'a> {
-    tr: Tr,
-    nav: Nav,
-    csrf: &'a str,
-    title_key: &'static str,
-    ask_key: &'static str,
-    /// What the introduction is about: the party's own record, the other side (title,
-    /// organisation, place: no person's name), the officer's note and name.
-    own: String,
-    other: (String, String, String),
-    note: String,
-    officer: String,
-    /// The link's own answer first, then the other one, each with its signed query.
-    answers: Vec<LinkAnswer>,
-}
-
-pub struct LinkAnswer {
-    pub path: String,
-    pub query: String,
-    pub button_key: &'static str,
-    pub primary: bool,
-}
-
-/// What a party who followed a valid link sees of the introduction.
-type About = (String, (String, String, String), String, String);
-
-fn about(c: &mut DbConn, i: &Introduction, party: Party) -> Result<About, AppError> {
-    let (own_kind, own_id, _, _) = i.side(party);
-    let (other_kind, other_id, _, _) = i.side(party.other());
-    let (own, _, _) = intro::describe(c, own_kind, own_id)?;
-    let (title, place, org) = intro::describe(c, other_kind, other_id)?;
-    let officer = match &i.proposed_by {
-        Some(u) => User::by_id(c, u)?
-            .map(|u| u.display_name)
-            .unwrap_or_default(),
-        None => String::new(),
-    };
-    Ok((own, (title, org, place), i.note.clone(), officer))
-}
-
-/// `GET /introductions/{id}/{accept|decline}`: what the introduction is about and the two
-/// answers (the one the link was for first); changes nothing.
-pub async fn link_page(
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-    req: HttpRequest,
-) -> Result<HttpResponse, AppError> {
-    let action = page_action(&path)?;
-    let signed: Signed = body::query(&req)?;
-    let c = link_context(&state, &req, path.0.clone(), &signed).await?;
-    let invalid = || {
-        pages::message_page_with(
-            &c,
-            StatusCode::FORBIDDEN,
-            c.tr.t(title_key(action)).to_string(),
-            vec![c.tr.t("link.invalid").to_string()],
-        )
-    };
-    let (Some(p), Some(expires), Some(sig)) = (
-        signed.party.as_deref().and_then(Party::parse),
-        signed.expires,
-        signed.sig.as_deref(),
-    ) else {
-        return Ok(invalid());
-    };
-    let id = path.0.clone();
-    let key = state.settings.link_key().map_err(AppError::Internal)?;
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    if !links::verify(&key, &id, p, action, expires, sig, now) {
-        return Ok(invalid());
-    }
-    let i_id = id.clone();
-    let found = state
-        .db
-        .read(move |conn| -> Result<_, AppError> {
-            let i = intro::find(conn, &i_id)?.ok_or(AppError::NotFound)?;
-            about(conn, &i, p)
-        })
-        .await;
-    let (own, other, note, officer) = match found {
-        Ok(x) => x,
-        Err(AppError::NotFound) => return Ok(invalid()),
-        Err(e) => return Err(e),
-    };
-    let lang = signed
-        .lang
-        .as_deref()
-        .map(|l| format!("&lang={l}"))
-        .unwrap_or_default();
-    let answer = |a: Action, primary: bool| LinkAnswer {
-        path: format!("/introductions/{id}/{}", a.as_str()),
-        query: format!(
-            "party={}&expires={expires}&sig={}{lang}",
-            p.as_str(),
-            links::sign(&key, &id, p, a, expires)
-        ),
-        button_key: match a {
-            Action::Accept => "link.button_accept",
-            _ => "link.button_decline",
-        },
-        primary,
-    };
-    let (ask_key, answers) = match action {
-        Action::Accept => (
-            "link.ask_accept",
-            vec![answer(Action::Accept, true), answer(Action::Decline, false)],
-        ),
-        _ => (
-            "link.ask_decline",
-            vec![
-                answer(Action::Decline, false),
-                answer(Action::Accept, false),
-            ],
-        ),
-    };
-    let page = LinkPage {
-        tr: c.tr,
-        nav: c.nav(),
-        csrf: &c.csrf,
-        title_key: title_key(action),
-        ask_key,
-        own,
-        other,
-        note,
-        officer,
-        answers,
-    };
-    Ok(respond(&c, StatusCode::OK, page.render()))
-}
-
-/// `POST /introductions/{id}/{accept|decline}`: answers, as the signed link says.
-pub async fn link_answer(
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-    req: HttpRequest,
-) -> Result<HttpResponse, AppError> {
-    let action = page_action(&path)?;
-    let signed: Signed = body::query(&req)?;
-    let c = link_context(&state, &req, path.0.clone(), &signed).await?;
-    // One paragraph in the party's language.
-    let said = |status: StatusCode, key: &str| {
-        pages::message_page_with(
-            &c,
-            status,
-            c.tr.t(title_key(action)).to_string(),
-            vec![c.tr.t(key).to_string()],
-        )
-    };
-    if signed.sig.is_none() {
-        return Ok(said(StatusCode::FORBIDDEN, "link.invalid"));
-    }
-    match act(&state, path.0.clone(), action, signed, None).await {
-        Ok((i, _)) => Ok(said(
-            StatusCode::OK,
-            match (action, i.status.as_str()) {
-                (Action::Accept, "introduced") => "link.done_introduced",
-                (Action::Accept, _) => "link.done_accept",
-                _ => "link.done_decline",
-            },
-        )),
-        Err(AppError::Forbidden(_)) | Err(AppError::NotFound) => {
-            Ok(said(StatusCode::FORBIDDEN, "link.invalid"))
-        }
-        Err(AppError::Conflict(_)) => Ok(said(StatusCode::CONFLICT, "link.closed")),
-        Err(e) => Err(e),
-    }
 }
 
 #[derive(Debug, Deserialize)]

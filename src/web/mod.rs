@@ -7,6 +7,7 @@ pub(crate) mod dialogue;
 mod endpoint;
 pub mod error;
 mod health;
+mod introduction_links;
 pub mod introductions;
 pub mod limits;
 pub(crate) mod matches;

@@ -521,7 +521,7 @@ pub fn endpoints() -> Vec<Endpoint> {
             "The page an emailed link opens: asks to confirm (changes nothing)",
             "pages",
         )
-        .to(introductions::link_page)
+        .to(introduction_links::link_page)
         .public(),
         endpoint(
             Method::POST,
@@ -529,7 +529,7 @@ pub fn endpoints() -> Vec<Endpoint> {
             "Answers as the signed link says (the page's button)",
             "pages",
         )
-        .to(introductions::link_answer)
+        .to(introduction_links::link_answer)
         .public(),
     ]);
     mentoring::endpoints(&mut e);
