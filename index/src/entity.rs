@@ -151,6 +151,12 @@ pub struct Entity {
     /// Mentors: coaches companies too.
     #[serde(default)]
     pub coaches: bool,
+    /// Mentors: the sectors they know from the inside; mentees: their business's sector.
+    #[serde(default)]
+    pub sectors: Vec<String>,
+    /// Mentees: the business's stage, `idea`, `started` or `established`.
+    #[serde(default)]
+    pub stage: Option<String>,
 }
 
 impl Entity {

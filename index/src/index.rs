@@ -24,7 +24,7 @@ use tantivy::{
 };
 
 /// Bumped whenever the schema or the analysis changes: an index of another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 const WRITER_HEAP: usize = 64 * 1024 * 1024;
 /// Distinct words per language taken from a query record's text.
 const QUERY_WORDS: usize = 32;
@@ -711,7 +711,7 @@ impl SearchIndex {
                 if doc.entity.kind() != target || *handle == own {
                     continue;
                 }
-                if let Some((score, _)) = rank::score(&prepared, doc, *bm25, today) {
+                if let Some((score, _)) = rank::score_listed(&prepared, doc, *bm25, today) {
                     let id = doc.entity.id.as_str();
                     insert_ranked(&mut best, (score, id, *handle, *bm25), k, |x| (x.0, x.1));
                 }
@@ -721,7 +721,7 @@ impl SearchIndex {
             .into_iter()
             .filter_map(|(_, _, handle, bm25)| {
                 let doc = features.get(&handle)?;
-                let (score, factors) = rank::score(&prepared, doc, bm25, today)?;
+                let (score, factors) = rank::score_listed(&prepared, doc, bm25, today)?;
                 Some(hit(doc, score, factors))
             })
             .collect())
@@ -753,7 +753,7 @@ impl SearchIndex {
                 continue;
             }
             let bm25 = relevance.get(handle).copied().unwrap_or(0.0);
-            if let Some((score, factors)) = rank::score(&prepared, doc, bm25, today) {
+            if let Some((score, factors)) = rank::score_listed(&prepared, doc, bm25, today) {
                 insert_ranked(&mut best, hit(doc, score, factors), k, |h| {
                     (h.score, h.id.as_str())
                 });

@@ -10,6 +10,7 @@ mod csv;
 pub mod entity;
 pub mod gazetteer;
 pub mod index;
+pub mod judged;
 pub mod rank;
 pub mod vocabulary;
 

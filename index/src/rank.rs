@@ -86,7 +86,7 @@ macro_rules! detail {
 pub const TEXT_HALF: f64 = 8.0;
 
 /// Concepts of the vocabulary as a bit set: ranking compares them for every record it scores.
-pub const CONCEPT_WORDS: usize = 4;
+pub const CONCEPT_WORDS: usize = 8;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ConceptBits([u64; CONCEPT_WORDS]);
@@ -167,6 +167,21 @@ pub struct Prepared {
     pub support_concepts: Vec<Wanted>,
     /// Declared skills, lower-cased, sorted, for comparing labels the vocabulary does not know.
     pub labels: Vec<String>,
+    /// For each of `labels`: whether the record's own text (education, experience; for a
+    /// mentor the headline and sectors) backs it up, by a concept or the label itself.
+    pub label_backed: Vec<bool>,
+    /// Concepts of that text alone: a skill it names is backed by evidence.
+    pub evidence: ConceptBits,
+    /// How many declared skills the text does not back (a long list of them is discounted).
+    pub unbacked: u16,
+    /// Concepts of the sectors (a mentor's, with the headline; a mentee's business).
+    pub sector_bits: ConceptBits,
+    /// The vocabulary's sector families of those concepts, as bits.
+    pub families: u64,
+    /// A mentor whose headline says they started or ran a business.
+    pub ran_business: bool,
+    /// A mentor whose experience is in growing one (leadership, strategy, export, boards).
+    pub grows_business: bool,
     pub place: Option<&'static Place>,
     pub day: Option<i64>,
     /// Languages as (key, level): compared as numbers in the hot loop.
@@ -195,11 +210,39 @@ impl Prepared {
                 })
                 .collect::<Vec<_>>()
         };
-        let mut labels: Vec<String> = entity.skills.iter().map(|s| s.to_lowercase()).collect();
-        labels.sort();
-        labels.dedup();
         let skill_concepts = labelled(&entity.skills);
         let support_concepts = labelled(&entity.support_needs);
+        // What backs a claimed skill: a candidate's summary and education; a mentor's headline
+        // and sectors (a mentor has no other text). A headline of a candidate is a claim.
+        let own = if entity.kind() == Kind::Mentor {
+            format!("{}\n{}", entity.title, entity.text)
+        } else {
+            entity.text.clone()
+        };
+        let evidence = ConceptBits::of(&v.concepts_in(&own, analyzers));
+        let own = own.to_lowercase();
+        let backed = |w: &Wanted| {
+            (!w.bits.is_empty() && !w.bits.is_disjoint(&evidence)) || own.contains(&w.lower)
+        };
+        let mut labels: Vec<(String, bool)> = skill_concepts
+            .iter()
+            .map(|w| (w.lower.clone(), backed(w)))
+            .collect();
+        labels.sort();
+        labels.dedup_by(|a, b| a.0 == b.0);
+        let unbacked = u16::try_from(labels.iter().filter(|(_, b)| !b).count()).unwrap_or(u16::MAX);
+        let (labels, label_backed) = labels.into_iter().unzip();
+        let sector_text = if entity.kind() == Kind::Mentor {
+            format!("{}\n{}", entity.title, entity.sectors.join(". "))
+        } else {
+            entity.sectors.join(". ")
+        };
+        let sector_set = v.concepts_in(&sector_text, analyzers);
+        let families = sector_set.iter().fold(0u64, |f, c| f | v.family_bit(*c));
+        let [ran, grows] = business_concepts();
+        let mentor = entity.kind() == Kind::Mentor;
+        let ran_business = mentor && (!ran.is_disjoint(&evidence) || says_ran_business(&own));
+        let grows_business = mentor && !grows.is_disjoint(&evidence);
         let place = Gazetteer::get().lookup_key(&entity.municipality);
         let day = entity.date.as_deref().and_then(day_number);
         let langs = entity
@@ -217,6 +260,13 @@ impl Prepared {
             skill_concepts,
             support_concepts,
             labels,
+            label_backed,
+            evidence,
+            unbacked,
+            sector_bits: ConceptBits::of(&sector_set),
+            families,
+            ran_business,
+            grows_business,
             place,
             day,
             langs,
@@ -226,6 +276,59 @@ impl Prepared {
             procurement_ok,
         }
     }
+}
+
+/// Whether a mentor's own words (lower-cased headline and sectors) say they started, ran or
+/// own a business: "startade", "drev", "eier av", "founder", "med egen salong", …
+fn says_ran_business(own: &str) -> bool {
+    const WORDS: [&str; 31] = [
+        "startade",
+        "startat",
+        "grundade",
+        "grundare",
+        "grundat",
+        "driver",
+        "drev",
+        "ägare",
+        "äger",
+        "ägde",
+        "företagare",
+        "egen",
+        "eget",
+        "startet",
+        "grunnla",
+        "gründer",
+        "eier",
+        "eide",
+        "driv",
+        "drevet",
+        "selvstendig",
+        "founded",
+        "founder",
+        "co-founder",
+        "owner",
+        "owned",
+        "ran",
+        "run",
+        "runs",
+        "own",
+        "entrepreneur",
+    ];
+    own.split(|c: char| !c.is_alphanumeric() && c != '-')
+        .any(|w| WORDS.contains(&w) || w.ends_with("företagare"))
+}
+
+/// The concepts that say a mentor started or ran a business, and those of growing one.
+fn business_concepts() -> [ConceptBits; 2] {
+    static IDS: std::sync::OnceLock<[ConceptBits; 2]> = std::sync::OnceLock::new();
+    *IDS.get_or_init(|| {
+        let v = Vocabulary::get();
+        let of = |ids: &[&str]| ConceptBits::of(&ids.iter().filter_map(|id| v.by_id(id)).collect());
+        [
+            of(&["entrepreneurship"]),
+            of(&["management", "strategy", "export", "board_work", "hr"]),
+        ]
+    })
 }
 
 /// Languages a [`Hot`] record holds inline; a record speaking more is always scored in full.
@@ -240,8 +343,13 @@ pub struct Hot {
     /// `None`: an empty slot.
     pub kind: Option<Kind>,
     pub bits: ConceptBits,
+    /// [`Prepared::evidence`] and [`Prepared::unbacked`]: what backs its skills.
+    pub evidence: ConceptBits,
+    pub unbacked: u16,
     /// The record's lower-cased skill labels in a Bloom filter: a label it may have.
     pub label_bloom: u64,
+    /// The same for the labels its own text backs.
+    pub backed_bloom: u64,
     pub place: Option<&'static Place>,
     pub day: Option<i64>,
     /// `max_distance_km`, infinite when none is given.
@@ -260,7 +368,10 @@ impl Default for Hot {
             handle: 0,
             kind: None,
             bits: ConceptBits::default(),
+            evidence: ConceptBits::default(),
+            unbacked: 0,
             label_bloom: 0,
+            backed_bloom: 0,
             place: None,
             day: None,
             max_km: f64::INFINITY,
@@ -284,7 +395,15 @@ impl Hot {
             handle,
             kind: Some(e.kind()),
             bits: p.bits,
+            evidence: p.evidence,
+            unbacked: p.unbacked,
             label_bloom: p.labels.iter().fold(0, |b, l| b | label_bloom(l)),
+            backed_bloom: p
+                .labels
+                .iter()
+                .zip(&p.label_backed)
+                .filter(|(_, backed)| **backed)
+                .fold(0, |b, (l, _)| b | label_bloom(l)),
             place: p.place,
             day: p.day,
             max_km: e.max_distance_km.unwrap_or(f64::INFINITY),
@@ -304,7 +423,8 @@ impl Hot {
 /// An upper bound of [`score`] for a need's candidate, from the candidate's [`Hot`] block:
 /// `None` when a hard rule excludes the pair (exactly as `score` would), else a number that
 /// `score` never exceeds. It is `score` itself but for the skills factor, where a skill whose
-/// label the Bloom filter may hold counts as covered. Other pairs: infinity (scored in full).
+/// label the Bloom filter may hold counts as covered and backed, and the relevance floor,
+/// which it leaves to `score`. Other pairs: infinity (scored in full).
 pub fn bound(query: &Prepared, hot: &Hot, bm25: f32, today: i64) -> Option<f64> {
     let need = &query.entity;
     let Some(spoken) = hot.spoken() else {
@@ -331,7 +451,7 @@ pub fn bound(query: &Prepared, hot: &Hot, bm25: f32, today: i64) -> Option<f64> 
     if !need.remote_ok && km > hot.max_km {
         return None;
     }
-    let text = text_score(bm25);
+    let text = text_score(bm25) * listed_trust(hot.unbacked);
     let skills = if query.skill_concepts.is_empty() {
         let of = query.bits.len();
         if of == 0 {
@@ -340,15 +460,27 @@ pub fn bound(query: &Prepared, hot: &Hot, bm25: f32, today: i64) -> Option<f64> 
             query.bits.overlap(&hot.bits) as f64 / of as f64
         }
     } else {
-        let maybe = query
+        // As `skills_factor`, but a label a Bloom filter may hold counts as held (and backed).
+        let claim = claim_weight(hot.unbacked);
+        let credit: f64 = query
             .skill_concepts
             .iter()
-            .filter(|w| {
-                (!w.bits.is_empty() && !w.bits.is_disjoint(&hot.bits))
+            .map(|w| {
+                let known = !w.bits.is_empty();
+                if (known && !w.bits.is_disjoint(&hot.evidence))
+                    || w.bloom & hot.backed_bloom == w.bloom
+                {
+                    1.0
+                } else if (known && !w.bits.is_disjoint(&hot.bits))
                     || w.bloom & hot.label_bloom == w.bloom
+                {
+                    claim
+                } else {
+                    0.0
+                }
             })
-            .count();
-        maybe as f64 / query.skill_concepts.len() as f64
+            .sum();
+        credit / query.skill_concepts.len() as f64
     };
     let relevant = skills > 0.0
         || (text > 0.0 && (query.bits.is_empty() || !query.bits.is_disjoint(&hot.bits)));
@@ -501,14 +633,42 @@ fn text_factor(bm25: f32, demand: &Prepared, supply: &Prepared) -> Factor {
             format!("matched: {}", shared.join(", "))
         }
     };
+    let trust = listed_trust(supply.unbacked);
+    let detail = if trust < 1.0 && explaining() {
+        format!("{detail} (many skills listed without experience behind them: counts less)")
+    } else {
+        detail
+    };
     Factor {
         name: "text",
-        score: text_score(bm25),
+        score: text_score(bm25) * trust,
         detail,
     }
 }
 
-/// How many of the demand side's declared skills (or support needs) the other side covers.
+/// How far the words of a record with a long list of skills its own text does not back are
+/// trusted: fully up to five such skills, then less (a stuffed list matches every query's
+/// words without saying anything about the person).
+pub fn listed_trust(unbacked: u16) -> f64 {
+    if unbacked <= 5 {
+        1.0
+    } else {
+        (5.0 / f64::from(unbacked)).sqrt()
+    }
+}
+
+/// The weight of a skill the other side claims without evidence: half, and less when the list
+/// of such claims is long (a list of fashionable words is not expertise).
+pub fn claim_weight(unbacked: u16) -> f64 {
+    if unbacked <= 3 {
+        0.5
+    } else {
+        1.5 / f64::from(unbacked)
+    }
+}
+
+/// How many of the demand side's declared skills (or support needs) the other side covers,
+/// each counting fully when the other side's own text backs it (see [`claim_weight`]).
 fn skills_factor(wanted: &[Wanted], demand: &Prepared, supply: &Prepared, what: &str) -> Factor {
     if wanted.is_empty() {
         let overlap = demand.bits.overlap(&supply.bits);
@@ -524,26 +684,56 @@ fn skills_factor(wanted: &[Wanted], demand: &Prepared, supply: &Prepared, what: 
             detail: detail!("{overlap} of {of} topics in common"),
         };
     }
-    let covered = |w: &&Wanted| {
-        (!w.bits.is_empty() && !w.bits.is_disjoint(&supply.bits))
-            || supply.labels.binary_search(&w.lower).is_ok()
+    // 0: not covered; 1: claimed; 2: backed by the text.
+    let cover = |w: &Wanted| -> u8 {
+        let label = supply.labels.binary_search(&w.lower).ok();
+        let by_concept = !w.bits.is_empty() && !w.bits.is_disjoint(&supply.bits);
+        if !by_concept && label.is_none() {
+            0
+        } else if (!w.bits.is_empty() && !w.bits.is_disjoint(&supply.evidence))
+            || label.is_some_and(|i| supply.label_backed.get(i).copied().unwrap_or(false))
+        {
+            2
+        } else {
+            1
+        }
     };
-    let count = wanted.iter().filter(covered).count();
-    let score = count as f64 / wanted.len() as f64;
+    let claim = claim_weight(supply.unbacked);
+    let (mut count, mut claimed, mut credit) = (0, 0, 0.0);
+    for w in wanted {
+        match cover(w) {
+            2 => {
+                count += 1;
+                credit += 1.0;
+            }
+            1 => {
+                count += 1;
+                claimed += 1;
+                credit += claim;
+            }
+            _ => {}
+        }
+    }
+    let score = credit / wanted.len() as f64;
     let names = if count == 0 || !explaining() {
         String::new()
     } else {
         let met: Vec<&str> = wanted
             .iter()
-            .filter(covered)
+            .filter(|w| cover(w) > 0)
             .map(|w| w.label.as_str())
             .collect();
         format!(": {}", met.join(", "))
     };
+    let unbacked = if claimed > 0 {
+        detail!(" ({claimed} listed without experience behind it)")
+    } else {
+        String::new()
+    };
     Factor {
         name: "skills",
         score,
-        detail: detail!("{count} of {} {what}{names}", wanted.len()),
+        detail: detail!("{count} of {} {what}{names}{unbacked}", wanted.len()),
     }
 }
 
@@ -744,9 +934,9 @@ fn mentoring(pair: &Pair<'_>, bm25: f32) -> Option<Weighted> {
     }
     let left = mentor.capacity_left.unwrap_or(0);
     Some(Weighted::new([
-        (0.30, text_factor(bm25, pair.demand, pair.supply)),
+        (0.20, text_factor(bm25, pair.demand, pair.supply)),
         (
-            0.30,
+            0.20,
             skills_factor(
                 &pair.demand.support_concepts,
                 pair.demand,
@@ -754,6 +944,7 @@ fn mentoring(pair: &Pair<'_>, bm25: f32) -> Option<Weighted> {
                 "support needs covered",
             ),
         ),
+        (0.30, sector_factor(pair.demand, pair.supply)),
         (
             0.15,
             Factor {
@@ -763,7 +954,7 @@ fn mentoring(pair: &Pair<'_>, bm25: f32) -> Option<Weighted> {
             },
         ),
         (
-            0.15,
+            0.10,
             distance_factor(
                 km,
                 if mentor.remote_ok {
@@ -774,7 +965,7 @@ fn mentoring(pair: &Pair<'_>, bm25: f32) -> Option<Weighted> {
             ),
         ),
         (
-            0.10,
+            0.05,
             Factor {
                 name: "capacity",
                 score: if left >= 2 { 1.0 } else { 0.7 },
@@ -782,6 +973,55 @@ fn mentoring(pair: &Pair<'_>, bm25: f32) -> Option<Weighted> {
             },
         ),
     ]))
+}
+
+/// The mentee's trade against the mentor's own (¾) and the business's stage against the
+/// mentor's experience (¼): a mentor who ran a firm in the mentee's sector before a general
+/// adviser. Trade: a concept of the mentee's sector in the mentor's sectors or headline 1, the
+/// same family of trades (food and tourism, construction, …) .5. Stage: a business at the idea
+/// or start needs someone who started or ran one (1, else .3); an established one also gains
+/// from experience of growing one (management, strategy, export, boards, recruitment).
+fn sector_factor(mentee: &Prepared, mentor: &Prepared) -> Factor {
+    let same_label = mentee.entity.sectors.iter().any(|m| {
+        let m = m.trim().to_lowercase();
+        !m.is_empty()
+            && mentor
+                .entity
+                .sectors
+                .iter()
+                .any(|s| s.trim().to_lowercase() == m)
+    });
+    let trade = if same_label
+        || (!mentee.sector_bits.is_empty() && !mentee.sector_bits.is_disjoint(&mentor.sector_bits))
+    {
+        1.0
+    } else if mentee.families & mentor.families != 0 {
+        0.5
+    } else {
+        0.0
+    };
+    let established = mentee.entity.stage.as_deref() == Some("established");
+    let stage = if mentor.ran_business || (established && mentor.grows_business) {
+        1.0
+    } else {
+        0.3
+    };
+    let sector = mentee.entity.sectors.join(", ");
+    let detail = match (trade, mentor.ran_business) {
+        (t, true) if t >= 1.0 => detail!("{sector}: the mentor's own trade; has run a business"),
+        (t, false) if t >= 1.0 => detail!("{sector}: the mentor's own trade"),
+        (t, ran) if t > 0.0 => detail!(
+            "{sector}: a related trade{}",
+            if ran { "; has run a business" } else { "" }
+        ),
+        (_, true) => detail!("has run a business, in another trade"),
+        (_, false) => detail!("another trade"),
+    };
+    Factor {
+        name: "sector",
+        score: 0.75 * trade + 0.25 * stage,
+        detail,
+    }
 }
 
 /// A company's need and a mentor who coaches companies: what the need asks for against the
@@ -940,14 +1180,32 @@ fn nearest_served(procurement: &Prepared, offer: &Prepared) -> Option<(f64, Stri
     Some((d, detail, crosses))
 }
 
-/// Scores a pair, `query` being the record the officer asked matches for. `None`: a hard rule
-/// excludes it, or nothing in it is relevant (no shared word, skill or code).
-pub fn score(
-    query: &Prepared,
-    target: &Prepared,
+/// Below this, what a pair has in common (its topical factors, [`topical`]) is too little to
+/// be worth an officer's introduction: the list ends there ("no more good matches").
+pub const MIN_RELEVANCE: f64 = 0.12;
+
+/// The weighted mean of the factors about what the two have in common: text, skills, sector,
+/// CPV (not distance, languages, dates or places, which make a good match better but never
+/// make a match).
+fn topical(weighted: &[(f64, Factor)]) -> f64 {
+    let (sum, of) = weighted
+        .iter()
+        .filter(|(_, f)| matches!(f.name, "text" | "skills" | "sector" | "cpv"))
+        .fold((0.0, 0.0), |(s, o), (w, f)| (s + w * f.score, o + w));
+    if of > 0.0 {
+        sum / of
+    } else {
+        0.0
+    }
+}
+
+/// The pair's factors by its track, the demand side first; `None` when a hard rule excludes it.
+fn weighed<'a>(
+    query: &'a Prepared,
+    target: &'a Prepared,
     bm25: f32,
     today: i64,
-) -> Option<(f64, Vec<Factor>)> {
+) -> Option<(Pair<'a>, Weighted)> {
     let track = track_of(query.entity.kind(), target.entity.kind())?;
     let demand_first = matches!(query.entity.kind(), Kind::Need | Kind::Procurement)
         || (query.entity.kind() == Kind::Candidate && track == Track::Mentoring);
@@ -968,13 +1226,57 @@ pub fn score(
         Track::Coaching => coaching(&pair, bm25)?,
         Track::Procurement => procurement(&pair, bm25, today)?,
     };
-    // Relevant: a skill, topic or code in common (the second factor of every track); plain
-    // shared words (the first) count only where the vocabulary knows nothing of what was asked.
+    Some((pair, weighted))
+}
+
+/// Whether the hard rules allow the pair at all (whatever its relevance): what a baseline in
+/// the evaluation is filtered by.
+pub fn eligible(query: &Prepared, target: &Prepared, today: i64) -> bool {
+    without_details(|| weighed(query, target, 0.0, today).is_some())
+}
+
+/// Scores a pair, `query` being the record the officer asked matches for. `None`: a hard rule
+/// excludes it, or nothing in it is relevant (no shared word, skill or code). An officer may
+/// introduce any such pair; lists show only those above [`MIN_RELEVANCE`] ([`score_listed`]).
+pub fn score(
+    query: &Prepared,
+    target: &Prepared,
+    bm25: f32,
+    today: i64,
+) -> Option<(f64, Vec<Factor>)> {
+    scored(query, target, bm25, today, 0.0)
+}
+
+/// [`score`] for a list of matches: `None` also below [`MIN_RELEVANCE`].
+pub fn score_listed(
+    query: &Prepared,
+    target: &Prepared,
+    bm25: f32,
+    today: i64,
+) -> Option<(f64, Vec<Factor>)> {
+    scored(query, target, bm25, today, MIN_RELEVANCE)
+}
+
+fn scored(
+    query: &Prepared,
+    target: &Prepared,
+    bm25: f32,
+    today: i64,
+    floor: f64,
+) -> Option<(f64, Vec<Factor>)> {
+    let (pair, weighted) = weighed(query, target, bm25, today)?;
+    // Relevant: a skill, topic, trade or code in common (the second factor of every track,
+    // the sector in mentoring); plain shared words (the first) count only where the vocabulary
+    // knows nothing of what was asked.
     let (text, second) = (weighted[0].1.score, weighted[1].1.score);
+    let trade = weighted
+        .iter()
+        .any(|(_, f)| f.name == "sector" && f.score >= 0.5);
     let relevant = second > 0.0
+        || trade
         || (text > 0.0
             && (pair.demand.bits.is_empty() || !pair.demand.bits.is_disjoint(&pair.supply.bits)));
-    if !relevant {
+    if !relevant || topical(&weighted) < floor {
         return None;
     }
     let total: f64 = weighted.iter().map(|(w, _)| w).sum();

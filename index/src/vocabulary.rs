@@ -25,6 +25,8 @@ pub struct Vocabulary {
     /// Per language: the tokens a run starts with (most tokens start none: one look-up).
     starts: [FxHashSet<String>; 3],
     longest: usize,
+    /// Per concept: its sector family's number (the families in alphabetical order).
+    family: Vec<u32>,
 }
 
 impl Vocabulary {
@@ -76,11 +78,20 @@ impl Vocabulary {
                 }
             }
         }
+        let names: BTreeSet<&str> = concepts.iter().map(|c| c.sector.as_str()).collect();
+        let family = concepts
+            .iter()
+            .map(|c| {
+                let n = names.iter().position(|n| *n == c.sector).unwrap_or(0);
+                u32::try_from(n).unwrap_or(0)
+            })
+            .collect();
         Vocabulary {
             concepts,
             lookup,
             starts,
             longest,
+            family,
         }
     }
 
@@ -90,6 +101,21 @@ impl Vocabulary {
 
     pub fn concept(&self, i: usize) -> &Concept {
         &self.concepts[i]
+    }
+
+    /// The sector family of concept `i` as one bit of 64 (families past 64 share bits, which
+    /// only makes two families look alike; a test keeps them under 64).
+    pub fn family_bit(&self, i: usize) -> u64 {
+        self.family.get(i).map_or(0, |f| 1u64 << (f % 64))
+    }
+
+    /// The number of sector families.
+    pub fn families(&self) -> usize {
+        self.family
+            .iter()
+            .copied()
+            .max()
+            .map_or(0, |m| m as usize + 1)
     }
 
     pub fn by_id(&self, id: &str) -> Option<usize> {
@@ -153,7 +179,13 @@ mod tests {
     #[test]
     fn the_vocabulary_covers_the_regions_industries_in_three_languages() {
         let v = Vocabulary::get();
-        assert!(v.concepts().len() >= 200, "{}", v.concepts().len());
+        assert!(v.concepts().len() >= 400, "{}", v.concepts().len());
+        assert!(
+            v.concepts().len() <= 64 * crate::rank::CONCEPT_WORDS,
+            "the concept bit set holds {}",
+            64 * crate::rank::CONCEPT_WORDS
+        );
+        assert!(v.families() <= 64, "{} sector families", v.families());
         let sectors: BTreeSet<&str> = v.concepts().iter().map(|c| c.sector.as_str()).collect();
         for s in [
             "manufacturing",
@@ -179,6 +211,73 @@ mod tests {
         }
         let unique: BTreeSet<&str> = v.concepts().iter().map(|c| c.id.as_str()).collect();
         assert_eq!(unique.len(), v.concepts().len(), "concept ids repeat");
+    }
+
+    #[test]
+    fn every_concept_is_on_the_review_list() {
+        let list = include_str!("../data/VOCABULARY-REVIEW.md");
+        for c in Vocabulary::get().concepts() {
+            assert!(
+                list.contains(&format!("| `{}` |", c.id)),
+                "{} is missing from data/VOCABULARY-REVIEW.md",
+                c.id
+            );
+        }
+    }
+
+    #[test]
+    fn the_families_written_in_other_words_are_found() {
+        for (text, concept) in [
+            ("Frontend i React och TypeScript", "react"),
+            ("sanntidsdata fra busser og trikk", "public_transport"),
+            ("Vi kör skolskjuts i norra Värmland", "school_transport"),
+            (
+                "TT-transport og pasientreiser for eldre",
+                "special_transport",
+            ),
+            ("ystning och hygien i ett gårdsmejeri", "dairy_processing"),
+            ("Fagbrev som møbelsnekker", "cabinetmaking"),
+            ("Möbelsnickare i tio år", "cabinetmaking"),
+            ("inntektsstyring på et hotell", "revenue_management"),
+            (
+                "Ansvarade för intäktsstyrning på ett fjällhotell",
+                "revenue_management",
+            ),
+            (
+                "Kommunens hemtjänst inför digital nattillsyn",
+                "assistive_technology",
+            ),
+            ("Kommunens hemtjänst inför digital nattillsyn", "home_care"),
+            (
+                "Apputveckling och mjukvara för restauranger",
+                "software_development",
+            ),
+        ] {
+            assert!(
+                ids(text).contains(&concept.to_string()),
+                "{text} → {:?}",
+                ids(text)
+            );
+        }
+    }
+
+    #[test]
+    fn everyday_words_name_no_concept() {
+        for text in [
+            "It was a good year.",
+            "Tillgänglig från januari.",
+            "Vi vill bygga upp försäljningen.",
+            "Jag får tankar om framtiden.",
+        ] {
+            let found = ids(text);
+            assert!(
+                !found
+                    .iter()
+                    .any(|c| ["accessibility", "pressure_vessels", "sheep_goats"]
+                        .contains(&c.as_str())),
+                "{text} → {found:?}"
+            );
+        }
     }
 
     #[test]

@@ -242,9 +242,9 @@ const MENTORS: &[MentorRow] = &[
     (
         "Yasmin Al-Khatib",
         "sv",
-        "Arabisktalande företagsrådgivare",
+        "Arabisktalande företagsrådgivare som drev en egen städfirma i tio år",
         &["skatt", "regelverk", "affärsplan", "nätverk"],
-        &["handel", "restaurang", "tjänster"],
+        &["handel", "restaurang", "tjänster", "städ"],
         &[("ar", "native"), ("sv", "C2"), ("en", "C1")],
         "SE-2081",
         4,

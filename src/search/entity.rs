@@ -125,6 +125,12 @@ pub fn entity_of(record: Record, row: &RecordRow, consents: Vec<String>) -> Opti
             e.date = d["available_from"].as_str().map(str::to_string);
             e.active = row.status == "active";
             e.mentee = d["business"].is_object();
+            e.sectors = text(&d["business"]["sector"])
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect();
+            e.stage = d["business"]["stage"].as_str().map(str::to_string);
             e.support_needs = strings(&d["business"]["support_needs"])
                 .iter()
                 .map(|s| support_words(s).to_string())
@@ -138,7 +144,8 @@ pub fn entity_of(record: Record, row: &RecordRow, consents: Vec<String>) -> Opti
         Kind::Mentor => {
             e.title = text(&d["headline"]);
             e.skills = strings(&d["expertise"]);
-            e.text = strings(&d["sectors"]).join(". ");
+            e.sectors = strings(&d["sectors"]);
+            e.text = e.sectors.join(". ");
             e.languages = languages(&d["languages"], "level");
             e.capacity_left = d["capacity"].as_i64();
             e.active = row.status == "active";

@@ -83,13 +83,15 @@ fn a_norwegian_welding_need_finds_a_swedish_welder_and_says_why() {
         &["sveising"],
         &[("nb", 4)],
     ));
-    let c = prep(candidate(
+    let mut welder = candidate(
         "c",
         "SE-2062",
         "Erfaren svetsare, MIG-svetsning",
         &[("sv", 7)],
         300.0,
-    ));
+    );
+    welder.text = "Sex år som svetsare på en verkstad i Mora.".into();
+    let c = prep(welder);
     let (score, factors) = score(&n, &c, 6.0, today()).expect("a match");
     assert!(score > 0.5, "{score}");
     assert_eq!(factor(&factors, "skills").score, 1.0);
@@ -248,7 +250,8 @@ fn a_mentor_at_capacity_gets_no_new_mentees() {
     let m = prep(mentee("m", "SE-2081"));
     let (s, factors) = score(&m, &prep(mentor("r", 2)), 3.0, today()).expect("a match");
     assert!(s > 0.0);
-    assert_eq!(factor(&factors, "skills").score, 1.0, "{factors:?}");
+    // Both support needs listed, neither backed by the headline: half each.
+    assert_eq!(factor(&factors, "skills").score, 0.5, "{factors:?}");
     assert!(score(&m, &prep(mentor("r", 0)), 3.0, today()).is_none());
 }
 
@@ -314,7 +317,7 @@ fn cpv_codes_are_a_distance_siblings_count_and_a_broad_parent_ranks_low() {
             active: true,
             ..Entity::default()
         });
-        score(&p, &o, 0.0, today()).map(|(_, f)| factor(&f, "cpv").score)
+        score(&p, &o, 6.0, today()).map(|(_, f)| factor(&f, "cpv").score)
     };
     let order: Vec<Option<f64>> = [
         "60130000-8", // the same
@@ -568,4 +571,78 @@ mod eligibility {
             }
         }
     }
+}
+
+#[test]
+fn a_skill_backed_by_experience_counts_fully_a_listed_one_half_and_a_stuffed_list_little() {
+    let n = prep(need(
+        "n",
+        "SE-2062",
+        "Sågverkets mätdata",
+        &["python", "sql"],
+        &[("sv", 4)],
+    ));
+    let person = |text: &str, skills: &[&str]| {
+        let mut c = candidate("c", "SE-2062", "Ingenjör", &[("sv", 7)], 300.0);
+        c.text = text.into();
+        c.skills = skills.iter().map(|s| s.to_string()).collect();
+        prep(c)
+    };
+    let skills_of = |c: &Prepared| {
+        let (_, f) = score(&n, c, 6.0, today()).expect("a match");
+        factor(&f, "skills").score
+    };
+    let backed = person(
+        "Byggde databaser i Python och SQL på ett sågverk.",
+        &["python", "sql"],
+    );
+    let listed = person("Social och driven.", &["python", "sql"]);
+    let mut many: Vec<&str> = vec!["python", "sql"];
+    many.extend([
+        "ai",
+        "iot",
+        "blockchain",
+        "react",
+        "seo",
+        "bim",
+        "gis",
+        "cnc",
+    ]);
+    let stuffed = person("Social och driven.", &many);
+    assert_eq!(skills_of(&backed), 1.0);
+    assert_eq!(skills_of(&listed), 0.5);
+    assert!(
+        (skills_of(&stuffed) - 1.5 / 10.0).abs() < 1e-9,
+        "{}",
+        skills_of(&stuffed)
+    );
+    let text = |c: &Prepared| {
+        let (_, f) = score(&n, c, 6.0, today()).expect("a match");
+        factor(&f, "text").score
+    };
+    assert!(text(&stuffed) < text(&listed));
+    let (_, f) = score(&n, &listed, 6.0, today()).expect("a match");
+    assert!(
+        factor(&f, "skills").detail.contains("without experience"),
+        "{f:?}"
+    );
+}
+
+#[test]
+fn a_mentor_who_ran_a_firm_in_the_mentees_trade_beats_a_general_adviser() {
+    let mut m = mentee("m", "SE-2081");
+    m.sectors = vec!["catering".into()];
+    m.stage = Some("idea".into());
+    let m = prep(m);
+    let mut trade = mentor("t", 2);
+    trade.title = "Drev ett cateringföretag i tjugo år".into();
+    trade.skills = vec!["catering".into()];
+    trade.sectors = vec!["catering".into()];
+    let general = mentor("g", 2);
+    let (t, tf) = score(&m, &prep(trade), 3.0, today()).expect("a match");
+    let (g, gf) = score(&m, &prep(general), 3.0, today()).expect("a match");
+    assert!(t > g, "{t} {g}");
+    assert_eq!(factor(&tf, "sector").score, 1.0, "{tf:?}");
+    assert!(factor(&tf, "sector").detail.contains("has run a business"));
+    assert!(factor(&gf, "sector").score < 0.1, "{gf:?}");
 }
