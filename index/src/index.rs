@@ -27,11 +27,11 @@ use tantivy::{
 pub const SCHEMA_VERSION: u32 = 6;
 const WRITER_HEAP: usize = 64 * 1024 * 1024;
 /// Distinct words per language taken from a query record's text.
-const QUERY_WORDS: usize = 32;
+pub const QUERY_WORDS: usize = 32;
 /// Words found in more than this share of the records are left out of queries…
-const MAX_DF: f64 = 0.2;
+pub const MAX_DF: f64 = 0.2;
 /// …once the index holds this many records.
-const MIN_DOCS_FOR_CUTOFF: u64 = 500;
+pub const MIN_DOCS_FOR_CUTOFF: u64 = 500;
 
 #[derive(Clone, Copy)]
 struct Fields {
@@ -717,14 +717,7 @@ impl SearchIndex {
                 }
             }
         });
-        Ok(best
-            .into_iter()
-            .filter_map(|(_, _, handle, bm25)| {
-                let doc = features.get(&handle)?;
-                let (score, factors) = rank::score_listed(&prepared, doc, bm25, today)?;
-                Some(hit(doc, score, factors))
-            })
-            .collect())
+        Ok(explained(&best, &features, &prepared, today))
     }
 
     /// The same result as [`SearchIndex::matches`], computed the slow way: every record of
@@ -737,8 +730,9 @@ impl SearchIndex {
         k: usize,
         today: i64,
     ) -> tantivy::Result<Vec<Hit>> {
-        let mut analyzers = Analyzers::default();
-        let (prepared, text_query) = self.prepare(query, target, &mut analyzers);
+        // The same analysers, and details written only for the records kept, as the fast path:
+        // what the two differ in is only the pruning.
+        let (prepared, text_query) = with_analyzers(|a| self.prepare(query, target, a));
         let relevance: HashMap<u64, Score> = self
             .reader
             .searcher()
@@ -747,19 +741,20 @@ impl SearchIndex {
             .map(|(s, h, _)| (h, s))
             .collect();
         let features = self.features.read().unwrap_or_else(|e| e.into_inner());
-        let mut best = Vec::new();
-        for (handle, doc) in features.iter() {
-            if doc.entity.kind() != target || doc.entity.id == query.id {
-                continue;
+        let mut best: Vec<(f64, &str, u64, Score)> = Vec::new();
+        rank::without_details(|| {
+            for (handle, doc) in features.iter() {
+                if doc.entity.kind() != target || doc.entity.id == query.id {
+                    continue;
+                }
+                let bm25 = relevance.get(handle).copied().unwrap_or(0.0);
+                if let Some((score, _)) = rank::score_listed(&prepared, doc, bm25, today) {
+                    let id = doc.entity.id.as_str();
+                    insert_ranked(&mut best, (score, id, *handle, bm25), k, |x| (x.0, x.1));
+                }
             }
-            let bm25 = relevance.get(handle).copied().unwrap_or(0.0);
-            if let Some((score, factors)) = rank::score_listed(&prepared, doc, bm25, today) {
-                insert_ranked(&mut best, hit(doc, score, factors), k, |h| {
-                    (h.score, h.id.as_str())
-                });
-            }
-        }
-        Ok(best)
+        });
+        Ok(explained(&best, &features, &prepared, today))
     }
 
     /// One pair, explained as [`SearchIndex::matches`] would rank it: `target` scored against
@@ -904,6 +899,22 @@ fn slim(mut p: Prepared) -> Prepared {
         }
     }
     p
+}
+
+/// The records kept, scored again with their explanations written.
+fn explained(
+    best: &[(f64, &str, u64, Score)],
+    features: &Features,
+    prepared: &Prepared,
+    today: i64,
+) -> Vec<Hit> {
+    best.iter()
+        .filter_map(|(_, _, handle, bm25)| {
+            let doc = features.get(handle)?;
+            let (score, factors) = rank::score_listed(prepared, doc, *bm25, today)?;
+            Some(hit(doc, score, factors))
+        })
+        .collect()
 }
 
 fn hit(doc: &Prepared, score: f64, factors: Vec<Factor>) -> Hit {

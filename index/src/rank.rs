@@ -131,7 +131,17 @@ impl ConceptBits {
 
     /// The concepts, in ascending order.
     pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
-        (0..64 * CONCEPT_WORDS).filter(|c| self.contains(*c))
+        self.0.iter().enumerate().flat_map(|(i, w)| {
+            let mut w = *w;
+            std::iter::from_fn(move || {
+                if w == 0 {
+                    return None;
+                }
+                let bit = w.trailing_zeros() as usize;
+                w &= w - 1;
+                Some(i * 64 + bit)
+            })
+        })
     }
 }
 
@@ -196,7 +206,20 @@ pub struct Prepared {
 impl Prepared {
     pub fn new(entity: Entity, analyzers: &mut crate::vocabulary::Analyzers) -> Prepared {
         let v = Vocabulary::get();
-        let concepts = v.concepts_in(&entity.full_text(), analyzers);
+        // The whole text's concepts as the union of its parts' (each part analysed once: the
+        // free text's alone are the evidence below).
+        let text_concepts = v.concepts_in(&entity.text, analyzers);
+        let title_concepts = v.concepts_in(&entity.title, analyzers);
+        let mut concepts = v.concepts_in(
+            &format!(
+                "{}\n{}",
+                entity.skills.join(". "),
+                entity.support_needs.join(". ")
+            ),
+            analyzers,
+        );
+        concepts.extend(&text_concepts);
+        concepts.extend(&title_concepts);
         let mut labelled = |list: &[String]| {
             list.iter()
                 .map(|s| {
@@ -214,12 +237,14 @@ impl Prepared {
         let support_concepts = labelled(&entity.support_needs);
         // What backs a claimed skill: a candidate's summary and education; a mentor's headline
         // and sectors (a mentor has no other text). A headline of a candidate is a claim.
-        let own = if entity.kind() == Kind::Mentor {
-            format!("{}\n{}", entity.title, entity.text)
+        let (own, evidence) = if entity.kind() == Kind::Mentor {
+            let mut both = text_concepts;
+            both.extend(title_concepts);
+            (format!("{}\n{}", entity.title, entity.text), both)
         } else {
-            entity.text.clone()
+            (entity.text.clone(), text_concepts)
         };
-        let evidence = ConceptBits::of(&v.concepts_in(&own, analyzers));
+        let evidence = ConceptBits::of(&evidence);
         let own = own.to_lowercase();
         let backed = |w: &Wanted| {
             (!w.bits.is_empty() && !w.bits.is_disjoint(&evidence)) || own.contains(&w.lower)

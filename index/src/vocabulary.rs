@@ -10,6 +10,9 @@ use tantivy::tokenizer::TextAnalyzer;
 
 const SKILLS_TSV: &str = include_str!("../data/skills.tsv");
 
+/// See [`Vocabulary::set_enabled`]; off only in a benchmark's ablation.
+static DISABLED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 #[derive(Debug, Clone)]
 pub struct Concept {
     pub id: String,
@@ -122,8 +125,17 @@ impl Vocabulary {
         self.concepts.iter().position(|c| c.id == id)
     }
 
+    /// Switches concept finding off (`false`) or on for the whole process: the matching
+    /// benchmark's ablation "no vocabulary" builds and queries an index with it off.
+    pub fn set_enabled(on: bool) {
+        DISABLED.store(!on, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// The concepts named in already analysed tokens of one language.
     pub fn concepts_in_tokens(&self, lang: Lang, toks: &[String], out: &mut BTreeSet<usize>) {
+        if DISABLED.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
         let table = &self.lookup[lang.index()];
         let starts = &self.starts[lang.index()];
         for start in 0..toks.len() {

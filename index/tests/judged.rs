@@ -25,7 +25,10 @@ fn the_ranking_beats_fts5_with_the_same_rules_on_every_track_and_shows_no_exclud
         // ranking's own analysed terms (on procurement the CPV rule, given to the baselines
         // too, leaves little to rank: both are near the set's ceiling there).
         let (wl, al) = (fts5::Terms::Words.label(), fts5::Terms::Analysed.label());
-        assert!(m.ndcg10 >= w.ndcg10 + 0.03, "{track}: {m:?} against {wl} {w:?}");
+        assert!(
+            m.ndcg10 >= w.ndcg10 + 0.03,
+            "{track}: {m:?} against {wl} {w:?}"
+        );
         assert!(m.ndcg10 >= a.ndcg10, "{track}: {m:?} against {al} {a:?}");
         assert!(m.recall10 >= 0.95, "{track}: {m:?}");
     }
