@@ -186,6 +186,8 @@ pub struct Prepared {
     pub unbacked: u16,
     /// Concepts of the sectors (a mentor's, with the headline; a mentee's business).
     pub sector_bits: ConceptBits,
+    /// The sectors as written, trimmed and lower-cased, for sectors the vocabulary does not know.
+    pub sector_labels: Vec<String>,
     /// The vocabulary's sector families of those concepts, as bits.
     pub families: u64,
     /// A mentor whose headline says they started or ran a business.
@@ -220,6 +222,16 @@ impl Prepared {
         );
         concepts.extend(&text_concepts);
         concepts.extend(&title_concepts);
+        let mut sector_set = v.concepts_in(&entity.sectors.join(". "), analyzers);
+        if entity.kind() == Kind::Mentor {
+            sector_set.extend(&title_concepts);
+        }
+        let sector_labels: Vec<String> = entity
+            .sectors
+            .iter()
+            .map(|s| s.trim().to_lowercase())
+            .filter(|s| !s.is_empty())
+            .collect();
         let mut labelled = |list: &[String]| {
             list.iter()
                 .map(|s| {
@@ -257,12 +269,6 @@ impl Prepared {
         labels.dedup_by(|a, b| a.0 == b.0);
         let unbacked = u16::try_from(labels.iter().filter(|(_, b)| !b).count()).unwrap_or(u16::MAX);
         let (labels, label_backed) = labels.into_iter().unzip();
-        let sector_text = if entity.kind() == Kind::Mentor {
-            format!("{}\n{}", entity.title, entity.sectors.join(". "))
-        } else {
-            entity.sectors.join(". ")
-        };
-        let sector_set = v.concepts_in(&sector_text, analyzers);
         let families = sector_set.iter().fold(0u64, |f, c| f | v.family_bit(*c));
         let [ran, grows] = business_concepts();
         let mentor = entity.kind() == Kind::Mentor;
@@ -289,6 +295,7 @@ impl Prepared {
             evidence,
             unbacked,
             sector_bits: ConceptBits::of(&sector_set),
+            sector_labels,
             families,
             ran_business,
             grows_business,
@@ -1007,15 +1014,10 @@ fn mentoring(pair: &Pair<'_>, bm25: f32) -> Option<Weighted> {
 /// or start needs someone who started or ran one (1, else .3); an established one also gains
 /// from experience of growing one (management, strategy, export, boards, recruitment).
 fn sector_factor(mentee: &Prepared, mentor: &Prepared) -> Factor {
-    let same_label = mentee.entity.sectors.iter().any(|m| {
-        let m = m.trim().to_lowercase();
-        !m.is_empty()
-            && mentor
-                .entity
-                .sectors
-                .iter()
-                .any(|s| s.trim().to_lowercase() == m)
-    });
+    let same_label = mentee
+        .sector_labels
+        .iter()
+        .any(|m| mentor.sector_labels.contains(m));
     let trade = if same_label
         || (!mentee.sector_bits.is_empty() && !mentee.sector_bits.is_disjoint(&mentor.sector_bits))
     {

@@ -39,6 +39,19 @@ fn page_action(path: &(String, String)) -> Result<Action, AppError> {
     }
 }
 
+/// What both link routes read first: the answer the path names, the signed query, the page's
+/// words.
+async fn opened(
+    state: &web::Data<AppState>,
+    path: &(String, String),
+    req: &HttpRequest,
+) -> Result<(Action, Signed, Ctx), AppError> {
+    let action = page_action(path)?;
+    let signed: Signed = body::query(req)?;
+    let c = link_context(state, req, path.0.clone(), &signed).await?;
+    Ok((action, signed, c))
+}
+
 /// The page's words: the language picked on the page (`?lang=`), else the party's own (the
 /// link is opened from their email, often where they have never signed in).
 async fn link_context(
@@ -110,9 +123,7 @@ pub async fn link_page(
     path: web::Path<(String, String)>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    let action = page_action(&path)?;
-    let signed: Signed = body::query(&req)?;
-    let c = link_context(&state, &req, path.0.clone(), &signed).await?;
+    let (action, signed, c) = opened(&state, &path, &req).await?;
     let invalid = || {
         pages::message_page_with(
             &c,
@@ -192,9 +203,7 @@ pub async fn link_answer(
     path: web::Path<(String, String)>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    let action = page_action(&path)?;
-    let signed: Signed = body::query(&req)?;
-    let c = link_context(&state, &req, path.0.clone(), &signed).await?;
+    let (action, signed, c) = opened(&state, &path, &req).await?;
     // One paragraph in the party's language.
     let said = |status: StatusCode, key: &str| {
         pages::message_page_with(
