@@ -42,6 +42,23 @@ pub enum Command {
     Demo,
     /// Rebuild the search index from the database (stop `serve` first).
     Reindex,
+    /// Import a CSV file of one kind (organisations, needs, candidates, mentors, offers,
+    /// procurements): the whole file or nothing. The officer named attests the people's
+    /// consents; `serve` sends their emails and indexes the records.
+    Import {
+        /// organisations, needs, candidates, mentors, offers or procurements.
+        kind: String,
+        file: PathBuf,
+        /// The officer or admin who imports (and attests the consents).
+        #[arg(long = "as")]
+        as_user: String,
+        /// Validate every row and report, writing nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// What to do with a record that is there already.
+        #[arg(long, value_enum, default_value = "skip")]
+        on_duplicate: Duplicates,
+    },
     /// Manage accounts.
     User {
         #[command(subcommand)]
@@ -66,6 +83,12 @@ pub enum UserCommand {
         #[arg(long, default_value = "sv")]
         locale: String,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Duplicates {
+    Skip,
+    Update,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -130,6 +153,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let dir = settings.data_dir.join("index");
             tokio::task::spawn_blocking(move || reindex(&db, &dir)).await??;
         }
+        Command::Import {
+            kind,
+            file,
+            as_user,
+            dry_run,
+            on_duplicate,
+        } => {
+            let db = open(&settings)?;
+            let opts = crate::imports::Options {
+                dry_run,
+                on_duplicate: match on_duplicate {
+                    Duplicates::Skip => crate::imports::OnDuplicate::Skip,
+                    Duplicates::Update => crate::imports::OnDuplicate::Update,
+                },
+            };
+            let ok = tokio::task::spawn_blocking(move || {
+                import(&db, &settings, &kind, &file, &as_user, opts)
+            })
+            .await??;
+            if !ok {
+                std::process::exit(1);
+            }
+        }
         Command::User {
             command:
                 UserCommand::Create {
@@ -175,6 +221,92 @@ fn reindex(db: &Db, dir: &std::path::Path) -> anyhow::Result<()> {
         n as f64 / secs.max(1e-9)
     );
     Ok(())
+}
+
+/// Runs an import with a progress bar and prints its report; `false` when rows had errors.
+fn import(
+    db: &Db,
+    settings: &Settings,
+    kind: &str,
+    file: &std::path::Path,
+    as_user: &str,
+    opts: crate::imports::Options,
+) -> anyhow::Result<bool> {
+    use crate::imports::Stopped;
+    let record = crate::imports::kind(kind).ok_or_else(|| {
+        anyhow::anyhow!(
+            "KIND must be organisations, needs, candidates, mentors, offers or procurements"
+        )
+    })?;
+    let bytes =
+        std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows {per_sec} {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let started = std::time::Instant::now();
+    let viewer = db.write_blocking(|c| -> anyhow::Result<crate::policy::Viewer> {
+        let user = User::by_email(c, as_user)?
+            .ok_or_else(|| anyhow::anyhow!("--as: no account has the address {as_user}"))?;
+        Ok(crate::web::session::viewer_of(c, user)?)
+    })?;
+    anyhow::ensure!(
+        viewer.is_officer(),
+        "--as: {as_user} is not an officer or admin"
+    );
+    let out = db.write_blocking(|c| -> Result<crate::imports::Report, Stopped> {
+        crate::imports::run(
+            c,
+            &viewer,
+            record,
+            &bytes,
+            opts,
+            settings,
+            &mut |done, total| {
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+            },
+        )
+    });
+    bar.finish_and_clear();
+    let secs = started.elapsed().as_secs_f64();
+    let (report, written) = match out {
+        Ok(r) => (r, true),
+        Err(Stopped::Report(r)) => (r, false),
+        Err(Stopped::Error(e)) => {
+            let detail = match &e {
+                crate::error::AppError::Validation(f) => f.summary(),
+                other => other.to_string(),
+            };
+            anyhow::bail!("the import stopped: {detail}");
+        }
+    };
+    for e in &report.errors {
+        for (column, messages) in &e.fields {
+            for m in messages {
+                println!("row {}: {column}: {m}", e.row);
+            }
+        }
+    }
+    let verb = if written { "imported" } else { "would import" };
+    println!(
+        "{} rows of {} in {secs:.2} s: {} created, {} updated, {} skipped, {} with errors{}",
+        report.rows,
+        report.kind,
+        report.created,
+        report.updated,
+        report.skipped,
+        report.errors.len(),
+        if written {
+            String::new()
+        } else if report.errors.is_empty() {
+            format!(" (a dry run: nothing written; it {verb} them)")
+        } else {
+            " (nothing written)".to_string()
+        },
+    );
+    Ok(report.errors.is_empty())
 }
 
 fn read_password() -> anyhow::Result<String> {

@@ -24,6 +24,8 @@ pub struct Settings {
     pub token_ttl_hours: i64,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// The largest CSV file an import takes (default 32 MiB: some 50,000 profiles).
+    pub import_max_bytes: usize,
     pub db_pool_size: u32,
     /// Password hashes verified at once; more wait, so a storm of sign-ins cannot starve the
     /// blocking pool.
@@ -84,6 +86,7 @@ impl Settings {
             )?
             .set_default("token_ttl_hours", 24 * 30)?
             .set_default("max_body_bytes", 1024 * 1024)?
+            .set_default("import_max_bytes", 32 * 1024 * 1024)?
             .set_default("db_pool_size", 16)?
             .set_default("password_hash_concurrency", 2)?
             .set_default("introduction_ttl_days", 14)?

@@ -52,6 +52,11 @@ impl Tr {
         format!("{label}: {}", self.message(message))
     }
 
+    /// A validation message in the reader's language (as written when no translation fits).
+    pub fn message_of(&self, m: &str) -> String {
+        self.message(m)
+    }
+
     fn message(&self, m: &str) -> String {
         let fill = |key: &str, values: &[&str]| -> String {
             let mut out = self.t(key).to_string();
@@ -83,6 +88,14 @@ impl Tr {
                 "msg.not_mentee",
             ),
             ("save your profile first", "msg.save_profile_first"),
+            ("is required", "msg.required"),
+            ("must be yes or no (ja/nej, ja/nei)", "msg.yes_no"),
+            ("must be a whole number", "msg.whole_number"),
+            ("must be a number", "msg.number"),
+            (
+                "no organisation has this number: import the organisations first",
+                "msg.no_org_number",
+            ),
         ] {
             if m == sentence {
                 return fill(key, &[]);

@@ -9,6 +9,7 @@ pub mod dialogue;
 pub mod domain;
 pub mod error;
 pub mod i18n;
+pub mod imports;
 pub mod introductions;
 pub mod jobs;
 pub mod mail;

@@ -2,6 +2,7 @@
 //! Every call runs on the blocking pool; writes run in one transaction each.
 
 pub mod accounts;
+pub mod holds;
 mod journal;
 pub mod outbox;
 mod records;

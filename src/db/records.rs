@@ -125,6 +125,16 @@ macro_rules! record_store {
                 )*}
             }
 
+            /// Every row, in id order (an import's look-up of duplicates).
+            pub fn all(self, conn: &mut DbConn) -> QueryResult<Vec<RecordRow>> {
+                match self {$(
+                    Record::$variant => schema::$table::table
+                        .order(schema::$table::id.asc())
+                        .select(schema::$table::all_columns)
+                        .load::<RecordRow>(conn),
+                )*}
+            }
+
             /// The rows of these ids that exist, in no particular order.
             pub fn find_many(self, conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<RecordRow>> {
                 let ids = super::plausible_ids(ids);

@@ -297,6 +297,31 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    holds (subject_kind, subject_id, reason) {
+        subject_kind -> Text,
+        subject_id -> Text,
+        reason -> Text,
+        note -> Text,
+        since -> Timestamp,
+        by_user -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    abuse_reports (id) {
+        id -> Text,
+        subject_kind -> Text,
+        subject_id -> Text,
+        municipality -> Text,
+        reporter_id -> Nullable<Text>,
+        reason -> Text,
+        created_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
+        resolved_by -> Nullable<Text>,
+    }
+}
+
 /// The six record tables share their columns: the fields the service filters and authorises
 /// on are columns, the validated record itself is `data` (JSON).
 macro_rules! record_table {
@@ -354,6 +379,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     dialogue_deliveries,
     dialogue_slots,
     dialogue_bookings,
+    holds,
+    abuse_reports,
     organisations,
     needs,
     candidates,

@@ -45,6 +45,11 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
+    /// Each field with its messages.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &[String])> {
+        self.0.iter().map(|(f, m)| (f.as_str(), m.as_slice()))
+    }
+
     pub fn fields(&self) -> impl Iterator<Item = &str> {
         self.0.keys().map(String::as_str)
     }

@@ -241,3 +241,24 @@ impl Check {
         self.errors.into_result()
     }
 }
+
+/// The key of what was typed: `Mora (SE-2062)`, `SE-2062`, or a name only one municipality
+/// has (`Röros` and `Røros` alike are not guessed: the list suggests the exact names).
+pub fn municipality_key(typed: &str) -> String {
+    let t = typed.trim();
+    if let Some(inner) = t
+        .rsplit_once('(')
+        .and_then(|(_, rest)| rest.strip_suffix(')'))
+    {
+        return inner.trim().to_string();
+    }
+    let named: Vec<_> = heartland_index::Gazetteer::get()
+        .all()
+        .iter()
+        .filter(|p| p.name.eq_ignore_ascii_case(t) || p.name.to_lowercase() == t.to_lowercase())
+        .collect();
+    match named.as_slice() {
+        [one] => one.key(),
+        _ => t.to_string(),
+    }
+}

@@ -17,6 +17,8 @@ pub struct Endpoint {
     pub auth: bool,
     /// The name and schema of the JSON body it takes.
     pub body: Option<openapi::SchemaDef>,
+    /// The body's media type: `application/json`, or `text/csv` for an import.
+    pub body_type: &'static str,
     /// The statuses it answers with, beside the errors every route may give.
     pub responses: &'static [(u16, &'static str)],
     pub route: actix_web::Route,
@@ -37,6 +39,7 @@ pub(super) fn endpoint(
         tag,
         auth: true,
         body: None,
+        body_type: "application/json",
         responses: &[(200, "OK")],
         route,
     }
@@ -58,6 +61,12 @@ impl Endpoint {
     }
     pub(super) fn body(mut self, schema: openapi::SchemaDef) -> Self {
         self.body = Some(schema);
+        self
+    }
+    /// A CSV file as the body.
+    pub(super) fn csv_body(mut self) -> Self {
+        self.body = Some(openapi::csv_schema());
+        self.body_type = "text/csv";
         self
     }
     pub(super) fn responses(mut self, r: &'static [(u16, &'static str)]) -> Self {

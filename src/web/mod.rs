@@ -7,6 +7,7 @@ pub(crate) mod dialogue;
 mod endpoint;
 pub mod error;
 mod health;
+pub(crate) mod imports;
 mod introduction_links;
 pub mod introductions;
 pub mod limits;

@@ -29,6 +29,23 @@ pub fn schema_of<T: ToSchema>() -> SchemaDef {
     }
 }
 
+/// A CSV file, as an import takes it.
+pub fn csv_schema() -> SchemaDef {
+    SchemaDef {
+        name: "CsvFile".into(),
+        schema: RefOr::T(Schema::Object(
+            utoipa::openapi::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::String)
+                .description(Some(
+                    "A header line naming the kind's columns (see the template), then one row \
+                     per record; `;`, `,` or tab between cells; UTF-8 with or without BOM",
+                ))
+                .build(),
+        )),
+        nested: Vec::new(),
+    }
+}
+
 fn http_method(m: &actix_web::http::Method) -> HttpMethod {
     match m.as_str() {
         "POST" => HttpMethod::Post,
@@ -103,6 +120,18 @@ fn query_parameters(e: &Endpoint) -> Vec<&'static (&'static str, &'static str)> 
             &("to", "Last day, YYYY-MM-DD (default: today)"),
             &("municipality", "Only this municipality, e.g. SE-2062"),
             &("format", "json (default) or csv"),
+        ];
+    }
+    if p.starts_with("/api/v1/imports/") && !get {
+        return vec![
+            &(
+                "dry_run",
+                "true: validate every row and report, writing nothing",
+            ),
+            &(
+                "on_duplicate",
+                "skip (default) or update what is there already",
+            ),
         ];
     }
     if get && p == "/search" {
@@ -224,7 +253,7 @@ fn operation(e: &Endpoint) -> utoipa::openapi::path::Operation {
             .build();
         op = op.request_body(Some(
             RequestBodyBuilder::new()
-                .content("application/json", content)
+                .content(e.body_type, content)
                 .required(Some(Required::True))
                 .build(),
         ));

@@ -15,6 +15,7 @@ const LAYERS: &[(&str, u8)] = &[
     // The use cases.
     ("services", 3),
     ("records", 3),
+    ("imports", 3),
     ("matching", 3),
     ("mentoring", 3),
     ("dialogue", 3),

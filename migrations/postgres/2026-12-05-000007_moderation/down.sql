@@ -1,0 +1,2 @@
+DROP TABLE abuse_reports;
+DROP TABLE holds;
