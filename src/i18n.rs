@@ -280,12 +280,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_key_has_every_language() {
+    fn every_key_has_every_language_and_is_there_once() {
+        let mut seen = std::collections::HashSet::new();
         for line in include_str!("../assets/i18n.tsv").lines() {
             if line.starts_with('#') || line.trim().is_empty() {
                 continue;
             }
             let parts: Vec<&str> = line.split('\t').collect();
+            assert!(
+                seen.insert(parts[0]),
+                "{} is there twice: the last one wins",
+                parts[0]
+            );
             assert_eq!(parts.len(), 4, "{line}");
             assert!(parts.iter().all(|p| !p.trim().is_empty()), "{line}");
         }

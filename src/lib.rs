@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod mail;
 pub mod matching;
 pub mod mentoring;
+pub mod moderation;
 pub mod policy;
 pub mod privacy;
 pub mod private_files;

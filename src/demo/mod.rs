@@ -5,7 +5,7 @@
 //! share the password [`DEMO_PASSWORD`]; the people and companies are invented.
 
 use crate::config::Settings;
-use crate::db::{self, Db, DbConn, User};
+use crate::db::{self, Db, DbConn, Record, User};
 use crate::policy::{Role, Viewer};
 use crate::records::organisation::Organisation;
 use crate::records::{RecordType, CONSENT_TEXT_VERSION};
@@ -217,7 +217,20 @@ const ORGANISATIONS: &[OrganisationRow] = &[
         "micro",
         Some("women"),
     ),
+    // Registered itself this week: waits in the Mora officer's moderation queue.
+    (
+        "alvdalssnickeri",
+        "Älvdalens Snickeri & Bygg AB",
+        "company",
+        "SE-2039",
+        "43.32",
+        "micro",
+        Some("men"),
+    ),
 ];
+
+/// The organisation the demo leaves unverified, for the moderation queue.
+const WAITING: &str = "alvdalssnickeri";
 
 /// A fictional organisation number with a correct check digit.
 fn org_number(country: &str, seed: usize) -> String {
@@ -381,6 +394,10 @@ fn populate(l: &mut Loader<'_>) -> anyhow::Result<()> {
             _ => l.admin.clone(),
         };
         let id = l.add::<Organisation>(&viewer, body)?;
+        if *slug != WAITING {
+            // The region's officers have vouched for the others.
+            db::holds::lift(l.conn, db::holds::ORGANISATION, &id, db::holds::UNVERIFIED)?;
+        }
         viewer.organisations.push(id.clone());
         orgs.insert(*slug, (id, viewer));
     }
@@ -389,6 +406,27 @@ fn populate(l: &mut Loader<'_>) -> anyhow::Result<()> {
     content::procurement(l, &orgs)?;
     dialogue::load(l, &orgs)?;
     relationships::load(l)?;
+    // A company reports a supplier's offer it finds misleading: in the Mora officer's queue.
+    if let (Some((_, reporter)), Some(offer)) = (
+        orgs.get("morasagen"),
+        Record::Offer
+            .all(l.conn)?
+            .into_iter()
+            .find(|o| o.organisation_id == orgs.get("orsagardskok").map(|(id, _)| id.clone())),
+    ) {
+        crate::moderation::reports::report(
+            l.conn,
+            reporter,
+            &crate::moderation::reports::ReportRequest {
+                kind: "offer".into(),
+                id: offer.id,
+                reason: "Erbjudandet lovar specialkost till alla skolor, men företaget är \
+                         ett litet gårdskök. Klarar de verkligen det?"
+                    .into(),
+            },
+        )
+        .map_err(|e| anyhow::anyhow!("demo report: {e}"))?;
+    }
     Ok(())
 }
 

@@ -10,11 +10,13 @@ mod answer;
 mod due;
 pub mod links;
 mod propose;
+mod withdraw;
 
 use answer::ask;
 pub use answer::{answer, give_place_back};
 pub use due::run_due;
 pub use propose::{propose, request_hash, Proposed};
+pub use withdraw::withdraw_held;
 
 use crate::config::Settings;
 use crate::db::schema::introductions as t;

@@ -309,6 +309,7 @@ mod message_tests {
             "b_title": "Data analyst, Python, Arabic", "b_org": "",
             "b_name": "Amal Haddad", "b_email": "amal@example.org",
             "link": "http://127.0.0.1:8080/me",
+            "subject_title": "Sagbruket i Mora AB",
             "erase_on": "2027-01-31",
             "consents": ["matching_ktp", "contact"],
             "months": 3,

@@ -43,6 +43,10 @@ templates!(
     "dialogue_invitation",
     "dialogue_published",
     "dialogue_meeting",
+    "organisation_verified",
+    "moderation_suspended",
+    "moderation_reinstated",
+    "introduction_withdrawn",
 );
 
 /// A rendered email.
@@ -261,6 +265,7 @@ mod escaping {
     /// Every value any template names.
     const KEYS: &[&str] = &[
         "base_url",
+        "subject_title",
         "months",
         "procurement_title",
         "buyer",

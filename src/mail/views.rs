@@ -170,6 +170,15 @@ pub fn values(template: &str, locale: &str, params: &Value, base_url: &str) -> V
         "retention_warning" => {
             v.set("erase_on", date(locale, s(p, "erase_on")));
         }
+        "organisation_verified" | "moderation_suspended" | "moderation_reinstated" => {
+            v.set("subject_title", s(p, "subject_title"));
+            v.set_lines("note", or_dash(s(p, "note")));
+            v.set("link", s(p, "link"));
+        }
+        "introduction_withdrawn" => {
+            v.set("own_title", s(p, "own_title"));
+            v.set("link", s(p, "link"));
+        }
         "profile_recorded_by_officer" => {
             v.set("link", s(p, "link"));
             let purposes: Vec<String> = p["consents"]

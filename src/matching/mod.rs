@@ -44,8 +44,10 @@ pub fn still_open(
     } else {
         Default::default()
     };
+    let held = crate::db::holds::held_rows(conn, record, &rows)?;
     Ok(rows
         .iter()
+        .filter(|row| !held.contains(&row.id))
         .filter_map(|row| {
             entity_of(
                 record,

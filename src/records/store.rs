@@ -188,6 +188,15 @@ pub fn create<R: RecordType>(
     db::accounts::touch_user(conn, &viewer.user_id)?;
     if R::RECORD == Record::Organisation && !viewer.is_officer() {
         User::join_organisation(conn, &viewer.user_id, &row.id, "owner")?;
+        // Registered by itself: unverified until an officer of its municipality vouches for it.
+        db::holds::put(
+            conn,
+            db::holds::ORGANISATION,
+            &row.id,
+            db::holds::UNVERIFIED,
+            "",
+            None,
+        )?;
     }
     if let Some(person) = &new_person {
         recorded_for_person(conn, viewer, &row, &valid, person, settings)?;
@@ -202,8 +211,54 @@ pub fn visible_row<R: RecordType>(
     id: &str,
 ) -> Result<(RecordRow, View), AppError> {
     let row = R::RECORD.find(conn, id)?.ok_or(AppError::NotFound)?;
-    let view = viewer.view_of(R::RECORD, &row).ok_or(AppError::NotFound)?;
-    Ok((row, view))
+    visible_rows(conn, viewer, R::RECORD, vec![row])?
+        .pop()
+        .ok_or(AppError::NotFound)
+}
+
+/// The rows the viewer may see, each with how much of it. A row on hold (its organisation
+/// unverified or suspended, its person suspended) is seen by officers, its owner and its
+/// organisation's members only.
+pub fn visible_rows(
+    conn: &mut DbConn,
+    viewer: &Viewer,
+    record: Record,
+    rows: Vec<RecordRow>,
+) -> Result<Vec<(RecordRow, View)>, AppError> {
+    let held = if viewer.is_officer() {
+        Default::default()
+    } else {
+        db::holds::held_rows(conn, record, &rows)?
+    };
+    Ok(rows
+        .into_iter()
+        .filter(|r| {
+            !held.contains(&r.id)
+                || r.owner_id == viewer.user_id
+                || r.organisation_id
+                    .as_ref()
+                    .is_some_and(|o| viewer.organisations.contains(o))
+                || (record == Record::Organisation && viewer.organisations.contains(&r.id))
+        })
+        .filter_map(|r| viewer.view_of(record, &r).map(|v| (r, v)))
+        .collect())
+}
+
+/// Whether each organisation is verified and whether it is suspended (what moderation says).
+pub fn standing_of(
+    conn: &mut DbConn,
+    rows: &[RecordRow],
+) -> Result<std::collections::HashMap<String, (bool, bool)>, AppError> {
+    let mut out = std::collections::HashMap::new();
+    for r in rows {
+        let on = db::holds::on(conn, db::holds::ORGANISATION, &r.id)?;
+        let has = |reason: &str| on.iter().any(|(x, _, _)| x == reason);
+        out.insert(
+            r.id.clone(),
+            (!has(db::holds::UNVERIFIED), has(db::holds::SUSPENDED)),
+        );
+    }
+    Ok(out)
 }
 
 /// Applies `patch` over the stored record (JSON merge, one level) or replaces it.

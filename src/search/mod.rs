@@ -358,7 +358,12 @@ pub fn load_row(
     row: &RecordRow,
 ) -> anyhow::Result<Option<Entity>> {
     let consents = person_consents(conn, record, row)?;
-    Ok(entity_of(record, row, consents))
+    let held = db::holds::held_rows(conn, record, std::slice::from_ref(row))?;
+    Ok(entity_of(record, row, consents).map(|mut e| {
+        // On hold (moderation): in the index, matched with no one.
+        e.active &= !held.contains(&row.id);
+        e
+    }))
 }
 
 fn person_consents(
@@ -398,11 +403,14 @@ pub fn rebuild(
             let rows = record.list(&mut conn, &Visible::All, &filter)?;
             let Some(last) = rows.last() else { break };
             filter.after = Some(last.id.clone());
+            let held = db::holds::held_rows(&mut conn, record, &rows)?;
             let batch: Vec<_> = rows
                 .iter()
                 .filter_map(|row| {
                     let person = consents.get(&row.owner_id).cloned().unwrap_or_default();
-                    entity_of(record, row, person)
+                    let mut e = entity_of(record, row, person)?;
+                    e.active &= !held.contains(&row.id);
+                    Some(e)
                 })
                 .collect();
             index.upsert_batch(batch)?;

@@ -13,6 +13,7 @@ pub mod introductions;
 pub mod limits;
 pub(crate) mod matches;
 pub(crate) mod mentoring;
+mod moderation;
 pub mod openapi;
 pub mod pages;
 pub(crate) mod records;

@@ -39,6 +39,15 @@ fn render<R: RecordType>(row: &RecordRow, view: View, person: Option<&User>) -> 
     Value::Object(data)
 }
 
+/// An organisation's `verified` and `suspended`, from moderation.
+fn with_standing(mut v: Value, standing: Option<&(bool, bool)>) -> Value {
+    if let (Some((verified, suspended)), Value::Object(o)) = (standing, &mut v) {
+        o.insert("verified".into(), json!(verified));
+        o.insert("suspended".into(), json!(suspended));
+    }
+    v
+}
+
 fn private(res: &mut actix_web::HttpResponseBuilder) -> &mut actix_web::HttpResponseBuilder {
     res.insert_header((header::CACHE_CONTROL, "no-store"))
 }
@@ -77,7 +86,14 @@ pub async fn show<R: RecordType>(
                 }
                 _ => None,
             };
-            Ok(render::<R>(&row, view, person.as_ref()))
+            let standing = match R::RECORD {
+                Record::Organisation => store::standing_of(c, std::slice::from_ref(&row))?,
+                _ => Default::default(),
+            };
+            Ok(with_standing(
+                render::<R>(&row, view, person.as_ref()),
+                standing.get(&row.id),
+            ))
         })
         .await?;
     Ok(private(&mut HttpResponse::Ok()).json(body))
@@ -186,13 +202,13 @@ pub async fn list<R: RecordType>(
             let next = more
                 .then(|| rows.last().map(|r| body::next_cursor(&r.id)))
                 .flatten();
-            let items: Vec<Value> = rows
+            let standing = match R::RECORD {
+                Record::Organisation => store::standing_of(c, &rows)?,
+                _ => Default::default(),
+            };
+            let items: Vec<Value> = store::visible_rows(c, &viewer, R::RECORD, rows)?
                 .iter()
-                .filter_map(|r| {
-                    viewer
-                        .view_of(R::RECORD, r)
-                        .map(|v| render::<R>(r, v, None))
-                })
+                .map(|(r, v)| with_standing(render::<R>(r, *v, None), standing.get(&r.id)))
                 .collect();
             Ok(json!({"items": items, "next_cursor": next}))
         })

@@ -535,6 +535,7 @@ pub fn endpoints() -> Vec<Endpoint> {
     mentoring::endpoints(&mut e);
     super::dialogue::endpoints(&mut e);
     super::imports::endpoints(&mut e);
+    super::moderation::endpoints(&mut e);
     pages::mentoring::endpoints(&mut e);
     pages::dialogue::endpoints(&mut e);
     pages::relationships::endpoints(&mut e);

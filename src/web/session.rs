@@ -216,10 +216,21 @@ pub(crate) async fn sign_in(
         ));
     }
     let id = user.id.clone();
-    state
+    let suspended = state
         .db
-        .write(move |c| accounts::touch_user(c, &id).map_err(AppError::from))
+        .write(move |c| -> Result<bool, AppError> {
+            if crate::moderation::is_suspended(c, &id)? {
+                return Ok(true);
+            }
+            accounts::touch_user(c, &id)?;
+            Ok(false)
+        })
         .await?;
+    if suspended {
+        return Err(AppError::forbidden(
+            "this account is suspended: contact your business officer",
+        ));
+    }
     Ok(user)
 }
 

@@ -21,6 +21,9 @@ async fn a_company_edits_its_own_needs_and_not_another_companys(app: &TestApp) {
         .create("needs", &a, bodies::need(&org_a, "SE-2062"))
         .await;
     let path = format!("/api/v1/needs/{need_a}");
+    // Registered by itself, A is seen by no one else until an officer verifies it.
+    assert_eq!(app.get(&path, &b).await.status, StatusCode::NOT_FOUND);
+    app.verify_org(&org_a).await;
 
     // B can read A's open need but neither change nor delete it, nor post needs for A.
     assert_eq!(app.get(&path, &b).await.status, StatusCode::OK);

@@ -18,6 +18,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("imports", 3),
     ("matching", 3),
     ("mentoring", 3),
+    ("moderation", 3),
     ("dialogue", 3),
     ("introductions", 3),
     ("privacy", 3),

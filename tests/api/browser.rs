@@ -640,6 +640,7 @@ async fn a_graduate_registers_and_builds_her_profile_on_a_phone_in_chromium() {
             crate::helpers::bodies::company("Ludvika Verk AB", "SE-2085"),
         )
         .await;
+    app.verify_org(&org).await;
     let mut need = crate::helpers::bodies::need(&org, "SE-2085");
     need["title"] = "Konstruktör för export till Mellanöstern".into();
     need["skills"] = serde_json::json!(["CAD", "svetsning"]);

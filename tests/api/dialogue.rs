@@ -54,6 +54,7 @@ pub struct World {
 async fn supplier(app: &TestApp, email: &str, org: Value, offer: Value) -> (String, String) {
     let token = app.register(email, "supplier", &["contact"]).await;
     let org_id = app.create("organisations", &token, org).await;
+    app.verify_org(&org_id).await;
     let mut offer = offer;
     offer["organisation_id"] = json!(org_id);
     app.create("offers", &token, offer).await;

@@ -296,6 +296,35 @@ impl TestApp {
         self.token(email, PASSWORD).await
     }
 
+    /// An officer of the programme verifies an organisation that registered itself (through
+    /// the API), so that others see and match what it publishes.
+    pub async fn verify_org(&self, org: &str) {
+        let email = "moderator@heartland.test";
+        let exists = {
+            let (db, e) = (self.db.clone(), email.to_string());
+            tokio::task::spawn_blocking(move || {
+                let mut c = db.conn().expect("conn");
+                User::by_email(&mut c, &e).expect("user").is_some()
+            })
+            .await
+            .expect("lookup")
+        };
+        let token = if exists {
+            self.token(email, PASSWORD).await
+        } else {
+            self.staff(email, "admin", &[]).await
+        };
+        let a = self
+            .post(
+                &format!("/api/v1/organisations/{org}/verify"),
+                &token,
+                json!({}),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "verify {org}: {}", a.body);
+        assert_eq!(a.body["verified"], true);
+    }
+
     /// Registers through the API and signs in.
     pub async fn register(&self, email: &str, role: &str, consents: &[&str]) -> String {
         let a = self

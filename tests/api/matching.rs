@@ -259,6 +259,7 @@ async fn matches_are_shown_to_the_owner_pseudonymously_and_to_no_one_else(app: &
             bodies::company("Sveis AS", "NO-5025"),
         )
         .await;
+    app.verify_org(&org).await;
     let mut need = bodies::need(&org, "NO-5025");
     need["skills"] = json!(["sveising"]);
     need["languages"] = json!([]);
@@ -470,6 +471,7 @@ pub async fn sibling_cpv_codes_are_found_and_a_broad_parent_ranks_low(app: &Test
     let mut org = bodies::supplier("NO-3421");
     org["municipality"] = json!("NO-3421");
     let org = app.create("organisations", &supplier, org).await;
+    app.verify_org(&org).await;
     let mut offers = Vec::new();
     for (title, code) in [
         ("Turkjøring med minibuss", "60140000-1"),

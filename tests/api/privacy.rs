@@ -48,12 +48,14 @@ async fn cast(app: &TestApp) -> Cast {
             bodies::company("Sagbruket i Mora AB", "SE-2062"),
         )
         .await;
+    app.verify_org(&org).await;
     let mut need = bodies::need(&org, "SE-2062");
     need["skills"] = json!(["CAD", "konstruktion"]);
     let need = app.create("needs", &company, need).await;
     let sorg = app
         .create("organisations", &supplier, bodies::supplier("NO-5025"))
         .await;
+    app.verify_org(&sorg).await;
     let offer = app.create("offers", &supplier, bodies::offer(&sorg)).await;
     let mentor_id = app
         .create("mentors", &mentor, bodies::mentor("SE-2062"))
@@ -674,6 +676,7 @@ async fn withdrawing_consent_takes_a_person_out_of_matching_at_once(app: &TestAp
             bodies::company("Sagbruket i Mora AB", "SE-2062"),
         )
         .await;
+    app.verify_org(&org).await;
     let mut need = bodies::need(&org, "SE-2062");
     need["skills"] = json!(["CAD", "konstruktion"]);
     let need = app.create("needs", &company, need).await;

@@ -243,6 +243,7 @@ struct Review<'a> {
 
 fn review_rows(plan: &cohort::Plan, tr: Tr) -> Vec<ReviewRow> {
     let line = |o: &cohort::MentorOption| MatchLine {
+        kind: "mentor",
         id: o.mentor.clone(),
         title: o.title.clone(),
         score: o.score,

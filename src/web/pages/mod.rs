@@ -30,6 +30,7 @@ pub(crate) mod me;
 pub(crate) mod mentor;
 pub(crate) mod mentoring;
 mod mentoring_record;
+pub(crate) mod moderation;
 mod need;
 pub(crate) mod need_form;
 pub(crate) mod offers;
@@ -396,6 +397,8 @@ pub struct FactorLine {
 }
 
 pub struct MatchLine {
+    /// `need`, `candidate`, …: what the line is (its report link says so).
+    pub kind: &'static str,
     pub id: String,
     pub title: String,
     pub score: f64,
@@ -406,6 +409,7 @@ pub struct MatchLine {
 pub(crate) fn match_lines(hits: Vec<heartland_index::Hit>, locale: &str) -> Vec<MatchLine> {
     hits.into_iter()
         .map(|h| MatchLine {
+            kind: h.kind.as_str(),
             id: h.id,
             title: h.title,
             score: h.score,
