@@ -26,6 +26,10 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// The largest CSV file an import takes (default 32 MiB: some 50,000 profiles).
     pub import_max_bytes: usize,
+    /// An active profile, need or offer untouched this many days is asked "still current?".
+    pub freshness_days: i64,
+    /// Without an answer this many days after asking, it goes `stale` (out of matching).
+    pub freshness_answer_days: i64,
     pub db_pool_size: u32,
     /// Password hashes verified at once; more wait, so a storm of sign-ins cannot starve the
     /// blocking pool.
@@ -87,6 +91,8 @@ impl Settings {
             .set_default("token_ttl_hours", 24 * 30)?
             .set_default("max_body_bytes", 1024 * 1024)?
             .set_default("import_max_bytes", 32 * 1024 * 1024)?
+            .set_default("freshness_days", 90)?
+            .set_default("freshness_answer_days", 30)?
             .set_default("db_pool_size", 16)?
             .set_default("password_hash_concurrency", 2)?
             .set_default("introduction_ttl_days", 14)?

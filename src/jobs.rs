@@ -20,6 +20,9 @@ pub struct Pass {
     pub check_ins: usize,
     /// Reminders of dialogue meetings queued (the day before).
     pub meetings: usize,
+    /// "Still current?" emails queued, and records that went stale.
+    pub freshness_asked: usize,
+    pub went_stale: usize,
     pub warned: usize,
     pub erased: usize,
     pub purged: usize,
@@ -30,6 +33,8 @@ impl Pass {
         self.introductions > 0
             || self.check_ins > 0
             || self.meetings > 0
+            || self.freshness_asked > 0
+            || self.went_stale > 0
             || self.warned > 0
             || self.erased > 0
     }
@@ -50,6 +55,8 @@ pub async fn run_once(db: &Db, settings: &Settings) -> Result<Pass, AppError> {
         .write(move |c| crate::dialogue::meetings::run_due(c, &s))
         .await?;
     let s = settings.clone();
+    let (freshness_asked, went_stale) = db.write(move |c| crate::freshness::run_due(c, &s)).await?;
+    let s = settings.clone();
     let (warned, erased) = db.write(move |c| crate::privacy::retention(c, &s)).await?;
     let days = settings.mail_retention_days;
     let purged = db
@@ -59,6 +66,8 @@ pub async fn run_once(db: &Db, settings: &Settings) -> Result<Pass, AppError> {
         introductions,
         check_ins,
         meetings,
+        freshness_asked,
+        went_stale,
         warned,
         erased,
         purged,

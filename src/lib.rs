@@ -8,6 +8,7 @@ pub mod demo;
 pub mod dialogue;
 pub mod domain;
 pub mod error;
+pub mod freshness;
 pub mod i18n;
 pub mod imports;
 pub mod introductions;

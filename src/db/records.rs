@@ -135,6 +135,19 @@ macro_rules! record_store {
                 )*}
             }
 
+            /// Rows of `status` not changed since `before`, oldest first (the freshness job).
+            pub fn untouched(self, conn: &mut DbConn, status: &str, before: time::PrimitiveDateTime, limit: i64) -> QueryResult<Vec<RecordRow>> {
+                match self {$(
+                    Record::$variant => schema::$table::table
+                        .filter(schema::$table::status.eq(status))
+                        .filter(schema::$table::updated_at.le(before))
+                        .order(schema::$table::updated_at.asc())
+                        .limit(limit)
+                        .select(schema::$table::all_columns)
+                        .load::<RecordRow>(conn),
+                )*}
+            }
+
             /// The rows of these ids that exist, in no particular order.
             pub fn find_many(self, conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<RecordRow>> {
                 let ids = super::plausible_ids(ids);

@@ -322,6 +322,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    freshness (record_kind, record_id) {
+        record_kind -> Text,
+        record_id -> Text,
+        asked_at -> Timestamp,
+        answered_at -> Nullable<Timestamp>,
+        stale_at -> Nullable<Timestamp>,
+    }
+}
+
 /// The six record tables share their columns: the fields the service filters and authorises
 /// on are columns, the validated record itself is `data` (JSON).
 macro_rules! record_table {
@@ -381,6 +391,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     dialogue_bookings,
     holds,
     abuse_reports,
+    freshness,
     organisations,
     needs,
     candidates,

@@ -3,30 +3,13 @@
 //! (another party, another answer, a later expiry) breaks the signature.
 
 use super::{Action, Party};
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 
-type HmacSha256 = Hmac<Sha256>;
-
-fn mac(key: &[u8], id: &str, party: Party, action: Action, expires: i64) -> HmacSha256 {
-    // A key of any length is accepted by HMAC; this cannot fail.
-    let mut m = <HmacSha256 as Mac>::new_from_slice(key).unwrap_or_else(|_| {
-        <HmacSha256 as Mac>::new_from_slice(b"\0").expect("a one-byte key is valid")
-    });
-    m.update(
-        format!(
-            "introduction\n{id}\n{}\n{}\n{expires}",
-            party.as_str(),
-            action.as_str()
-        )
-        .as_bytes(),
-    );
-    m
+fn parts(id: &str, party: Party, action: Action) -> [&str; 4] {
+    ["introduction", id, party.as_str(), action.as_str()]
 }
 
 pub fn sign(key: &[u8], id: &str, party: Party, action: Action, expires: i64) -> String {
-    URL_SAFE_NO_PAD.encode(mac(key, id, party, action, expires).finalize().into_bytes())
+    crate::auth::link_signature(key, &parts(id, party, action), expires)
 }
 
 /// Whether `sig` is this link's signature (compared in constant time) and it has not expired.
@@ -39,13 +22,7 @@ pub fn verify(
     sig: &str,
     now: i64,
 ) -> bool {
-    let Ok(bytes) = URL_SAFE_NO_PAD.decode(sig) else {
-        return false;
-    };
-    now <= expires
-        && mac(key, id, party, action, expires)
-            .verify_slice(&bytes)
-            .is_ok()
+    crate::auth::link_signature_ok(key, &parts(id, party, action), expires, sig, now)
 }
 
 /// The link a party follows to give `action` as their answer.

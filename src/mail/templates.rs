@@ -47,6 +47,8 @@ templates!(
     "moderation_suspended",
     "moderation_reinstated",
     "introduction_withdrawn",
+    "still_current",
+    "went_stale",
 );
 
 /// A rendered email.
@@ -266,6 +268,11 @@ mod escaping {
     const KEYS: &[&str] = &[
         "base_url",
         "subject_title",
+        "record_title",
+        "answer_days",
+        "keep_link",
+        "update_link",
+        "close_link",
         "months",
         "procurement_title",
         "buyer",

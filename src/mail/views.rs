@@ -175,6 +175,17 @@ pub fn values(template: &str, locale: &str, params: &Value, base_url: &str) -> V
             v.set_lines("note", or_dash(s(p, "note")));
             v.set("link", s(p, "link"));
         }
+        "still_current" | "went_stale" => {
+            v.set("record_title", s(p, "record_title"));
+            v.set(
+                "answer_days",
+                p["answer_days"].as_i64().unwrap_or(30).to_string(),
+            );
+            for a in ["keep", "update", "close"] {
+                let key = format!("{a}_link");
+                v.set(&key, s(p, &key));
+            }
+        }
         "introduction_withdrawn" => {
             v.set("own_title", s(p, "own_title"));
             v.set("link", s(p, "link"));

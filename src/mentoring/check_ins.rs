@@ -7,24 +7,15 @@ use crate::db::schema::{introductions as it, mentoring_check_ins as ck};
 use crate::db::{self, DbConn, User};
 use crate::error::AppError;
 use crate::introductions::{self as intro, Introduction, Party};
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use diesel::prelude::*;
-use hmac::{Hmac, Mac};
 use serde_json::json;
-use sha2::Sha256;
 use time::Date;
 
 /// A check-in link works this long.
 const LINK_DAYS: i64 = 60;
 
-type HmacSha256 = Hmac<Sha256>;
-
-fn mac(key: &[u8], id: &str, party: Party, answer: &str, expires: i64) -> HmacSha256 {
-    let mut m = <HmacSha256 as Mac>::new_from_slice(key).unwrap_or_else(|_| {
-        <HmacSha256 as Mac>::new_from_slice(b"\0").expect("a one-byte key is valid")
-    });
-    m.update(format!("check-in\n{id}\n{}\n{answer}\n{expires}", party.as_str()).as_bytes());
-    m
+fn parts<'a>(id: &'a str, party: Party, answer: &'a str) -> [&'a str; 4] {
+    ["check-in", id, party.as_str(), answer]
 }
 
 /// The link one side follows to answer a check-in.
@@ -36,11 +27,7 @@ pub fn check_in_link(
     expires: i64,
 ) -> Result<String, AppError> {
     let key = settings.link_key().map_err(AppError::Internal)?;
-    let sig = URL_SAFE_NO_PAD.encode(
-        mac(&key, id, party, answer, expires)
-            .finalize()
-            .into_bytes(),
-    );
+    let sig = crate::auth::link_signature(&key, &parts(id, party, answer), expires);
     Ok(format!(
         "{}/check-ins/{id}/{answer}?party={}&expires={expires}&sig={sig}",
         settings.base_url().trim_end_matches('/'),
@@ -60,13 +47,8 @@ pub fn verify_link(
     let Ok(key) = settings.link_key() else {
         return false;
     };
-    let Ok(bytes) = URL_SAFE_NO_PAD.decode(sig) else {
-        return false;
-    };
-    time::OffsetDateTime::now_utc().unix_timestamp() <= expires
-        && mac(&key, id, party, answer, expires)
-            .verify_slice(&bytes)
-            .is_ok()
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    crate::auth::link_signature_ok(&key, &parts(id, party, answer), expires, sig, now)
 }
 
 /// One side answers a check-in (again: the newer answer counts).

@@ -199,5 +199,6 @@ pub fn queue(conn: &mut DbConn, viewer: &Viewer) -> Result<Queue, AppError> {
             });
         }
     }
+    q.stale = crate::freshness::stale_in_scope(conn, viewer)?;
     Ok(q)
 }

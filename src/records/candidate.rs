@@ -107,7 +107,7 @@ impl RecordType for Candidate {
     const RECORD: Record = Record::Candidate;
     const PATH: &'static str = "candidates";
     const ORGANISATION_KINDS: &'static [&'static str] = &[];
-    const STATUSES: &'static [&'static str] = &["active", "inactive"];
+    const STATUSES: &'static [&'static str] = &["active", "inactive", "stale"];
     const PRIVATE_FIELDS: &'static [&'static str] = &["gender", "foreign_background"];
     type Input = CandidateInput;
 

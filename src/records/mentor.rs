@@ -45,7 +45,7 @@ impl RecordType for Mentor {
     const RECORD: Record = Record::Mentor;
     const PATH: &'static str = "mentors";
     const ORGANISATION_KINDS: &'static [&'static str] = &[];
-    const STATUSES: &'static [&'static str] = &["active", "inactive"];
+    const STATUSES: &'static [&'static str] = &["active", "inactive", "stale"];
     const PRIVATE_FIELDS: &'static [&'static str] = &["gender", "foreign_background"];
     type Input = MentorInput;
 

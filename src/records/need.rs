@@ -46,7 +46,7 @@ impl RecordType for Need {
     const RECORD: Record = Record::Need;
     const PATH: &'static str = "needs";
     const ORGANISATION_KINDS: &'static [&'static str] = &["company"];
-    const STATUSES: &'static [&'static str] = &["open", "draft", "matched", "closed"];
+    const STATUSES: &'static [&'static str] = &["open", "draft", "matched", "closed", "stale"];
     type Input = NeedInput;
 
     fn validate(i: NeedInput) -> Result<Valid, FieldErrors> {

@@ -31,7 +31,7 @@ impl RecordType for Offer {
     const RECORD: Record = Record::Offer;
     const PATH: &'static str = "offers";
     const ORGANISATION_KINDS: &'static [&'static str] = &["supplier", "company"];
-    const STATUSES: &'static [&'static str] = &["active", "inactive"];
+    const STATUSES: &'static [&'static str] = &["active", "inactive", "stale"];
     type Input = OfferInput;
 
     fn validate(i: OfferInput) -> Result<Valid, FieldErrors> {

@@ -178,6 +178,13 @@ pub fn endpoints(e: &mut Vec<Endpoint>) {
             .to(super::pages::moderation::resolve)
             .public()
             .responses(super::routes::PAGE_POST),
+        endpoint(Method::GET, "/still-current/{kind}/{id}/{answer}", "The page a \"still current?\" email's link opens (keep, update, close): asks to confirm, changes nothing", "pages")
+            .to(super::pages::freshness::ask)
+            .public(),
+        endpoint(Method::POST, "/still-current/{kind}/{id}/{answer}", "Answers as the signed link says: keep (a stale record comes back), update (then to its edit page), close", "pages")
+            .to(super::pages::freshness::answer)
+            .public()
+            .responses(&[(200, "Done"), (303, "To the edit page"), (403, "The link is not genuine or has expired")]),
         endpoint(Method::GET, "/report", "What is wrong with something the reader saw: the report form", "pages")
             .to(super::pages::moderation::report_page)
             .public()

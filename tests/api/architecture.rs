@@ -19,6 +19,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("matching", 3),
     ("mentoring", 3),
     ("moderation", 3),
+    ("freshness", 3),
     ("dialogue", 3),
     ("introductions", 3),
     ("privacy", 3),

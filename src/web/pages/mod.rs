@@ -23,6 +23,7 @@ mod dashboard;
 pub(crate) mod dialogue;
 mod dialogue_officer;
 pub(crate) mod forms;
+pub(crate) mod freshness;
 pub(crate) mod imports;
 mod introductions;
 pub(crate) mod links;

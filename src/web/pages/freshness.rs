@@ -1,0 +1,129 @@
+//! The pages a "still current?" email's signed links open: `GET` asks (and changes nothing:
+//! mail scanners follow links), the button `POST`s the answer.
+
+use super::{context, message_page_with, query_lang, respond, see_other, Ctx, Nav};
+use crate::freshness;
+use crate::i18n::Tr;
+use crate::web::error::AppError;
+use crate::web::{body, AppState};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signed {
+    pub expires: Option<i64>,
+    pub sig: Option<String>,
+    /// The page's language (read by the page's context).
+    #[allow(dead_code)]
+    pub lang: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "pages/link.html")]
+struct AskPage<'a> {
+    tr: Tr,
+    nav: Nav,
+    csrf: &'a str,
+    title_key: &'static str,
+    ask_key: &'static str,
+    button_key: &'static str,
+    query: String,
+}
+
+fn genuine(state: &AppState, kind: &str, id: &str, answer: &str, s: &Signed) -> bool {
+    match (s.expires, s.sig.as_deref()) {
+        (Some(e), Some(sig)) => freshness::verify(&state.settings, kind, id, answer, e, sig),
+        _ => false,
+    }
+}
+
+/// The page in the language of the person the email went to.
+async fn link_context(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    kind: &str,
+    id: &str,
+) -> Result<Ctx, AppError> {
+    let mut c = context(state, req).await?;
+    if query_lang(req).is_none() {
+        let (k, i) = (kind.to_string(), id.to_string());
+        if let Some(l) = state
+            .db
+            .read(move |conn| freshness::owner_locale(conn, &k, &i))
+            .await?
+        {
+            c.tr = Tr::new(&l);
+        }
+    }
+    Ok(c)
+}
+
+/// `GET /still-current/{kind}/{id}/{answer}`.
+pub async fn ask(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String, String)>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let (kind, id, answer) = path.into_inner();
+    let signed: Signed = body::query(&req)?;
+    let c = link_context(&state, &req, &kind, &id).await?;
+    if !genuine(&state, &kind, &id, &answer, &signed) {
+        return Ok(message_page_with(
+            &c,
+            StatusCode::FORBIDDEN,
+            c.tr.t("fresh.title").to_string(),
+            vec![c.tr.t("link.invalid").to_string()],
+        ));
+    }
+    let (ask_key, button_key) = match answer.as_str() {
+        "keep" => ("fresh.ask_keep", "fresh.keep"),
+        "update" => ("fresh.ask_update", "fresh.update"),
+        _ => ("fresh.ask_close", "fresh.close"),
+    };
+    let page = AskPage {
+        tr: c.tr,
+        nav: c.nav(),
+        csrf: &c.csrf,
+        title_key: "fresh.title",
+        ask_key,
+        button_key,
+        query: req.query_string().to_string(),
+    };
+    Ok(respond(&c, StatusCode::OK, page.render()))
+}
+
+/// `POST /still-current/{kind}/{id}/{answer}`: answers as the signed link says.
+pub async fn answer(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String, String)>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let (kind, id, answer) = path.into_inner();
+    let signed: Signed = body::query(&req)?;
+    let c = link_context(&state, &req, &kind, &id).await?;
+    let said = |status: StatusCode, key: &str| {
+        message_page_with(
+            &c,
+            status,
+            c.tr.t("fresh.title").to_string(),
+            vec![c.tr.t(key).to_string()],
+        )
+    };
+    if !genuine(&state, &kind, &id, &answer, &signed) {
+        return Ok(said(StatusCode::FORBIDDEN, "link.invalid"));
+    }
+    let a = answer.clone();
+    let done = state
+        .write(move |conn| freshness::answer(conn, &kind, &id, &a))
+        .await;
+    match (done, answer.as_str()) {
+        (Ok(edit), "update") => Ok(see_other(&edit)),
+        (Ok(_), "close") => Ok(said(StatusCode::OK, "fresh.closed")),
+        (Ok(_), _) => Ok(said(StatusCode::OK, "fresh.kept")),
+        (Err(AppError::NotFound), _) => Ok(said(StatusCode::FORBIDDEN, "link.invalid")),
+        (Err(e), _) => Err(e),
+    }
+}
