@@ -26,6 +26,14 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// The largest CSV file an import takes (default 32 MiB: some 50,000 profiles).
     pub import_max_bytes: usize,
+    /// The programme's targets for a period (0: none): enterprises supported per track (KTP and
+    /// procurement: organisations; mentoring: newcomers with a business), and participants.
+    pub target_enterprises_ktp: u64,
+    pub target_enterprises_mentoring: u64,
+    pub target_enterprises_procurement: u64,
+    pub target_participants: u64,
+    /// The minimum share of the under-represented gender among participants.
+    pub gender_minimum: f64,
     /// An active profile, need or offer untouched this many days is asked "still current?".
     pub freshness_days: i64,
     /// Without an answer this many days after asking, it goes `stale` (out of matching).
@@ -92,6 +100,11 @@ impl Settings {
             .set_default("max_body_bytes", 1024 * 1024)?
             .set_default("import_max_bytes", 32 * 1024 * 1024)?
             .set_default("freshness_days", 90)?
+            .set_default("target_enterprises_ktp", 0)?
+            .set_default("target_enterprises_mentoring", 0)?
+            .set_default("target_enterprises_procurement", 0)?
+            .set_default("target_participants", 0)?
+            .set_default("gender_minimum", 0.4)?
             .set_default("freshness_answer_days", 30)?
             .set_default("db_pool_size", 16)?
             .set_default("password_hash_concurrency", 2)?

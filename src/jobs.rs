@@ -22,6 +22,8 @@ pub struct Pass {
     pub meetings: usize,
     /// "Still current?" emails queued, and records that went stale.
     pub freshness_asked: usize,
+    /// Follow-ups of outcomes sent (placements at 6 and 12 months, procurements at tender).
+    pub follow_ups: usize,
     pub went_stale: usize,
     pub warned: usize,
     pub erased: usize,
@@ -34,6 +36,7 @@ impl Pass {
             || self.check_ins > 0
             || self.meetings > 0
             || self.freshness_asked > 0
+            || self.follow_ups > 0
             || self.went_stale > 0
             || self.warned > 0
             || self.erased > 0
@@ -57,6 +60,10 @@ pub async fn run_once(db: &Db, settings: &Settings) -> Result<Pass, AppError> {
     let s = settings.clone();
     let (freshness_asked, went_stale) = db.write(move |c| crate::freshness::run_due(c, &s)).await?;
     let s = settings.clone();
+    let follow_ups = db
+        .write(move |c| crate::introductions::follow_ups::run_due(c, &s))
+        .await?;
+    let s = settings.clone();
     let (warned, erased) = db.write(move |c| crate::privacy::retention(c, &s)).await?;
     let days = settings.mail_retention_days;
     let purged = db
@@ -67,6 +74,7 @@ pub async fn run_once(db: &Db, settings: &Settings) -> Result<Pass, AppError> {
         check_ins,
         meetings,
         freshness_asked,
+        follow_ups,
         went_stale,
         warned,
         erased,

@@ -53,14 +53,150 @@ pub struct Indicators {
     pub businesses: Vec<String>,
     /// The market dialogues opened in the period.
     pub dialogue: crate::dialogue::indicators::DialogueIndicators,
+    /// Enterprises supported per track: organisations (KTP, coaching, procurement), newcomers
+    /// with a business (mentoring).
+    pub supported: BTreeMap<String, BTreeSet<String>>,
+    /// The programme's targets, from the settings.
+    pub targets: Targets,
+    /// KTP placements; of them, those whose 12-month follow-up is answered, and those still
+    /// in place then, by the graduate's gender and foreign background.
+    pub placements: u64,
+    pub placements_followed_12: u64,
+    pub in_place_12: u64,
+    pub in_place_12_by_gender: BTreeMap<String, u64>,
+    pub in_place_12_by_background: BTreeMap<String, u64>,
+}
+
+/// The programme's numbers for a period (0: no target) and its gender minimum.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Targets {
+    pub enterprises: BTreeMap<String, u64>,
+    pub participants: u64,
+    pub gender_minimum: f64,
+}
+
+impl Default for Targets {
+    fn default() -> Self {
+        Targets {
+            enterprises: BTreeMap::new(),
+            participants: 0,
+            gender_minimum: GENDER_MINIMUM,
+        }
+    }
+}
+
+impl Targets {
+    pub fn of(s: &crate::config::Settings) -> Targets {
+        let enterprises = [
+            ("ktp", s.target_enterprises_ktp),
+            ("mentoring", s.target_enterprises_mentoring),
+            ("procurement", s.target_enterprises_procurement),
+        ]
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(k, n)| (k.to_string(), n))
+        .collect();
+        Targets {
+            enterprises,
+            participants: s.target_participants,
+            gender_minimum: s.gender_minimum,
+        }
+    }
+}
+
+/// One target against what was reached.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetLine {
+    /// `enterprises.ktp`, `participants`, …
+    pub key: String,
+    pub target: u64,
+    pub actual: u64,
+}
+
+impl TargetLine {
+    pub fn met(&self) -> bool {
+        self.actual >= self.target
+    }
 }
 
 /// The programme's minimum share of the under-represented gender among participants.
 pub const GENDER_MINIMUM: f64 = 0.4;
 
+/// Counts a placement, and whether it was still in place at 12 months (by the graduate).
+fn placement_at_12(
+    conn: &mut DbConn,
+    ind: &mut Indicators,
+    i: &Introduction,
+) -> Result<(), AppError> {
+    use crate::db::schema::follow_ups as fu;
+    ind.placements += 1;
+    let answered: i64 = fu::table
+        .filter(fu::introduction_id.eq(&i.id))
+        .filter(fu::kind.eq("placement_12"))
+        .filter(fu::answer.is_not_null())
+        .count()
+        .get_result(conn)?;
+    if answered == 0 {
+        return Ok(());
+    }
+    ind.placements_followed_12 += 1;
+    if !crate::introductions::follow_ups::in_place_at_12_months(conn, &i.id)? {
+        return Ok(());
+    }
+    ind.in_place_12 += 1;
+    let candidate = [(&i.a_kind, &i.a_id), (&i.b_kind, &i.b_id)]
+        .into_iter()
+        .find(|(k, _)| k.as_str() == "candidate");
+    let d: Value = match candidate {
+        Some((_, id)) => Record::Candidate
+            .find(conn, id)?
+            .and_then(|r| serde_json::from_str(&r.data).ok())
+            .unwrap_or_default(),
+        None => Value::Null,
+    };
+    bump(
+        &mut ind.in_place_12_by_gender,
+        d["gender"].as_str().unwrap_or("unknown"),
+    );
+    let bg = match d["foreign_background"].as_bool() {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "unknown",
+    };
+    bump(&mut ind.in_place_12_by_background, bg);
+    Ok(())
+}
+
 impl Indicators {
     /// The share of the under-represented gender (women or men) among participants who gave
     /// one of the two, if any did.
+    pub fn target_lines(&self) -> Vec<TargetLine> {
+        let mut out: Vec<TargetLine> = self
+            .targets
+            .enterprises
+            .iter()
+            .map(|(track, n)| TargetLine {
+                key: format!("enterprises.{track}"),
+                target: *n,
+                actual: self.supported.get(track).map_or(0, |s| s.len() as u64),
+            })
+            .collect();
+        if self.targets.participants > 0 {
+            out.push(TargetLine {
+                key: "participants".into(),
+                target: self.targets.participants,
+                actual: self.participants.len() as u64,
+            });
+        }
+        out
+    }
+
+    /// Whether the under-represented gender's share is under the programme's minimum.
+    pub fn below_gender_minimum(&self) -> bool {
+        self.gender_balance()
+            .is_some_and(|b| b < self.targets.gender_minimum)
+    }
+
     pub fn gender_balance(&self) -> Option<f64> {
         let w = self.by_gender.get("woman").copied().unwrap_or(0);
         let m = self.by_gender.get("man").copied().unwrap_or(0);
@@ -104,6 +240,9 @@ pub fn compute(
         if let Some(o) = &i.outcome {
             bump(ind.outcomes.entry(i.track.clone()).or_default(), o);
         }
+        if i.track == "ktp" && i.outcome.as_deref() == Some("placement") {
+            placement_at_12(conn, &mut ind, i)?;
+        }
         if i.cross_border {
             ind.cross_border += 1;
         }
@@ -132,6 +271,10 @@ pub fn compute(
                     let Some(org) = row.organisation_id else {
                         continue;
                     };
+                    ind.supported
+                        .entry(i.track.clone())
+                        .or_default()
+                        .insert(org.clone());
                     if ind.enterprises.insert(org.clone()) {
                         if let Some(o) = Record::Organisation.find(conn, &org)? {
                             let d: Value = serde_json::from_str(&o.data).unwrap_or_default();
@@ -144,6 +287,12 @@ pub fn compute(
                     }
                 }
                 "candidate" | "mentor" => {
+                    if kind == "candidate" && i.track == "mentoring" {
+                        ind.supported
+                            .entry(i.track.clone())
+                            .or_default()
+                            .insert(id.clone());
+                    }
                     let new_participant = ind.participants.insert(id.clone());
                     let new_mentee = kind == "candidate"
                         && i.track == "mentoring"
@@ -259,11 +408,21 @@ impl Indicators {
                                           "org_numbers": self.businesses},
             },
             "market_dialogue": self.dialogue.to_json(),
+            "placements": {
+                "total": self.placements,
+                "followed_up_at_12_months": self.placements_followed_12,
+                "in_place_at_12_months": {"total": shown(self.in_place_12),
+                                          "by_gender": people(&self.in_place_12_by_gender),
+                                          "by_foreign_background": people(&self.in_place_12_by_background)},
+            },
             "gender_balance": {
                 "under_represented_share": self.gender_balance().map(|b| (b * 1000.0).round() / 1000.0),
-                "minimum": GENDER_MINIMUM,
-                "below_minimum": self.gender_balance().is_some_and(|b| b < GENDER_MINIMUM),
+                "minimum": self.targets.gender_minimum,
+                "below_minimum": self.below_gender_minimum(),
             },
+            "targets": self.target_lines().iter().map(|t| json!({
+                "key": t.key, "target": t.target, "actual": t.actual, "met": t.met(),
+            })).collect::<Vec<_>>(),
             "suppressed_under": SUPPRESS_UNDER,
         })
     }

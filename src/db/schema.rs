@@ -140,6 +140,20 @@ diesel::table! {
         introduced_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        outcome_on -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    follow_ups (id) {
+        id -> Text,
+        introduction_id -> Text,
+        kind -> Text,
+        party -> Text,
+        due_on -> Date,
+        sent_at -> Nullable<Timestamp>,
+        answered_on -> Nullable<Date>,
+        answer -> Nullable<Text>,
     }
 }
 
@@ -392,6 +406,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     holds,
     abuse_reports,
     freshness,
+    follow_ups,
     organisations,
     needs,
     candidates,

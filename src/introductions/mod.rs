@@ -8,6 +8,7 @@
 
 mod answer;
 mod due;
+pub mod follow_ups;
 pub mod links;
 mod propose;
 mod withdraw;
@@ -70,6 +71,8 @@ pub struct Introduction {
     pub introduced_at: Option<PrimitiveDateTime>,
     pub created_at: PrimitiveDateTime,
     pub updated_at: PrimitiveDateTime,
+    /// When the outcome happened (the officer's date, or the day it was recorded).
+    pub outcome_on: Option<time::Date>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -351,6 +354,7 @@ pub fn record_outcome(
     viewer: &Viewer,
     id: &str,
     outcome: &str,
+    outcome_on: Option<time::Date>,
 ) -> Result<Introduction, AppError> {
     let mut intro = find(conn, id)?.ok_or(AppError::NotFound)?;
     if !viewer.is_officer() {
@@ -372,9 +376,18 @@ pub fn record_outcome(
         )));
     }
     let now = db::now();
+    let on = outcome_on.unwrap_or(now.date());
+    if on > now.date() {
+        return Err(AppError::invalid("outcome_on", "must not be in the future"));
+    }
     diesel::update(t::table.find(id))
-        .set((t::outcome.eq(outcome), t::updated_at.eq(now)))
+        .set((
+            t::outcome.eq(outcome),
+            t::outcome_on.eq(Some(on)),
+            t::updated_at.eq(now),
+        ))
         .execute(conn)?;
+    follow_ups::plan(conn, &intro, outcome, on)?;
     db::audit(
         conn,
         Some(&viewer.user_id),
@@ -384,6 +397,7 @@ pub fn record_outcome(
         json!({"outcome": outcome}),
     )?;
     intro.outcome = Some(outcome.to_string());
+    intro.outcome_on = Some(on);
     intro.updated_at = now;
     Ok(intro)
 }

@@ -224,6 +224,7 @@ pub fn propose(
         introduced_at: None,
         created_at: now,
         updated_at: now,
+        outcome_on: None,
     };
     insert(conn, &intro)?;
     for party in [Party::A, Party::B] {

@@ -312,6 +312,7 @@ mod message_tests {
             "subject_title": "Sagbruket i Mora AB",
             "record_title": "Digitalisering av sågverket",
             "answer_days": 30,
+            "due_on": "2027-05-01",
             "keep_link": "http://127.0.0.1:8080/still-current/need/ID/keep?expires=1&sig=SIG",
             "update_link": "http://127.0.0.1:8080/still-current/need/ID/update?expires=1&sig=SIG",
             "close_link": "http://127.0.0.1:8080/still-current/need/ID/close?expires=1&sig=SIG",
@@ -339,6 +340,11 @@ mod message_tests {
         });
         if let (Some(v), Some(d)) = (v.as_object_mut(), dialogue.as_object()) {
             v.extend(d.clone());
+        }
+        for a in ["yes", "no", "local", "cross_border", "both", "none"] {
+            v[format!("{a}_link")] = json!(format!(
+                "http://127.0.0.1:8080/follow-ups/ID/{a}?expires=1&sig=SIG"
+            ));
         }
         v
     }

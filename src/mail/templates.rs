@@ -49,6 +49,8 @@ templates!(
     "introduction_withdrawn",
     "still_current",
     "went_stale",
+    "follow_up_placement",
+    "follow_up_tender",
 );
 
 /// A rendered email.
@@ -273,6 +275,13 @@ mod escaping {
         "keep_link",
         "update_link",
         "close_link",
+        "yes_link",
+        "no_link",
+        "local_link",
+        "cross_border_link",
+        "both_link",
+        "none_link",
+        "due_on",
         "months",
         "procurement_title",
         "buyer",

@@ -186,6 +186,17 @@ pub fn values(template: &str, locale: &str, params: &Value, base_url: &str) -> V
                 v.set(&key, s(p, &key));
             }
         }
+        "follow_up_placement" | "follow_up_tender" => {
+            v.set("own_title", s(p, "own_title"));
+            v.set("other_title", s(p, "other_title"));
+            v.set("other_org", or_dash(s(p, "other_org")));
+            v.set("months", p["months"].as_i64().unwrap_or(6).to_string());
+            v.set("due_on", date(locale, s(p, "due_on")));
+            for a in ["yes", "no", "local", "cross_border", "both", "none"] {
+                let key = format!("{a}_link");
+                v.set(&key, s(p, &key));
+            }
+        }
         "introduction_withdrawn" => {
             v.set("own_title", s(p, "own_title"));
             v.set("link", s(p, "link"));

@@ -27,6 +27,8 @@ fn render(conn: &mut DbConn, i: &Introduction, viewer: Option<&Viewer>) -> Resul
     let mut v = json!({
         "id": i.id, "track": i.track, "a": side(conn, Party::A)?, "b": side(conn, Party::B)?,
         "status": i.status, "outcome": i.outcome, "note": i.note,
+        "outcome_on": i.outcome_on.map(|d| d.to_string()),
+        "follow_ups": intro::follow_ups::of(conn, &i.id)?,
         "explanation": {"factors": i.factors()}, "cross_border": i.cross_border,
         "municipality": i.municipality, "expires_at": rfc3339(i.expires_at),
         "introduced_at": i.introduced_at.map(rfc3339), "created_at": rfc3339(i.created_at),
@@ -219,6 +221,8 @@ pub async fn show(
 pub struct OutcomeRequest {
     /// placement, mentoring_started, meeting_held or no_result.
     pub outcome: String,
+    /// When it happened, `YYYY-MM-DD` (default: today); follow-ups count from it.
+    pub outcome_on: Option<String>,
 }
 
 /// `PATCH /api/v1/introductions/{id}`: the outcome.
@@ -234,7 +238,16 @@ pub async fn record_outcome(
     let body = state
         .write(move |c| -> Result<Value, AppError> {
             visible(c, &viewer, &id)?;
-            let i = intro::record_outcome(c, &viewer, &id, &input.outcome)?;
+            let on = match input.outcome_on.as_deref() {
+                None => None,
+                Some(d) => Some(
+                    time::Date::parse(d, &time::format_description::well_known::Iso8601::DATE)
+                        .map_err(|_| {
+                            AppError::invalid("outcome_on", "is not a date of the form YYYY-MM-DD")
+                        })?,
+                ),
+            };
+            let i = intro::record_outcome(c, &viewer, &id, &input.outcome, on)?;
             render(c, &i, Some(&viewer))
         })
         .await?;

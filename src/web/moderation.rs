@@ -185,6 +185,13 @@ pub fn endpoints(e: &mut Vec<Endpoint>) {
             .to(super::pages::freshness::answer)
             .public()
             .responses(&[(200, "Done"), (303, "To the edit page"), (403, "The link is not genuine or has expired")]),
+        endpoint(Method::GET, "/follow-ups/{id}/{answer}", "The page a follow-up email's link opens (a placement at 6 or 12 months: yes, no; a procurement at tender: local, cross_border, both, none): asks, changes nothing", "pages")
+            .to(super::pages::freshness::follow_up_ask)
+            .public(),
+        endpoint(Method::POST, "/follow-ups/{id}/{answer}", "Answers the follow-up as the signed link says", "pages")
+            .to(super::pages::freshness::follow_up_answer)
+            .public()
+            .responses(&[(200, "Thanks"), (403, "The link is not genuine or has expired")]),
         endpoint(Method::GET, "/report", "What is wrong with something the reader saw: the report form", "pages")
             .to(super::pages::moderation::report_page)
             .public()

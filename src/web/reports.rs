@@ -71,10 +71,13 @@ async fn load(
         return Err(AppError::forbidden("programme indicators are for officers"));
     }
     let (from, to, municipalities) = period(q)?;
-    state
+    let targets = reports::Targets::of(&state.settings);
+    let mut ind = state
         .db
         .read(move |c| reports::compute(c, from, to, &municipalities))
-        .await
+        .await?;
+    ind.targets = targets;
+    Ok(ind)
 }
 
 /// `GET /api/v1/reports/indicators?from=&to=&municipality=&format=json|csv`.
@@ -168,6 +171,11 @@ struct ReportsPage<'a> {
     /// programme's minimum.
     balance: Option<(String, bool)>,
     minimum: String,
+    /// Each target: its label, the target, what was reached, whether it was met.
+    targets: Vec<(String, u64, u64, bool)>,
+    /// Placements still in place at 12 months, of those followed up then (counts of people,
+    /// suppressed when small).
+    in_place: (String, u64),
 }
 
 /// The market dialogue's indicators as the page's rows.
@@ -378,7 +386,7 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
     let dialogue = dialogue_rows(tr, &ind.dialogue);
     let balance = ind
         .gender_balance()
-        .map(|b| (tr.percent(&b), b < reports::GENDER_MINIMUM));
+        .map(|b| (tr.percent(&b), ind.below_gender_minimum()));
     let municipalities = ind
         .by_municipality
         .iter()
@@ -424,7 +432,27 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
         dialogue,
         businesses: ind.businesses.clone(),
         balance,
-        minimum: tr.percent(&reports::GENDER_MINIMUM),
+        minimum: tr.percent(&ind.targets.gender_minimum),
+        in_place: (
+            reports::shown(ind.in_place_12)
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| ind.in_place_12.to_string()),
+            ind.placements_followed_12,
+        ),
+        targets: ind
+            .target_lines()
+            .into_iter()
+            .map(|t| {
+                let met = t.met();
+                (
+                    tr.t(&format!("report.target.{}", t.key)).to_string(),
+                    t.target,
+                    t.actual,
+                    met,
+                )
+            })
+            .collect(),
     };
     super::pages::respond(&c, actix_web::http::StatusCode::OK, page.render())
 }

@@ -28,6 +28,7 @@ mod matching;
 mod mentoring;
 mod moderation;
 mod openapi;
+mod outcomes;
 mod privacy;
 mod procurement_status;
 mod records;

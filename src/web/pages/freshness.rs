@@ -127,3 +127,104 @@ pub async fn answer(
         (Err(e), _) => Err(e),
     }
 }
+
+fn follow_up_keys(answer: &str) -> Option<&'static str> {
+    Some(match answer {
+        "yes" => "follow_up.yes",
+        "no" => "follow_up.no",
+        "local" => "follow_up.local",
+        "cross_border" => "follow_up.cross_border",
+        "both" => "follow_up.both",
+        "none" => "follow_up.none",
+        _ => return None,
+    })
+}
+
+async fn follow_up_context(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    id: &str,
+) -> Result<Ctx, AppError> {
+    let mut c = context(state, req).await?;
+    if query_lang(req).is_none() {
+        let i = id.to_string();
+        if let Some(l) = state
+            .db
+            .read(move |conn| crate::introductions::follow_ups::locale_of(conn, &i))
+            .await?
+        {
+            c.tr = Tr::new(&l);
+        }
+    }
+    Ok(c)
+}
+
+fn follow_up_genuine(state: &AppState, id: &str, answer: &str, s: &Signed) -> bool {
+    match (s.expires, s.sig.as_deref()) {
+        (Some(e), Some(sig)) => {
+            crate::introductions::follow_ups::verify(&state.settings, id, answer, e, sig)
+        }
+        _ => false,
+    }
+}
+
+/// `GET /follow-ups/{id}/{answer}`: asks, and changes nothing.
+pub async fn follow_up_ask(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let (id, answer) = path.into_inner();
+    let signed: Signed = body::query(&req)?;
+    let c = follow_up_context(&state, &req, &id).await?;
+    let button = follow_up_keys(&answer);
+    let Some(button_key) = button.filter(|_| follow_up_genuine(&state, &id, &answer, &signed))
+    else {
+        return Ok(message_page_with(
+            &c,
+            StatusCode::FORBIDDEN,
+            c.tr.t("follow_up.title").to_string(),
+            vec![c.tr.t("link.invalid").to_string()],
+        ));
+    };
+    let page = AskPage {
+        tr: c.tr,
+        nav: c.nav(),
+        csrf: &c.csrf,
+        title_key: "follow_up.title",
+        ask_key: "follow_up.ask",
+        button_key,
+        query: req.query_string().to_string(),
+    };
+    Ok(respond(&c, StatusCode::OK, page.render()))
+}
+
+/// `POST /follow-ups/{id}/{answer}`: answers as the signed link says.
+pub async fn follow_up_answer(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let (id, answer) = path.into_inner();
+    let signed: Signed = body::query(&req)?;
+    let c = follow_up_context(&state, &req, &id).await?;
+    let said = |status: StatusCode, key: &str| {
+        message_page_with(
+            &c,
+            status,
+            c.tr.t("follow_up.title").to_string(),
+            vec![c.tr.t(key).to_string()],
+        )
+    };
+    if !follow_up_genuine(&state, &id, &answer, &signed) {
+        return Ok(said(StatusCode::FORBIDDEN, "link.invalid"));
+    }
+    let done = state
+        .write(move |conn| crate::introductions::follow_ups::answer(conn, &id, &answer))
+        .await;
+    match done {
+        Ok(()) => Ok(said(StatusCode::OK, "follow_up.thanks")),
+        Err(AppError::NotFound) => Ok(said(StatusCode::FORBIDDEN, "link.invalid")),
+        Err(e) => Err(e),
+    }
+}

@@ -295,7 +295,7 @@ pub async fn record_outcome(
     };
     let outcome = form.into_inner().outcome;
     let done = state
-        .write(move |conn| intro::record_outcome(conn, &viewer, &id, &outcome))
+        .write(move |conn| intro::record_outcome(conn, &viewer, &id, &outcome, None))
         .await;
     match done {
         Ok(_) => see_other(&back),

@@ -1,0 +1,2 @@
+DROP TABLE follow_ups;
+ALTER TABLE introductions DROP COLUMN outcome_on;
