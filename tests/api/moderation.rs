@@ -2,7 +2,8 @@
 //! suspension takes an organisation or an account out of matching and sight at once and
 //! withdraws its introductions (the parties told); reports reach the officer in scope.
 
-use crate::helpers::{bodies, TestApp, PASSWORD};
+use crate::helpers::{bodies, spawn_app_with, Backend, TestApp, PASSWORD};
+use crate::smtp::SmtpServer;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
@@ -126,7 +127,19 @@ async fn a_company_that_registers_itself_waits_for_an_officer_of_its_municipalit
     assert_eq!(app.count("outbox").await, emails);
 }
 
-async fn a_suspended_organisation_leaves_matching_and_its_introductions_end(app: &TestApp) {
+/// Through a real SMTP server: what the parties receive is what they read.
+async fn a_suspended_organisation_leaves_matching_and_its_introductions_end(backend: Backend) {
+    let smtp = SmtpServer::start("none");
+    let url = smtp.url();
+    let Some(app) = spawn_app_with(backend, move |s| {
+        s.smtp_url = Some(url.into());
+        s.mail_retry_base_seconds = 0;
+    })
+    .await
+    else {
+        return;
+    };
+    let app = &app;
     let company = app.register("kari@sagen.se", "company", &[]).await;
     let org = app
         .create(
@@ -367,9 +380,18 @@ async fn reports_reach_the_officer_in_scope_once(app: &TestApp) {
     );
 }
 
+#[tokio::test]
+async fn sqlite_a_suspended_organisation_leaves_matching_and_its_introductions_end() {
+    a_suspended_organisation_leaves_matching_and_its_introductions_end(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn postgres_a_suspended_organisation_leaves_matching_and_its_introductions_end() {
+    a_suspended_organisation_leaves_matching_and_its_introductions_end(Backend::Postgres).await;
+}
+
 crate::on_both_backends!(
     a_company_that_registers_itself_waits_for_an_officer_of_its_municipality,
-    a_suspended_organisation_leaves_matching_and_its_introductions_end,
     a_suspended_account_is_signed_out_and_out_of_matching,
     reports_reach_the_officer_in_scope_once,
 );

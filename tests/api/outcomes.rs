@@ -4,7 +4,7 @@
 //! count placements still in place at 12 months and set what was reached against the
 //! configured targets, flagging a gender share under the minimum.
 
-use crate::helpers::{spawn_app_with, Backend, TestApp};
+use crate::helpers::{bodies, spawn_app_with, Backend, TestApp};
 use crate::introductions::{proposal, world, CANDIDATE, COMPANY};
 use crate::smtp::SmtpServer;
 use reqwest::StatusCode;
@@ -179,6 +179,107 @@ async fn a_placement_is_followed_up_at_6_and_12_months(backend: Backend) {
         json!({"key": "participants", "target": 1, "actual": 1, "met": true})
     );
     assert_eq!(ind.body["gender_balance"]["minimum"], 0.4);
+}
+
+/// A procurement introduction is followed up with the buyer at the planned tender.
+async fn the_buyer_is_asked_at_tender_who_bid(backend: Backend) {
+    let smtp = SmtpServer::start("none");
+    let url = smtp.url();
+    let Some(app) = spawn_app_with(backend, move |s| {
+        s.smtp_url = Some(url.into());
+        s.mail_retry_base_seconds = 0;
+    })
+    .await
+    else {
+        return;
+    };
+    let officer = app.staff("karin@mora.se", "officer", &["SE-2062"]).await;
+    let buyer = app
+        .create(
+            "organisations",
+            &officer,
+            bodies::municipality_org("SE-2062"),
+        )
+        .await;
+    let procurement = app
+        .create(
+            "procurements",
+            &officer,
+            bodies::procurement(&buyer, "SE-2062"),
+        )
+        .await;
+    let supplier = app
+        .register(
+            "kok@fjellkjokken.no",
+            "supplier",
+            &["contact", "matching_procurement"],
+        )
+        .await;
+    let org = app
+        .create("organisations", &supplier, bodies::supplier("NO-5025"))
+        .await;
+    app.verify_org(&org).await;
+    let offer = app.create("offers", &supplier, bodies::offer(&org)).await;
+    let a = app
+        .post(
+            "/api/v1/introductions",
+            &officer,
+            json!({"track": "procurement", "a": {"kind": "procurement", "id": procurement},
+                   "b": {"kind": "offer", "id": offer}, "note": "Tidig dialog."}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    let id = a.body["id"].as_str().expect("id").to_string();
+    for token in [&officer, &supplier] {
+        let r = app
+            .post(
+                &format!("/api/v1/introductions/{id}/accept"),
+                token,
+                json!(null),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    let r = app
+        .patch(
+            &format!("/api/v1/introductions/{id}"),
+            &officer,
+            json!({"outcome": "meeting_held"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        r.body["follow_ups"],
+        json!([{"kind": "tender", "party": "a", "due_on": "2027-04-01", "answered_on": null, "answer": null}])
+    );
+    let before = smtp.settle(&app).await.len();
+    age_follow_ups(&app, "tender", 400).await;
+    smtp.settle(&app).await;
+    let got = smtp.settle(&app).await;
+    assert_eq!(got.len(), before + 1, "one question, to the buyer");
+    let q = &got[before];
+    assert_eq!(q.to, ["karin@mora.se"]);
+    assert_eq!(q.subject, "Vilka lämnade anbud? Skolmåltider");
+    let link: Vec<_> = q
+        .links(&format!("{}/follow-ups/", app.address))
+        .into_iter()
+        .filter(|l| l.contains("/cross_border?"))
+        .collect();
+    assert_eq!(click(&app, &link[0]).await, StatusCode::OK);
+    let shown = app
+        .get(&format!("/api/v1/introductions/{id}"), &officer)
+        .await;
+    assert_eq!(shown.body["follow_ups"][0]["answer"], "cross_border");
+}
+
+#[tokio::test]
+async fn sqlite_the_buyer_is_asked_at_tender_who_bid() {
+    the_buyer_is_asked_at_tender_who_bid(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn postgres_the_buyer_is_asked_at_tender_who_bid() {
+    the_buyer_is_asked_at_tender_who_bid(Backend::Postgres).await;
 }
 
 #[tokio::test]
