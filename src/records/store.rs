@@ -244,6 +244,75 @@ pub fn visible_rows(
         .collect())
 }
 
+/// An open need as the public feed shows it: no owner, no person.
+pub struct PublicNeed {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub organisation: String,
+    pub municipality: String,
+    pub start_date: String,
+    pub months: i64,
+    pub skills: Vec<String>,
+    /// RFC 3339.
+    pub updated_at: String,
+}
+
+/// Open needs of verified, unsuspended organisations, newest first, in a county if given.
+pub fn public_needs(
+    conn: &mut DbConn,
+    county: Option<&str>,
+    limit: usize,
+) -> Result<Vec<PublicNeed>, AppError> {
+    let filter = db::ListFilter {
+        county: county.map(str::to_string),
+        status: Some("open".into()),
+        limit: 10_000,
+        ..db::ListFilter::default()
+    };
+    let mut rows = Record::Need.list(conn, &db::Visible::All, &filter)?;
+    let held = db::holds::held_rows(conn, Record::Need, &rows)?;
+    rows.retain(|r| !held.contains(&r.id));
+    rows.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(b.id.cmp(&a.id)));
+    rows.truncate(limit);
+    let mut out = Vec::new();
+    for r in rows {
+        let d: Value = serde_json::from_str(&r.data).unwrap_or_default();
+        let organisation = match &r.organisation_id {
+            Some(o) => Record::Organisation
+                .find(conn, o)?
+                .and_then(|o| serde_json::from_str::<Value>(&o.data).ok())
+                .and_then(|o| o["name"].as_str().map(str::to_string))
+                .unwrap_or_default(),
+            None => String::new(),
+        };
+        let text = |k: &str| d[k].as_str().unwrap_or_default().to_string();
+        out.push(PublicNeed {
+            id: r.id.clone(),
+            title: text("title"),
+            description: text("description"),
+            organisation,
+            municipality: r.municipality.clone(),
+            start_date: text("start_date"),
+            months: d["duration_months"].as_i64().unwrap_or(0),
+            skills: d["skills"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            updated_at: r
+                .updated_at
+                .assume_utc()
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+        });
+    }
+    Ok(out)
+}
+
 /// Whether each organisation is verified and whether it is suspended (what moderation says).
 pub fn standing_of(
     conn: &mut DbConn,

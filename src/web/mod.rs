@@ -6,6 +6,7 @@ pub mod body;
 pub(crate) mod dialogue;
 mod endpoint;
 pub mod error;
+pub(crate) mod feeds;
 mod health;
 pub(crate) mod imports;
 mod introduction_links;

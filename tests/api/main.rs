@@ -18,6 +18,7 @@ pub(crate) mod crash;
 mod dialogue;
 mod errors;
 mod exposure;
+mod feeds;
 mod freshness;
 mod health;
 mod helpers;

@@ -34,6 +34,14 @@ pub fn endpoints(e: &mut Vec<Endpoint>) {
         .public(),
         endpoint(
             Method::GET,
+            "/feeds/needs.atom",
+            "Atom feed of open KTP development needs of verified organisations, per county (public fields only)",
+            p,
+        )
+        .to(crate::web::feeds::needs)
+        .public(),
+        endpoint(
+            Method::GET,
             "/procurements/{id}",
             "A procurement's public notice; a registered supplier's dialogue",
             p,
@@ -150,7 +158,7 @@ pub struct CountyQuery {
     pub county: Option<String>,
 }
 
-fn county_of(req: &HttpRequest) -> Result<Option<String>, AppError> {
+pub(crate) fn county_of(req: &HttpRequest) -> Result<Option<String>, AppError> {
     let q: CountyQuery = body::query(req)?;
     match q.county.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
@@ -207,16 +215,6 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest, c: Ctx) -> HttpR
     }
 }
 
-fn xml(s: &str) -> String {
-    s.chars()
-        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
-        .collect::<String>()
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// `GET /feeds/procurements.atom?county=`: the same list as Atom (RFC 4287), public fields only.
 pub async fn feed(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
     let county = county_of(&req)?;
@@ -236,34 +234,33 @@ pub async fn feed(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
         Some(c) => format!("{base}/feeds/procurements.atom?county={c}"),
         None => format!("{base}/feeds/procurements.atom"),
     };
-    let updated = items
-        .iter()
-        .map(|i| i.opened_at.clone())
-        .max()
-        .unwrap_or_else(|| "2026-01-01T00:00:00Z".into());
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
-    out.push_str(&format!(
-        "<title>Heartland Match: procurements in early dialogue{}</title>\n<id>{}</id>\n<updated>{updated}</updated>\n<link rel=\"self\" href=\"{}\"/>\n<link rel=\"alternate\" href=\"{base}/procurements\"/>\n<author><name>Heartland Match</name></author>\n",
-        county.as_deref().map(|c| format!(" ({c})")).unwrap_or_default(),
-        xml(&self_link),
-        xml(&self_link)
-    ));
-    for i in &items {
-        let link = format!("{base}/procurements/{}", i.id);
-        let summary = format!(
-            "{} – {}. Dialogue until {}; tender planned {}. {}",
-            i.buyer, i.place, i.deadline_iso, i.tender_iso, i.notice
-        );
-        out.push_str(&format!(
-            "<entry>\n<title>{}</title>\n<id>{}</id>\n<link rel=\"alternate\" href=\"{}\"/>\n<updated>{}</updated>\n<author><name>{}</name></author>\n<summary>{}</summary>\n{}</entry>\n",
-            xml(&i.title), xml(&link), xml(&link), i.opened_at, xml(&i.buyer), xml(&summary),
-            i.codes.iter().map(|(c, l)| format!("<category term=\"{}\" label=\"{}\"/>\n", xml(c), xml(l))).collect::<String>()
-        ));
-    }
-    out.push_str("</feed>\n");
-    Ok(HttpResponse::Ok()
-        .content_type("application/atom+xml; charset=utf-8")
-        .body(out))
+    let entries: Vec<crate::web::feeds::Entry> = items
+        .into_iter()
+        .map(|i| crate::web::feeds::Entry {
+            link: format!("{base}/procurements/{}", i.id),
+            summary: format!(
+                "{} – {}. Dialogue until {}; tender planned {}. {}",
+                i.buyer, i.place, i.deadline_iso, i.tender_iso, i.notice
+            ),
+            updated: i.opened_at,
+            author: i.buyer,
+            categories: i.codes,
+            title: i.title,
+        })
+        .collect();
+    let title = format!(
+        "Heartland Match: procurements in early dialogue{}",
+        county
+            .as_deref()
+            .map(|c| format!(" ({c})"))
+            .unwrap_or_default()
+    );
+    Ok(crate::web::feeds::atom(
+        &title,
+        &self_link,
+        &format!("{base}/procurements"),
+        &entries,
+    ))
 }
 
 /// What a signed-in supplier sees of its dialogue.
