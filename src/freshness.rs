@@ -81,12 +81,7 @@ fn owner(conn: &mut DbConn, row: &RecordRow) -> Result<Option<User>, AppError> {
 }
 
 fn title(row: &RecordRow) -> String {
-    let d: Value = serde_json::from_str(&row.data).unwrap_or_default();
-    ["title", "headline"]
-        .iter()
-        .find_map(|k| d[*k].as_str())
-        .unwrap_or_default()
-        .to_string()
+    crate::records::store::title_of(&serde_json::from_str(&row.data).unwrap_or_default())
 }
 
 fn email(
@@ -121,21 +116,6 @@ fn email(
     Ok(())
 }
 
-/// The freshness row of a record: (asked_at, answered_at, stale_at).
-type Row = (
-    PrimitiveDateTime,
-    Option<PrimitiveDateTime>,
-    Option<PrimitiveDateTime>,
-);
-
-fn state_of(conn: &mut DbConn, record: Record, id: &str) -> QueryResult<Option<Row>> {
-    f::table
-        .find((record.name(), id))
-        .select((f::asked_at, f::answered_at, f::stale_at))
-        .first(conn)
-        .optional()
-}
-
 /// Sets a record's status (row and data), with its index event.
 fn set_status(
     conn: &mut DbConn,
@@ -160,16 +140,9 @@ pub fn run_due(conn: &mut DbConn, settings: &Settings) -> Result<(usize, usize),
     let due = now - time::Duration::days(settings.freshness_days.max(1));
     let (mut asked, mut stale) = (0, 0);
     for (record, active, _) in KINDS {
+        // Answering (keep, update, close) changes the record, so what is untouched since `due`
+        // and not waiting for an answer is due a question.
         for row in record.untouched(conn, active, due, 5000)? {
-            let last_touch = match state_of(conn, record, &row.id)? {
-                // Asked and not answered: the stale rule below decides.
-                Some((_, None, None)) => continue,
-                Some((asked_at, answered, _)) => answered.unwrap_or(asked_at).max(row.updated_at),
-                None => row.updated_at,
-            };
-            if last_touch > due {
-                continue;
-            }
             diesel::delete(f::table.find((record.name(), &row.id))).execute(conn)?;
             diesel::insert_into(f::table)
                 .values((

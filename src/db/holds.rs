@@ -180,6 +180,39 @@ pub fn open_reports(conn: &mut DbConn, places: Option<&[String]>) -> QueryResult
     q.limit(500).load(conn)
 }
 
+/// The open report `reporter` made on `subject`, if any.
+pub fn open_report_by(
+    conn: &mut DbConn,
+    subject: &str,
+    reporter: &str,
+) -> QueryResult<Option<String>> {
+    r::table
+        .filter(r::subject_id.eq(subject))
+        .filter(r::reporter_id.eq(reporter))
+        .filter(r::resolved_at.is_null())
+        .select(r::id)
+        .first(conn)
+        .optional()
+}
+
+/// The reasons held on each of these subjects.
+pub fn reasons_among(
+    conn: &mut DbConn,
+    ids: &[String],
+) -> QueryResult<std::collections::HashMap<String, Vec<String>>> {
+    let mut out: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for chunk in ids.chunks(5000) {
+        let rows: Vec<(String, String)> = h::table
+            .filter(h::subject_id.eq_any(chunk))
+            .select((h::subject_id, h::reason))
+            .load(conn)?;
+        for (id, reason) in rows {
+            out.entry(id).or_default().push(reason);
+        }
+    }
+    Ok(out)
+}
+
 pub fn find_report(conn: &mut DbConn, id: &str) -> QueryResult<Option<Report>> {
     r::table.find(id).first(conn).optional()
 }

@@ -135,12 +135,21 @@ macro_rules! record_store {
                 )*}
             }
 
-            /// Rows of `status` not changed since `before`, oldest first (the freshness job).
+            /// Rows of `status` not changed since `before` and not waiting for an answer to
+            /// "still current?", oldest first (the freshness job).
             pub fn untouched(self, conn: &mut DbConn, status: &str, before: time::PrimitiveDateTime, limit: i64) -> QueryResult<Vec<RecordRow>> {
+                use schema::freshness as f;
                 match self {$(
                     Record::$variant => schema::$table::table
                         .filter(schema::$table::status.eq(status))
                         .filter(schema::$table::updated_at.le(before))
+                        .filter(diesel::dsl::not(diesel::dsl::exists(
+                            f::table
+                                .filter(f::record_kind.eq(self.name()))
+                                .filter(f::record_id.eq(schema::$table::id))
+                                .filter(f::answered_at.is_null())
+                                .filter(f::stale_at.is_null()),
+                        )))
                         .order(schema::$table::updated_at.asc())
                         .limit(limit)
                         .select(schema::$table::all_columns)

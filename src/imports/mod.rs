@@ -129,7 +129,7 @@ pub fn run(
         return Err(Stopped::Report(report));
     }
     db::audit(
-        conn_of(&mut job),
+        job.conn,
         Some(&viewer.user_id),
         "records_imported",
         record.name(),
@@ -138,10 +138,6 @@ pub fn run(
                "skipped": report.skipped}),
     )?;
     Ok(report)
-}
-
-fn conn_of<'a>(job: &'a mut Job<'_>) -> &'a mut DbConn {
-    job.conn
 }
 
 struct Job<'a> {

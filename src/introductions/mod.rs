@@ -230,17 +230,6 @@ fn contact_user(conn: &mut DbConn, record: Record, row: &RecordRow) -> Result<Us
     User::by_id(conn, &id)?.ok_or(AppError::NotFound)
 }
 
-fn organisation_name(conn: &mut DbConn, row: &RecordRow) -> Result<Option<String>, AppError> {
-    let Some(org) = &row.organisation_id else {
-        return Ok(None);
-    };
-    Ok(Record::Organisation.find(conn, org)?.and_then(|o| {
-        serde_json::from_str::<Value>(&o.data)
-            .ok()
-            .and_then(|d| d["name"].as_str().map(str::to_string))
-    }))
-}
-
 fn place_name(municipality: &str) -> String {
     Gazetteer::get()
         .lookup_key(municipality)
@@ -307,7 +296,7 @@ pub fn describe(
     let title = entity_of(record, &row, Vec::new())
         .map(|e| e.title)
         .unwrap_or_default();
-    let org = organisation_name(conn, &row)?.unwrap_or_default();
+    let org = crate::records::store::organisation_name(conn, &row)?.unwrap_or_default();
     Ok((title, place_name(&row.municipality), org))
 }
 

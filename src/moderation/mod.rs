@@ -174,8 +174,9 @@ fn subject_title(conn: &mut DbConn, subject: Subject, id: &str) -> Result<String
     Ok(match subject {
         Subject::Organisation => Record::Organisation
             .find(conn, id)?
-            .and_then(|o| serde_json::from_str::<serde_json::Value>(&o.data).ok())
-            .and_then(|d| d["name"].as_str().map(str::to_string))
+            .map(|o| {
+                crate::records::store::title_of(&serde_json::from_str(&o.data).unwrap_or_default())
+            })
             .unwrap_or_default(),
         Subject::User => User::by_id(conn, id)?
             .map(|u| u.display_name)

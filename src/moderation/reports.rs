@@ -6,6 +6,7 @@ use crate::db::holds::{self, ORGANISATION, SUSPENDED, UNVERIFIED, USER};
 use crate::db::{self, DbConn, Record, User};
 use crate::error::AppError;
 use crate::policy::{Role, Viewer};
+use crate::records::store::title_of;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::ToSchema;
@@ -37,11 +38,8 @@ pub fn report(conn: &mut DbConn, viewer: &Viewer, r: &ReportRequest) -> Result<S
     }
     let row = record.find(conn, &r.id)?.ok_or(AppError::NotFound)?;
     viewer.view_of(record, &row).ok_or(AppError::NotFound)?;
-    let open = holds::open_reports(conn, None)?;
-    if let Some(same) = open.iter().find(|o| {
-        o.subject_id == row.id && o.reporter_id.as_deref() == Some(viewer.user_id.as_str())
-    }) {
-        return Ok(same.id.clone());
+    if let Some(same) = holds::open_report_by(conn, &row.id, &viewer.user_id)? {
+        return Ok(same);
     }
     let id = holds::add_report(
         conn,
@@ -125,14 +123,6 @@ fn rfc3339(t: time::PrimitiveDateTime) -> String {
     t.assume_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
-}
-
-fn title_of(data: &Value) -> String {
-    ["title", "name", "headline"]
-        .iter()
-        .find_map(|k| data[*k].as_str())
-        .unwrap_or_default()
-        .to_string()
 }
 
 /// What waits for the officer, in the municipalities they act for (an admin: everywhere).

@@ -244,6 +244,27 @@ pub fn visible_rows(
         .collect())
 }
 
+/// The name of the organisation a record belongs to, if any.
+pub fn organisation_name(conn: &mut DbConn, row: &RecordRow) -> Result<Option<String>, AppError> {
+    let Some(org) = &row.organisation_id else {
+        return Ok(None);
+    };
+    Ok(Record::Organisation.find(conn, org)?.and_then(|o| {
+        serde_json::from_str::<Value>(&o.data)
+            .ok()
+            .and_then(|d| d["name"].as_str().map(str::to_string))
+    }))
+}
+
+/// The title a person reads for a record's data: its title, name or headline.
+pub fn title_of(data: &Value) -> String {
+    ["title", "name", "headline"]
+        .iter()
+        .find_map(|k| data[*k].as_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
 /// An open need as the public feed shows it: no owner, no person.
 pub struct PublicNeed {
     pub id: String,
@@ -278,14 +299,7 @@ pub fn public_needs(
     let mut out = Vec::new();
     for r in rows {
         let d: Value = serde_json::from_str(&r.data).unwrap_or_default();
-        let organisation = match &r.organisation_id {
-            Some(o) => Record::Organisation
-                .find(conn, o)?
-                .and_then(|o| serde_json::from_str::<Value>(&o.data).ok())
-                .and_then(|o| o["name"].as_str().map(str::to_string))
-                .unwrap_or_default(),
-            None => String::new(),
-        };
+        let organisation = organisation_name(conn, &r)?.unwrap_or_default();
         let text = |k: &str| d[k].as_str().unwrap_or_default().to_string();
         out.push(PublicNeed {
             id: r.id.clone(),
@@ -318,16 +332,17 @@ pub fn standing_of(
     conn: &mut DbConn,
     rows: &[RecordRow],
 ) -> Result<std::collections::HashMap<String, (bool, bool)>, AppError> {
-    let mut out = std::collections::HashMap::new();
-    for r in rows {
-        let on = db::holds::on(conn, db::holds::ORGANISATION, &r.id)?;
-        let has = |reason: &str| on.iter().any(|(x, _, _)| x == reason);
-        out.insert(
-            r.id.clone(),
-            (!has(db::holds::UNVERIFIED), has(db::holds::SUSPENDED)),
-        );
-    }
-    Ok(out)
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let held = db::holds::reasons_among(conn, &ids)?;
+    Ok(ids
+        .into_iter()
+        .map(|id| {
+            let on = held.get(&id).map(Vec::as_slice).unwrap_or_default();
+            let has = |reason: &str| on.iter().any(|x| x == reason);
+            let standing = (!has(db::holds::UNVERIFIED), has(db::holds::SUSPENDED));
+            (id, standing)
+        })
+        .collect())
 }
 
 /// Applies `patch` over the stored record (JSON merge, one level) or replaces it.

@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 /// The body as a JSON value, after the content type and size checks.
 pub async fn json_value(
     req: &HttpRequest,
-    mut payload: web::Payload,
+    payload: web::Payload,
     limit: usize,
 ) -> Result<serde_json::Value, AppError> {
     let is_json = req
@@ -30,6 +30,13 @@ pub async fn json_value(
     if declared.is_some_and(|n| n > limit) {
         return Err(AppError::TooLarge(limit));
     }
+    let body = bounded(payload, limit).await?;
+    serde_json::from_slice(&body)
+        .map_err(|e| AppError::malformed(format!("the body is not valid JSON: {e}"), None))
+}
+
+/// The body's bytes, 413 past `limit`.
+pub async fn bounded(mut payload: web::Payload, limit: usize) -> Result<web::BytesMut, AppError> {
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk
@@ -39,8 +46,7 @@ pub async fn json_value(
         }
         body.extend_from_slice(&chunk);
     }
-    serde_json::from_slice(&body)
-        .map_err(|e| AppError::malformed(format!("the body is not valid JSON: {e}"), None))
+    Ok(body)
 }
 
 /// Reads a JSON value into `T`, naming the field that does not fit.

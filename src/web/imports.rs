@@ -7,7 +7,6 @@ use crate::imports::{self, OnDuplicate, Options, Stopped};
 use crate::policy::Viewer;
 use actix_web::http::{header, Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use futures_util::StreamExt;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -37,7 +36,7 @@ fn is_csv(req: &HttpRequest) -> bool {
 
 async fn read_body(
     req: &HttpRequest,
-    mut payload: web::Payload,
+    payload: web::Payload,
     limit: usize,
 ) -> Result<Vec<u8>, AppError> {
     if !is_csv(req) {
@@ -46,16 +45,7 @@ async fn read_body(
             Some("content-type".into()),
         ));
     }
-    let mut bytes = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk
-            .map_err(|e| AppError::malformed(format!("the body could not be read: {e}"), None))?;
-        if bytes.len() + chunk.len() > limit {
-            return Err(AppError::TooLarge(limit));
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    Ok(bytes)
+    Ok(body::bounded(payload, limit).await?.to_vec())
 }
 
 /// Runs an import in one transaction and answers as the API does: 200 with the report when

@@ -4,7 +4,8 @@
 //! queue, its owner told — and comes back with one click. The clock is moved by ageing the
 //! rows, never by sleeping; every pass runs twice to show it does each thing once.
 
-use crate::helpers::{bodies, spawn_app_with, Backend, TestApp};
+use crate::helpers::{bodies, Backend, TestApp};
+use crate::introductions::app_with_smtp;
 use crate::smtp::SmtpServer;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -46,35 +47,9 @@ async fn age(app: &TestApp, need: &str, days: i64) {
     .expect("age");
 }
 
-/// Follows a link of an email the way a person does: opens it (nothing changes), then presses
-/// the button.
-async fn click(app: &TestApp, link: &str) -> reqwest::Response {
-    let path = link.split_once("://").map(|(_, r)| r).unwrap_or(link);
-    let path = &path[path.find('/').unwrap_or(0)..];
-    let page = app
-        .client
-        .get(format!("{}{path}", app.address))
-        .send()
-        .await
-        .expect("open");
-    assert_eq!(page.status(), StatusCode::OK);
-    app.client
-        .post(format!("{}{path}", app.address))
-        .header("origin", &app.address)
-        .send()
-        .await
-        .expect("answer")
-}
-
 async fn a_need_is_asked_kept_goes_stale_and_comes_back(backend: Backend) {
     let smtp = SmtpServer::start("none");
-    let url = smtp.url();
-    let Some(app) = spawn_app_with(backend, move |s| {
-        s.smtp_url = Some(url.into());
-        s.mail_retry_base_seconds = 0;
-    })
-    .await
-    else {
+    let Some(app) = app_with_smtp(backend, &smtp, |_| {}).await else {
         return;
     };
     let officer = app.staff("karin@mora.se", "officer", &["SE-2062"]).await;
@@ -122,7 +97,7 @@ async fn a_need_is_asked_kept_goes_stale_and_comes_back(backend: Backend) {
         .await
         .expect("forged");
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
-    assert_eq!(click(&app, &keep[0]).await.status(), StatusCode::OK);
+    assert_eq!(app.follow_link(&keep[0]).await, StatusCode::OK);
     assert_eq!(
         app.get(&format!("/api/v1/needs/{need}"), &company)
             .await
@@ -159,7 +134,7 @@ async fn a_need_is_asked_kept_goes_stale_and_comes_back(backend: Backend) {
 
     // One click brings it back.
     let back = stale[0].links(&format!("{}/still-current/need/{need}/keep", app.address));
-    assert_eq!(click(&app, &back[0]).await.status(), StatusCode::OK);
+    assert_eq!(app.follow_link(&back[0]).await, StatusCode::OK);
     assert_eq!(
         app.get(&format!("/api/v1/needs/{need}"), &company)
             .await

@@ -296,6 +296,26 @@ impl TestApp {
         self.token(email, PASSWORD).await
     }
 
+    /// Follows an emailed one-click link as a person does: opens it (the page asks; 200), then
+    /// presses its button. Returns the answer's status.
+    pub async fn follow_link(&self, link: &str) -> StatusCode {
+        let path = link.split_once("://").map(|(_, r)| r).unwrap_or(link);
+        let path = &path[path.find('/').unwrap_or(0)..];
+        let page = self
+            .client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("open");
+        assert_eq!(page.status(), StatusCode::OK, "{link}");
+        self.client
+            .post(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("answer")
+            .status()
+    }
+
     /// An officer of the programme verifies an organisation that registered itself (through
     /// the API), so that others see and match what it publishes.
     pub async fn verify_org(&self, org: &str) {

@@ -128,7 +128,7 @@ async fn status_of(app: &TestApp, token: &str, id: &str) -> Value {
     a.body
 }
 
-async fn app_with_smtp(
+pub async fn app_with_smtp(
     backend: Backend,
     smtp: &SmtpServer,
     configure: impl FnOnce(&mut heartland::config::Settings),

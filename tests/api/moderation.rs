@@ -2,7 +2,7 @@
 //! suspension takes an organisation or an account out of matching and sight at once and
 //! withdraws its introductions (the parties told); reports reach the officer in scope.
 
-use crate::helpers::{bodies, spawn_app_with, Backend, TestApp, PASSWORD};
+use crate::helpers::{bodies, Backend, TestApp, PASSWORD};
 use crate::smtp::SmtpServer;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -130,13 +130,7 @@ async fn a_company_that_registers_itself_waits_for_an_officer_of_its_municipalit
 /// Through a real SMTP server: what the parties receive is what they read.
 async fn a_suspended_organisation_leaves_matching_and_its_introductions_end(backend: Backend) {
     let smtp = SmtpServer::start("none");
-    let url = smtp.url();
-    let Some(app) = spawn_app_with(backend, move |s| {
-        s.smtp_url = Some(url.into());
-        s.mail_retry_base_seconds = 0;
-    })
-    .await
-    else {
+    let Some(app) = crate::introductions::app_with_smtp(backend, &smtp, |_| {}).await else {
         return;
     };
     let app = &app;

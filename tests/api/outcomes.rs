@@ -4,8 +4,8 @@
 //! count placements still in place at 12 months and set what was reached against the
 //! configured targets, flagging a gender share under the minimum.
 
-use crate::helpers::{bodies, spawn_app_with, Backend, TestApp};
-use crate::introductions::{proposal, world, CANDIDATE, COMPANY};
+use crate::helpers::{bodies, Backend, TestApp};
+use crate::introductions::{app_with_smtp, proposal, world, CANDIDATE, COMPANY};
 use crate::smtp::SmtpServer;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -33,30 +33,9 @@ async fn age_follow_ups(app: &TestApp, kind: &str, days: i64) {
     .expect("age");
 }
 
-async fn click(app: &TestApp, link: &str) -> StatusCode {
-    let path = link.split_once("://").map(|(_, r)| r).unwrap_or(link);
-    let path = &path[path.find('/').unwrap_or(0)..];
-    let page = app
-        .client
-        .get(format!("{}{path}", app.address))
-        .send()
-        .await
-        .expect("open");
-    assert_eq!(page.status(), StatusCode::OK);
-    app.client
-        .post(format!("{}{path}", app.address))
-        .send()
-        .await
-        .expect("answer")
-        .status()
-}
-
 async fn a_placement_is_followed_up_at_6_and_12_months(backend: Backend) {
     let smtp = SmtpServer::start("none");
-    let url = smtp.url();
-    let Some(app) = spawn_app_with(backend, move |s| {
-        s.smtp_url = Some(url.into());
-        s.mail_retry_base_seconds = 0;
+    let Some(app) = app_with_smtp(backend, &smtp, |s| {
         s.target_enterprises_ktp = 3;
         s.target_participants = 1;
     })
@@ -131,7 +110,7 @@ async fn a_placement_is_followed_up_at_6_and_12_months(backend: Backend) {
     assert!(to_company.subject.starts_with("Hvordan går det?"));
     let yes = to_graduate.links(&format!("{}/follow-ups/", app.address));
     let yes: Vec<_> = yes.iter().filter(|l| l.contains("/yes?")).collect();
-    assert_eq!(click(&app, yes[0]).await, StatusCode::OK);
+    assert_eq!(app.follow_link(yes[0]).await, StatusCode::OK);
     let shown = app.get(&path, &w.officer).await;
     let answered: Vec<_> = shown.body["follow_ups"]
         .as_array()
@@ -155,7 +134,7 @@ async fn a_placement_is_followed_up_at_6_and_12_months(backend: Backend) {
         .into_iter()
         .filter(|l| l.contains("/yes?"))
         .collect();
-    assert_eq!(click(&app, &yes[0]).await, StatusCode::OK);
+    assert_eq!(app.follow_link(&yes[0]).await, StatusCode::OK);
     let ind = app.get("/api/v1/reports/indicators", &w.officer).await;
     assert_eq!(
         ind.body["placements"]["total"], 1,
@@ -184,13 +163,7 @@ async fn a_placement_is_followed_up_at_6_and_12_months(backend: Backend) {
 /// A procurement introduction is followed up with the buyer at the planned tender.
 async fn the_buyer_is_asked_at_tender_who_bid(backend: Backend) {
     let smtp = SmtpServer::start("none");
-    let url = smtp.url();
-    let Some(app) = spawn_app_with(backend, move |s| {
-        s.smtp_url = Some(url.into());
-        s.mail_retry_base_seconds = 0;
-    })
-    .await
-    else {
+    let Some(app) = app_with_smtp(backend, &smtp, |_| {}).await else {
         return;
     };
     let officer = app.staff("karin@mora.se", "officer", &["SE-2062"]).await;
@@ -265,7 +238,7 @@ async fn the_buyer_is_asked_at_tender_who_bid(backend: Backend) {
         .into_iter()
         .filter(|l| l.contains("/cross_border?"))
         .collect();
-    assert_eq!(click(&app, &link[0]).await, StatusCode::OK);
+    assert_eq!(app.follow_link(&link[0]).await, StatusCode::OK);
     let shown = app
         .get(&format!("/api/v1/introductions/{id}"), &officer)
         .await;

@@ -1,7 +1,8 @@
 //! The pages a "still current?" email's signed links open: `GET` asks (and changes nothing:
 //! mail scanners follow links), the button `POST`s the answer.
 
-use super::{context, message_page_with, query_lang, respond, see_other, Ctx, Nav};
+use super::relationships::AskPage;
+use super::{context, message_page_with, query_lang, respond, see_other, Ctx};
 use crate::freshness;
 use crate::i18n::Tr;
 use crate::web::error::AppError;
@@ -19,18 +20,6 @@ pub struct Signed {
     /// The page's language (read by the page's context).
     #[allow(dead_code)]
     pub lang: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "pages/link.html")]
-struct AskPage<'a> {
-    tr: Tr,
-    nav: Nav,
-    csrf: &'a str,
-    title_key: &'static str,
-    ask_key: &'static str,
-    button_key: &'static str,
-    query: String,
 }
 
 fn genuine(state: &AppState, kind: &str, id: &str, answer: &str, s: &Signed) -> bool {

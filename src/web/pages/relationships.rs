@@ -173,16 +173,17 @@ async fn link_context(
     Ok(c)
 }
 
+/// The page an emailed one-click link opens: it asks, and its button answers.
 #[derive(Template)]
 #[template(path = "pages/link.html")]
-struct AskPage<'a> {
-    tr: Tr,
-    nav: Nav,
-    csrf: &'a str,
-    title_key: &'static str,
-    ask_key: &'static str,
-    button_key: &'static str,
-    query: String,
+pub(crate) struct AskPage<'a> {
+    pub tr: Tr,
+    pub nav: Nav,
+    pub csrf: &'a str,
+    pub title_key: &'static str,
+    pub ask_key: &'static str,
+    pub button_key: &'static str,
+    pub query: String,
 }
 
 /// `GET /check-ins/{id}/{answer}`: asks, and changes nothing.
