@@ -38,6 +38,13 @@ pub struct Settings {
     pub freshness_days: i64,
     /// Without an answer this many days after asking, it goes `stale` (out of matching).
     pub freshness_answer_days: i64,
+    /// Weekly digests go out on this day (1 = Monday … 7 = Sunday), from this hour of the
+    /// person's morning (Europe/Stockholm or Europe/Oslo) until noon; a digest missed then
+    /// (the service was down) goes on a later morning of the same week.
+    pub digest_weekday: u8,
+    pub digest_hour: u8,
+    /// Newsletters leave the outbox at most this many per minute.
+    pub newsletter_per_minute: u32,
     pub db_pool_size: u32,
     /// Password hashes verified at once; more wait, so a storm of sign-ins cannot starve the
     /// blocking pool.
@@ -106,6 +113,9 @@ impl Settings {
             .set_default("target_participants", 0)?
             .set_default("gender_minimum", 0.4)?
             .set_default("freshness_answer_days", 30)?
+            .set_default("digest_weekday", 1)?
+            .set_default("digest_hour", 7)?
+            .set_default("newsletter_per_minute", 120)?
             .set_default("db_pool_size", 16)?
             .set_default("password_hash_concurrency", 2)?
             .set_default("introduction_ttl_days", 14)?

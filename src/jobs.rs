@@ -1,12 +1,12 @@
 //! The scheduled work, in one loop per process: reminders and expiry of introductions,
-//! mentoring check-ins, reminders of dialogue meetings, the retention rule, and the purge of old sent emails' content. Each
+//! mentoring check-ins, reminders of dialogue meetings, "still current?", follow-ups, weekly
+//! digests, the retention rule, and the purge of old sent emails' content. Each
 //! job is a set of conditional updates, so a pass that crashes half-way, or runs on two nodes at once, does
 //! each thing once. What a job queues for email, the mailer sends: this loop wakes it.
 
-use crate::config::Settings;
-use crate::db::{self, Db, DbError};
+use crate::db::{self, DbError};
 use crate::error::AppError;
-use crate::mail::Mailer;
+use crate::services::Services;
 use crate::worker::Worker;
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,6 +24,8 @@ pub struct Pass {
     pub freshness_asked: usize,
     /// Follow-ups of outcomes sent (placements at 6 and 12 months, procurements at tender).
     pub follow_ups: usize,
+    /// Weekly digests queued.
+    pub digests: usize,
     pub went_stale: usize,
     pub warned: usize,
     pub erased: usize,
@@ -37,14 +39,16 @@ impl Pass {
             || self.meetings > 0
             || self.freshness_asked > 0
             || self.follow_ups > 0
+            || self.digests > 0
             || self.went_stale > 0
             || self.warned > 0
             || self.erased > 0
     }
 }
 
-/// Runs every job once, now.
-pub async fn run_once(db: &Db, settings: &Settings) -> Result<Pass, AppError> {
+/// Runs every job once, now (the digests as `services.clock` has it).
+pub async fn run_once(services: &Services) -> Result<Pass, AppError> {
+    let (db, settings) = (&services.db, &services.settings);
     let s = settings.clone();
     let introductions = db
         .write(move |c| crate::introductions::run_due(c, &s))
@@ -63,6 +67,7 @@ pub async fn run_once(db: &Db, settings: &Settings) -> Result<Pass, AppError> {
     let follow_ups = db
         .write(move |c| crate::introductions::follow_ups::run_due(c, &s))
         .await?;
+    let digests = crate::digests::run_due(services, services.clock.now()).await?;
     let s = settings.clone();
     let (warned, erased) = db.write(move |c| crate::privacy::retention(c, &s)).await?;
     let days = settings.mail_retention_days;
@@ -75,6 +80,7 @@ pub async fn run_once(db: &Db, settings: &Settings) -> Result<Pass, AppError> {
         meetings,
         freshness_asked,
         follow_ups,
+        digests,
         went_stale,
         warned,
         erased,
@@ -90,19 +96,20 @@ pub struct Jobs {
 impl Jobs {
     /// Starts the loop on the current tokio runtime; it runs a pass every
     /// `mail_poll_seconds` and whenever woken.
-    pub fn start(db: Db, settings: Settings, mailer: Arc<Mailer>) -> Arc<Jobs> {
-        let poll = Duration::from_secs(settings.mail_poll_seconds.max(1));
+    pub fn start(services: Services) -> Arc<Jobs> {
+        let poll = Duration::from_secs(services.settings.mail_poll_seconds.max(1));
         let worker = Worker::start(poll, move || {
-            let (db, settings, mailer) = (db.clone(), settings.clone(), mailer.clone());
+            let services = services.clone();
             async move {
-                match run_once(&db, &settings).await {
+                match run_once(&services).await {
                     Ok(pass) => {
                         if pass.queued_email() {
-                            mailer.wake();
+                            services.mailer.wake();
                         }
                         if pass != Pass::default() {
                             tracing::info!(
                                 introductions = pass.introductions,
+                                digests = pass.digests,
                                 warned = pass.warned,
                                 erased = pass.erased,
                                 purged = pass.purged,

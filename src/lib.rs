@@ -2,10 +2,12 @@
 
 pub mod auth;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod dialogue;
+pub mod digests;
 pub mod domain;
 pub mod error;
 pub mod freshness;
@@ -17,6 +19,7 @@ pub mod mail;
 pub mod matching;
 pub mod mentoring;
 pub mod moderation;
+pub mod newsletters;
 pub mod policy;
 pub mod privacy;
 pub mod private_files;
@@ -25,6 +28,7 @@ pub mod reports;
 pub mod search;
 pub mod services;
 pub mod startup;
+pub mod subscriptions;
 pub mod web;
 pub mod worker;
 

@@ -17,6 +17,8 @@ pub struct Services {
     pub search: Arc<Search>,
     /// The outbox's sender.
     pub mailer: Arc<Mailer>,
+    /// What is scheduled by the hour and the week reads this clock (tests move it).
+    pub clock: crate::clock::Clock,
 }
 
 impl Services {

@@ -1,6 +1,7 @@
 //! Putting the service together: the database is given; the search index and its indexer,
 //! the mailer, the jobs loop and the HTTP server are started here, and stopped in order.
 
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::jobs::Jobs;
@@ -16,11 +17,21 @@ pub struct Application {
     search: Arc<Search>,
     mailer: Arc<Mailer>,
     jobs: Arc<Jobs>,
+    clock: Clock,
 }
 
 impl Application {
     /// Binds `settings.bind` (port 0 picks a free port) and builds the server.
-    pub fn build(mut settings: Settings, db: Db) -> anyhow::Result<Application> {
+    pub fn build(settings: Settings, db: Db) -> anyhow::Result<Application> {
+        Application::build_with_clock(settings, db, Clock::system())
+    }
+
+    /// [`Application::build`] on a given clock (tests move it, and keep it across a restart).
+    pub fn build_with_clock(
+        mut settings: Settings,
+        db: Db,
+        clock: Clock,
+    ) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(&settings.bind)?;
         let address = listener.local_addr()?;
         let port = address.port();
@@ -41,13 +52,15 @@ impl Application {
         // Made now, so that a data directory that cannot hold it fails the start, not an email.
         settings.link_key()?;
         let mailer = Mailer::start(db.clone(), settings.clone())?;
-        let jobs = Jobs::start(db.clone(), settings.clone(), mailer.clone());
-        let state = crate::web::AppState::new(crate::services::Services {
+        let services = crate::services::Services {
             db,
             settings,
             search: search.clone(),
             mailer: mailer.clone(),
-        });
+            clock: clock.clone(),
+        };
+        let jobs = Jobs::start(services.clone());
+        let state = crate::web::AppState::new(services);
         let server = crate::web::serve(state, listener)?;
         Ok(Application {
             port,
@@ -55,7 +68,13 @@ impl Application {
             search,
             mailer,
             jobs,
+            clock,
         })
+    }
+
+    /// The clock of what is scheduled by the hour and the week (tests move it).
+    pub fn clock(&self) -> Clock {
+        self.clock.clone()
     }
 
     pub fn port(&self) -> u16 {

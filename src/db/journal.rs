@@ -42,6 +42,16 @@ pub fn enqueue_email(
     email: NewEmail<'_>,
     mail_domain: &str,
 ) -> QueryResult<String> {
+    enqueue_email_after(conn, email, mail_domain, time::Duration::ZERO)
+}
+
+/// [`enqueue_email`], not sent before `after` from now (newsletters leave at a set rate).
+pub fn enqueue_email_after(
+    conn: &mut DbConn,
+    email: NewEmail<'_>,
+    mail_domain: &str,
+    after: time::Duration,
+) -> QueryResult<String> {
     let id = new_id();
     let at = now();
     diesel::insert_into(outbox::table)
@@ -55,7 +65,7 @@ pub fn enqueue_email(
             outbox::message_id.eq(format!("<{id}@{mail_domain}>")),
             outbox::status.eq("pending"),
             outbox::attempts.eq(0),
-            outbox::next_attempt_at.eq(at),
+            outbox::next_attempt_at.eq(at + after),
             outbox::created_at.eq(at),
             outbox::introduction_id.eq(email.introduction_id),
         ))

@@ -2,6 +2,7 @@
 //! Every call runs on the blocking pool; writes run in one transaction each.
 
 pub mod accounts;
+pub mod bounces;
 pub mod holds;
 mod journal;
 pub mod outbox;
@@ -10,9 +11,9 @@ pub mod schema;
 mod users;
 
 pub use journal::{
-    active_consents, active_consents_of, all_active_consents, audit, enqueue_email, events_after,
-    events_among, feed_horizon, feed_lag, index_event, last_event_seq, record_consents,
-    set_consents, FeedHorizon, IndexEvent, NewEmail,
+    active_consents, active_consents_of, all_active_consents, audit, enqueue_email,
+    enqueue_email_after, events_after, events_among, feed_horizon, feed_lag, index_event,
+    last_event_seq, record_consents, set_consents, FeedHorizon, IndexEvent, NewEmail,
 };
 pub use records::{ListFilter, Record, RecordRow, Visible};
 pub use users::{NewUser, User, UserFilter, ERASED_USER};

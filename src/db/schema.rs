@@ -158,6 +158,41 @@ diesel::table! {
 }
 
 diesel::table! {
+    digests (id) {
+        id -> Text,
+        user_id -> Text,
+        week -> Text,
+        time_zone -> Text,
+        decided_at -> Timestamp,
+        covered_to -> Timestamp,
+        items -> Integer,
+    }
+}
+
+diesel::table! {
+    newsletters (id) {
+        id -> Text,
+        author_id -> Nullable<Text>,
+        subject -> Text,
+        body -> Text,
+        segment -> Text,
+        status -> Text,
+        recipients -> Integer,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    bounces (user_id) {
+        user_id -> Text,
+        address -> Text,
+        reason -> Text,
+        bounced_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     audit_log (seq) {
         seq -> BigInt,
         at -> Timestamp,
@@ -407,6 +442,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     abuse_reports,
     freshness,
     follow_ups,
+    digests,
+    newsletters,
+    bounces,
     organisations,
     needs,
     candidates,

@@ -6,6 +6,7 @@ mod cpv;
 mod email;
 mod errors;
 mod language;
+pub mod markup;
 mod money;
 mod municipality;
 mod nace;

@@ -6,13 +6,15 @@
 //! so a retry sends the same message. The mailer only sends: what is due to be written (a
 //! reminder, a warning) is queued by `crate::jobs`.
 
+mod letters;
 pub mod templates;
 pub mod views;
 
 use crate::config::Settings;
 use crate::db::{self, outbox::OutboxRow, Db, DbError};
 use crate::worker::Worker;
-use lettre::message::{header::ContentType, Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
 use std::path::PathBuf;
@@ -61,6 +63,23 @@ pub fn message(row: &OutboxRow, settings: &Settings) -> anyhow::Result<Message> 
             .next()
             .unwrap_or("heartland-match.example>");
         builder = builder.references(format!("<introduction.{id}@{domain}"));
+    }
+    // What people asked for (digests, newsletters) carries its one-click way out (RFC 8058):
+    // an HTTPS link in production, a POST to which withdraws exactly that purpose.
+    if let Some(link) = params["unsubscribe_link"]
+        .as_str()
+        .filter(|l| !l.is_empty())
+    {
+        let link = templates::one_line(link);
+        builder = builder
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                format!("<{link}>"),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                "List-Unsubscribe=One-Click".into(),
+            ));
     }
     // A calendar invitation (RFC 5545) goes as an attachment calendar programs import.
     Ok(match params["ics"].as_str() {
@@ -152,6 +171,15 @@ impl Transport {
     }
 }
 
+/// Whether a permanent failure is a mail server's refusal of the address (a 5xx reply that
+/// names the mailbox or the recipient: 550, 551, 553, or an enhanced 5.1.x code), not of this
+/// one message.
+pub fn refused_address(reply: &str) -> bool {
+    ["550", "551", "553", "5.1."]
+        .iter()
+        .any(|c| reply.contains(c))
+}
+
 /// How long to wait before try `attempt + 1`: `base · 2^(attempt-1)`, at most an hour.
 pub fn backoff(base_seconds: i64, attempt: i32) -> time::Duration {
     let exp = attempt.clamp(1, 20) - 1;
@@ -207,7 +235,7 @@ async fn drain(db: &Db, settings: &Settings, transport: &Transport) -> Result<us
             Ok(m) => transport.send(&row, m).await,
             Err(e) => Err(SendError::Permanent(e.to_string())),
         };
-        let (id, attempts) = (row.id.clone(), row.attempts);
+        let (id, attempts, to) = (row.id.clone(), row.attempts, row.to_address.clone());
         let max = settings.mail_max_attempts.max(1);
         let base = settings.mail_retry_base_seconds;
         match &result {
@@ -231,7 +259,14 @@ async fn drain(db: &Db, settings: &Settings, transport: &Transport) -> Result<us
                     &format!("gave up after {attempts} tries: {e}"),
                     None,
                 )?,
-                Err(SendError::Permanent(e)) => db::outbox::mark_unsent(c, &id, &e, None)?,
+                Err(SendError::Permanent(e)) => {
+                    db::outbox::mark_unsent(c, &id, &e, None)?;
+                    // A mail server that refused the address for good (5xx): no more digests
+                    // or newsletters to it until the person corrects it.
+                    if refused_address(&e) {
+                        crate::db::bounces::mark(c, &to, &e)?;
+                    }
+                }
             }
             Ok(())
         })

@@ -51,6 +51,8 @@ templates!(
     "went_stale",
     "follow_up_placement",
     "follow_up_tender",
+    "digest",
+    "newsletter",
 );
 
 /// A rendered email.
@@ -258,6 +260,7 @@ mod escaping {
                     v.set_lines("notice", payload.clone());
                     v.set_lines("items", payload.clone());
                     v.set_html("items_html", "<p></p>");
+                    v.set_html("body_html", "<p></p>");
                     let r = render(name, locale, &v).expect("render");
                     prop_assert!(!r.html.contains("<script>"), "{} {}", name, locale);
                     prop_assert!(!r.subject.contains('\n') && !r.subject.contains('\r'));
@@ -321,5 +324,9 @@ mod escaping {
         "link",
         "consents",
         "erase_on",
+        "count",
+        "unsubscribe_link",
+        "subject",
+        "body",
     ];
 }

@@ -6,7 +6,7 @@ use super::templates::{escape_html, Values};
 use crate::i18n::date;
 use serde_json::Value;
 
-fn pick<'a>(locale: &str, sv: &'a str, nb: &'a str, en: &'a str) -> &'a str {
+pub(super) fn pick<'a>(locale: &str, sv: &'a str, nb: &'a str, en: &'a str) -> &'a str {
     match locale {
         "sv" => sv,
         "nb" => nb,
@@ -80,12 +80,12 @@ fn level(locale: &str, score: f64) -> &'static str {
     }
 }
 
-fn s<'a>(p: &'a Value, key: &str) -> &'a str {
+pub(super) fn s<'a>(p: &'a Value, key: &str) -> &'a str {
     p[key].as_str().unwrap_or("")
 }
 
-/// The explanation of a match in plain words: one line per factor.
-fn explanation(locale: &str, factors: &Value, v: &mut Values) {
+/// The explanation of a match in plain words, one line per factor: (text, HTML list).
+pub(super) fn explain(locale: &str, factors: &Value, indent: &str) -> (String, String) {
     let mut text = String::new();
     let mut html = String::from("<ul>");
     for f in factors.as_array().map(Vec::as_slice).unwrap_or_default() {
@@ -95,7 +95,7 @@ fn explanation(locale: &str, factors: &Value, v: &mut Values) {
         let pct = (score * 100.0).round();
         let localized = localize_detail(locale, s(f, "detail"));
         let detail = localized.as_str();
-        text.push_str(&format!("  - {label}: {lvl} ({pct} %) – {detail}\n"));
+        text.push_str(&format!("{indent}- {label}: {lvl} ({pct} %) – {detail}\n"));
         html.push_str(&format!(
             "<li><strong>{}</strong>: {} ({pct} %) – {}</li>",
             escape_html(&label),
@@ -104,11 +104,16 @@ fn explanation(locale: &str, factors: &Value, v: &mut Values) {
         ));
     }
     html.push_str("</ul>");
-    v.set_lines("explanation", text.trim_end().to_string());
+    (text.trim_end().to_string(), html)
+}
+
+fn explanation(locale: &str, factors: &Value, v: &mut Values) {
+    let (text, html) = explain(locale, factors, "  ");
+    v.set_lines("explanation", text);
     v.set_html("explanation_html", html);
 }
 
-fn or_dash(x: &str) -> String {
+pub(super) fn or_dash(x: &str) -> String {
     if x.trim().is_empty() {
         "–".to_string()
     } else {
@@ -200,6 +205,18 @@ pub fn values(template: &str, locale: &str, params: &Value, base_url: &str) -> V
         "introduction_withdrawn" => {
             v.set("own_title", s(p, "own_title"));
             v.set("link", s(p, "link"));
+        }
+        "digest" => {
+            super::letters::digest_items(locale, &p["items"], &mut v);
+            v.set("link", s(p, "link"));
+            v.set("unsubscribe_link", s(p, "unsubscribe_link"));
+        }
+        "newsletter" => {
+            v.set("subject", s(p, "subject"));
+            v.set_lines("body", s(p, "body"));
+            v.set_html("body_html", crate::domain::markup::to_html(s(p, "body")));
+            v.set("link", s(p, "link"));
+            v.set("unsubscribe_link", s(p, "unsubscribe_link"));
         }
         "profile_recorded_by_officer" => {
             v.set("link", s(p, "link"));
@@ -348,6 +365,8 @@ pub fn purpose_label(locale: &str, purpose: &str) -> String {
             "å bli kontaktet",
             "being contacted",
         ),
+        "digest" => pick(locale, "veckobrev", "ukebrev", "the weekly digest"),
+        "newsletter" => pick(locale, "nyhetsbrev", "nyhetsbrev", "newsletters"),
         other => other,
     }
     .to_string()

@@ -117,6 +117,18 @@ pub struct Queue {
     pub suspended: Vec<Suspended>,
     /// Records that left matching for want of an answer to "still current?".
     pub stale: Vec<Value>,
+    /// People in scope whose address a mail server refused for good: no digests or
+    /// newsletters reach them until they correct it.
+    pub undeliverable: Vec<Undeliverable>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Undeliverable {
+    pub user_id: String,
+    pub name: String,
+    pub address: String,
+    pub reason: String,
+    pub bounced_at: String,
 }
 
 fn rfc3339(t: time::PrimitiveDateTime) -> String {
@@ -190,5 +202,20 @@ pub fn queue(conn: &mut DbConn, viewer: &Viewer) -> Result<Queue, AppError> {
         }
     }
     q.stale = crate::freshness::stale_in_scope(conn, viewer)?;
+    for b in crate::db::bounces::all(conn, 200)? {
+        if super::user_in_scope(conn, viewer, &b.user_id).is_err() {
+            continue;
+        }
+        let Some(u) = User::by_id(conn, &b.user_id)? else {
+            continue;
+        };
+        q.undeliverable.push(Undeliverable {
+            user_id: b.user_id,
+            name: u.display_name,
+            address: b.address,
+            reason: b.reason,
+            bounced_at: rfc3339(b.bounced_at),
+        });
+    }
     Ok(q)
 }

@@ -30,6 +30,18 @@ pub const PURPOSES: &[&str] = &[
     "matching_procurement",
     "contact",
 ];
+/// What people receive because they asked for it (off by default): the weekly digest and
+/// newsletters. Only the person gives these (an officer attests matching and contact only).
+pub const LETTERS: &[&str] = &["digest", "newsletter"];
+/// Every purpose a person may give or withdraw themselves.
+pub const ALL_PURPOSES: &[&str] = &[
+    "matching_ktp",
+    "matching_mentoring",
+    "matching_procurement",
+    "contact",
+    "digest",
+    "newsletter",
+];
 /// The version of the consent texts people agree to; stored with each consent.
 pub const CONSENT_TEXT_VERSION: &str = "2026-11-v1";
 

@@ -8,7 +8,7 @@ use super::{body, rfc3339, AppState};
 use crate::auth;
 use crate::db::{self, accounts, User};
 use crate::policy::Viewer;
-use crate::records::{CONSENT_TEXT_VERSION, PURPOSES};
+use crate::records::{ALL_PURPOSES, CONSENT_TEXT_VERSION};
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::{http::header, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -359,7 +359,7 @@ pub async fn consents(
         .read(move |c| db::active_consents(c, &id).map_err(AppError::from))
         .await?;
     Ok(no_store(HttpResponse::Ok()).json(json!({
-        "consents": active, "purposes": PURPOSES, "text_version": CONSENT_TEXT_VERSION,
+        "consents": active, "purposes": ALL_PURPOSES, "text_version": CONSENT_TEXT_VERSION,
     })))
 }
 
@@ -383,11 +383,11 @@ pub async fn set_consents(
     let mut check = crate::records::check::Check {
         errors: crate::domain::FieldErrors::new(),
     };
-    let wanted = check.each_one_of("consents", &body.consents, PURPOSES);
+    let wanted = check.each_one_of("consents", &body.consents, ALL_PURPOSES);
     check.finish().map_err(AppError::Validation)?;
     let active = apply_consents(&state, &viewer.user_id, wanted).await?;
     Ok(no_store(HttpResponse::Ok()).json(json!({
-        "consents": active, "purposes": PURPOSES, "text_version": CONSENT_TEXT_VERSION,
+        "consents": active, "purposes": ALL_PURPOSES, "text_version": CONSENT_TEXT_VERSION,
     })))
 }
 

@@ -15,6 +15,7 @@ pub mod limits;
 pub(crate) mod matches;
 pub(crate) mod mentoring;
 mod moderation;
+mod newsletters;
 pub mod openapi;
 pub mod pages;
 pub(crate) mod records;

@@ -407,6 +407,14 @@ pub fn endpoints() -> Vec<Endpoint> {
             .to(pages::me::consents)
             .public()
             .responses(PAGE_POST),
+        endpoint(Method::POST, "/account/address", "Changes your email address (confirmed by a link sent there; a bounce of the old one no longer counts)", "pages")
+            .to(pages::me::address)
+            .public()
+            .responses(&[(303, "Changed"), (422, "The page again, saying what to correct")]),
+        endpoint(Method::POST, "/account/address-ok", "Your bounced address is right after all: digests and newsletters go to it again", "pages")
+            .to(pages::me::address_ok)
+            .public()
+            .responses(PAGE_POST),
         endpoint(Method::POST, "/account/erase", "Erases your account (the page's form)", "pages")
             .to(pages::me::erase)
             .public()
@@ -536,6 +544,7 @@ pub fn endpoints() -> Vec<Endpoint> {
     super::dialogue::endpoints(&mut e);
     super::imports::endpoints(&mut e);
     super::moderation::endpoints(&mut e);
+    super::newsletters::endpoints(&mut e);
     pages::mentoring::endpoints(&mut e);
     pages::dialogue::endpoints(&mut e);
     pages::relationships::endpoints(&mut e);

@@ -8,7 +8,7 @@ use crate::db::accounts;
 use crate::db::{record_consents, User};
 use crate::domain::{Email, FieldErrors};
 use crate::policy::{Role, Viewer};
-use crate::records::{CONSENT_TEXT_VERSION, LOCALES, PURPOSES};
+use crate::records::{ALL_PURPOSES, CONSENT_TEXT_VERSION, LOCALES};
 use actix_web::http::Method;
 use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest, HttpResponse};
 use futures_util::future::LocalBoxFuture;
@@ -295,7 +295,7 @@ pub(crate) async fn register_account(
     let name = check.line("display_name", &body.display_name, 200);
     check.one_of("role", &body.role, Role::SELF_SERVICE);
     check.one_of("locale", &body.locale, LOCALES);
-    let consents = check.each_one_of("consents", &body.consents, PURPOSES);
+    let consents = check.each_one_of("consents", &body.consents, ALL_PURPOSES);
     check.finish().map_err(AppError::Validation)?;
     let email = email.ok_or_else(|| AppError::invalid("email", "is invalid"))?;
     let password = body.password;
@@ -361,11 +361,13 @@ pub async fn register(
 /// The signed-in person's own account.
 pub async fn me(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpResponse, AppError> {
     let id = viewer.user_id.clone();
-    let user = state
+    let (user, bounce) = state
         .db
-        .read(move |c| User::by_id(c, &id).map_err(AppError::from))
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .read(move |c| -> Result<_, AppError> {
+            let user = User::by_id(c, &id)?.ok_or(AppError::NotFound)?;
+            Ok((user, crate::db::bounces::of(c, &id)?))
+        })
+        .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(json!({
@@ -373,5 +375,9 @@ pub async fn me(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpRespon
             "phone": user.phone, "locale": user.locale, "role": user.role,
             "municipalities": viewer.scopes, "organisations": viewer.organisations,
             "created_at": super::rfc3339(user.created_at),
+            "email_verified": user.email_verified_at.is_some(),
+            "undeliverable": bounce.map(|b| json!({
+                "reason": b.reason, "bounced_at": super::rfc3339(b.bounced_at),
+            })),
         })))
 }

@@ -20,6 +20,9 @@ const LAYERS: &[(&str, u8)] = &[
     ("mentoring", 3),
     ("moderation", 3),
     ("freshness", 3),
+    ("digests", 3),
+    ("newsletters", 3),
+    ("subscriptions", 3),
     ("dialogue", 3),
     ("introductions", 3),
     ("privacy", 3),
@@ -38,6 +41,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("auth", 4),
     ("private_files", 4),
     ("worker", 4),
+    ("clock", 4),
 ];
 
 fn src() -> PathBuf {

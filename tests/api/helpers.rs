@@ -45,6 +45,9 @@ pub struct TestApp {
     pub search: std::sync::Arc<heartland::search::Search>,
     pub mailer: std::sync::Arc<heartland::mail::Mailer>,
     pub jobs: std::sync::Arc<heartland::jobs::Jobs>,
+    /// The clock of what is scheduled by the hour and the week (digests): tests move it.
+    pub clock: heartland::clock::Clock,
+    settings: Settings,
     _dir: tempfile::TempDir,
     pg: Option<(String, String)>,
 }
@@ -123,6 +126,7 @@ pub async fn spawn_app_with(
     settings.database_url = Some(database_url.clone().into());
     settings.mail_poll_seconds = 1;
     configure(&mut settings);
+    let kept = settings.clone();
     let url = database_url.clone();
     let db = tokio::task::spawn_blocking(move || {
         let db = Db::connect(&url, 8).expect("connect");
@@ -136,6 +140,7 @@ pub async fn spawn_app_with(
     let search = app.search();
     let mailer = app.mailer();
     let jobs = app.jobs();
+    let clock = app.clock();
     tokio::spawn(app.run_until_stopped());
     Some(TestApp {
         address,
@@ -151,9 +156,42 @@ pub async fn spawn_app_with(
         search,
         mailer,
         jobs,
+        clock,
+        settings: kept,
         _dir: dir,
         pg,
     })
+}
+
+impl TestApp {
+    /// A crash and a restart of the service on the same database and data directory: the
+    /// workers stop where they are (no graceful end), a new service starts with its own
+    /// workers, index and (system) clock, and this app talks to it from now on.
+    pub async fn restart(&mut self) {
+        self.jobs.stop();
+        self.mailer.stop();
+        let search = self.search.clone();
+        let _ = std::thread::spawn(move || search.stop()).join();
+        let app = heartland::Application::build_with_clock(
+            self.settings.clone(),
+            self.db.clone(),
+            self.clock.clone(),
+        )
+        .expect("build again");
+        self.address = format!("http://127.0.0.1:{}", app.port());
+        self.search = app.search();
+        self.mailer = app.mailer();
+        self.jobs = app.jobs();
+        tokio::spawn(app.run_until_stopped());
+        let started = std::time::Instant::now();
+        while !self.search.is_ready() {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(30),
+                "index not ready"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
 }
 
 /// An answer: its status and its JSON body (`Null` when it has none).

@@ -10,6 +10,7 @@ Faults, for the tests of retries (--fault):
   temp:N    answer the first N DATA commands with 451 (try again later)
   perm      answer every DATA command with 550 (mailbox unavailable)
   drop:N    record the first N messages, then drop the connection before replying
+  reject:S  answer DATA with 550 5.1.1 when the recipient's address contains S (a bounce)
 The address confirmations every registration sends are never faulted: the faults meet the
 emails a test is about.
 """
@@ -28,7 +29,8 @@ class Recorder:
     def __init__(self, directory, fault):
         self.directory = directory
         self.kind, _, n = fault.partition(":")
-        self.left = int(n) if n else 0
+        self.arg = n
+        self.left = int(n) if n and n.isdigit() else 0
         self.count = 0
 
     @staticmethod
@@ -63,6 +65,8 @@ class Recorder:
         if self.kind == "temp" and self.left > 0:
             self.left -= 1
             return "451 4.3.0 Try again later (test)"
+        if self.kind == "reject" and any(self.arg in r for r in envelope.rcpt_tos):
+            return "550 5.1.1 <%s>: Recipient address rejected: User unknown (test)" % envelope.rcpt_tos[0]
         if self.kind == "perm":
             return "550 5.1.1 Mailbox unavailable (test)"
         self.record(envelope)

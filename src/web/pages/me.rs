@@ -8,7 +8,7 @@ use super::{checked_post, error_page, respond, see_other, Ctx, Nav};
 use crate::db::{self, User};
 use crate::i18n::Tr;
 use crate::policy::Viewer;
-use crate::records::PURPOSES;
+use crate::records::ALL_PURPOSES;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -30,6 +30,19 @@ struct AccountPage<'a> {
     purposes: Vec<Purpose>,
     saved: bool,
     erase_failed: bool,
+    /// The mail server's reply, when the present address bounced.
+    bounce: Option<String>,
+    address_note: Option<&'static str>,
+    address_errors: Vec<String>,
+}
+
+/// What the account page says besides the account.
+#[derive(Default)]
+struct Said {
+    saved: bool,
+    erase_failed: bool,
+    address_note: Option<&'static str>,
+    address_errors: Vec<String>,
 }
 
 impl AccountPage<'_> {
@@ -38,23 +51,18 @@ impl AccountPage<'_> {
     }
 }
 
-async fn show(
-    state: &web::Data<AppState>,
-    c: &Ctx,
-    viewer: Viewer,
-    saved: bool,
-    erase_failed: bool,
-) -> HttpResponse {
+async fn show(state: &web::Data<AppState>, c: &Ctx, viewer: Viewer, said: Said) -> HttpResponse {
     let id = viewer.user_id.clone();
     let data = state
         .db
         .read(move |conn| -> Result<_, AppError> {
             let user = User::by_id(conn, &id)?.ok_or(AppError::Unauthenticated)?;
             let active = db::active_consents(conn, &id)?;
-            Ok((user, active))
+            let bounce = crate::db::bounces::of(conn, &id)?;
+            Ok((user, active, bounce))
         })
         .await;
-    let (user, active) = match data {
+    let (user, active, bounce) = match data {
         Ok(d) => d,
         Err(e) => return error_page(c, e, "/"),
     };
@@ -65,17 +73,20 @@ async fn show(
         name: user.display_name,
         email: user.email,
         role_key: format!("role.{}", user.role),
-        purposes: PURPOSES
+        purposes: ALL_PURPOSES
             .iter()
             .map(|p| Purpose {
                 name: p,
                 given: active.iter().any(|a| a == p),
             })
             .collect(),
-        saved,
-        erase_failed,
+        saved: said.saved,
+        erase_failed: said.erase_failed,
+        bounce: bounce.map(|b| b.reason),
+        address_note: said.address_note,
+        address_errors: said.address_errors.clone(),
     };
-    let status = if erase_failed {
+    let status = if said.erase_failed || !said.address_errors.is_empty() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
@@ -89,8 +100,19 @@ pub async fn page(
     req: HttpRequest,
     SignedIn { c, viewer }: SignedIn,
 ) -> HttpResponse {
-    let saved = req.query_string().contains("saved=1");
-    show(&state, &c, viewer, saved, false).await
+    let q = req.query_string();
+    let said = Said {
+        saved: q.contains("saved=1"),
+        address_note: if q.contains("address=changed") {
+            Some("account.address_changed")
+        } else if q.contains("address=confirmed") {
+            Some("account.address_confirmed")
+        } else {
+            None
+        },
+        ..Said::default()
+    };
+    show(&state, &c, viewer, said).await
 }
 
 /// `POST /account/consents`: the boxes ticked are given, the others withdrawn.
@@ -106,7 +128,7 @@ pub async fn consents(
         match k.as_ref() {
             "csrf_token" => token = v.into_owned(),
             "consent" => {
-                if let Some(p) = PURPOSES.iter().find(|p| **p == v) {
+                if let Some(p) = ALL_PURPOSES.iter().find(|p| **p == v) {
                     wanted.push(p.to_string());
                 }
             }
@@ -150,7 +172,70 @@ pub async fn erase(
             }
             res
         }
-        Err(AppError::Validation(_)) => show(&state, &c, viewer, false, true).await,
+        Err(AppError::Validation(_)) => {
+            let said = Said {
+                erase_failed: true,
+                ..Said::default()
+            };
+            show(&state, &c, viewer, said).await
+        }
+        Err(e) => error_page(&c, e, "/account"),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct AddressForm {
+    pub csrf_token: String,
+    #[serde(default)]
+    pub email: String,
+}
+
+/// `POST /account/address`: a new address (confirmed by the link sent there).
+pub async fn address(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<AddressForm>,
+    c: Ctx,
+) -> HttpResponse {
+    let f = form.into_inner();
+    let viewer = match checked_post(&state, &req, &c, &f.csrf_token) {
+        Ok(v) => v,
+        Err(e) => return error_page(&c, e, "/account"),
+    };
+    let (id, settings) = (viewer.user_id.clone(), state.settings.clone());
+    match state
+        .write(move |conn| crate::subscriptions::change_address(conn, &settings, &id, &f.email))
+        .await
+    {
+        Ok(()) => see_other("/account?address=changed"),
+        Err(e @ (AppError::Validation(_) | AppError::ConflictOn { .. })) => {
+            let said = Said {
+                address_errors: super::field_messages(c.tr, &e),
+                ..Said::default()
+            };
+            show(&state, &c, viewer, said).await
+        }
+        Err(e) => error_page(&c, e, "/account"),
+    }
+}
+
+/// `POST /account/address-ok`: the bounced address is right after all; send to it again.
+pub async fn address_ok(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<EraseForm>,
+    c: Ctx,
+) -> HttpResponse {
+    let viewer = match checked_post(&state, &req, &c, &form.csrf_token) {
+        Ok(v) => v,
+        Err(e) => return error_page(&c, e, "/account"),
+    };
+    let id = viewer.user_id.clone();
+    match state
+        .write(move |conn| crate::db::bounces::clear(conn, &id).map_err(AppError::from))
+        .await
+    {
+        Ok(_) => see_other("/account?address=confirmed"),
         Err(e) => error_page(&c, e, "/account"),
     }
 }

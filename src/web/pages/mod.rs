@@ -26,6 +26,7 @@ pub(crate) mod forms;
 pub(crate) mod freshness;
 pub(crate) mod imports;
 mod introductions;
+pub(crate) mod letters;
 pub(crate) mod links;
 pub(crate) mod me;
 pub(crate) mod mentor;

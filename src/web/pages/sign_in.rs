@@ -204,6 +204,8 @@ pub struct RegisterForm {
     pub matching_mentoring: Option<String>,
     pub matching_procurement: Option<String>,
     pub contact: Option<String>,
+    pub digest: Option<String>,
+    pub newsletter: Option<String>,
 }
 
 pub async fn register(
@@ -221,6 +223,8 @@ pub async fn register(
         ("matching_mentoring", &f.matching_mentoring),
         ("matching_procurement", &f.matching_procurement),
         ("contact", &f.contact),
+        ("digest", &f.digest),
+        ("newsletter", &f.newsletter),
     ]
     .iter()
     .filter(|(_, v)| v.is_some())
