@@ -88,6 +88,18 @@ impl Tr {
                 "msg.not_mentee",
             ),
             ("save your profile first", "msg.save_profile_first"),
+            (
+                "is missing: the subject is written in this language",
+                "msg.letter_body_missing",
+            ),
+            (
+                "is missing: the body is written in this language",
+                "msg.letter_subject_missing",
+            ),
+            (
+                "write it in at least one of sv, nb, en",
+                "msg.letter_no_language",
+            ),
             ("is required", "msg.required"),
             ("must be yes or no (ja/nej, ja/nei)", "msg.yes_no"),
             ("must be a whole number", "msg.whole_number"),

@@ -186,8 +186,27 @@ pub fn export(conn: &mut DbConn, user_id: &str, settings: &Settings) -> Result<V
                             "created_at": ts(r.created_at), "handled_at": r.handled_at.map(ts)}))
             .collect::<Vec<_>>(),
         "emails": emails,
+        "digests": digests_of(conn, user_id)?,
+        "undeliverable": db::bounces::of(conn, user_id)?
+            .map(|b| json!({"address": b.address, "reason": b.reason, "bounced_at": ts(b.bounced_at)})),
         "audit": audit,
     }))
+}
+
+/// The weekly digests decided for the person: the week, when, and how many items it had.
+fn digests_of(conn: &mut DbConn, user_id: &str) -> Result<Vec<Value>, AppError> {
+    use crate::db::schema::digests as d;
+    let rows: Vec<(String, String, time::PrimitiveDateTime, i32)> = d::table
+        .filter(d::user_id.eq(user_id))
+        .order(d::week.asc())
+        .select((d::week, d::time_zone, d::decided_at, d::items))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(week, zone, at, items)| {
+            json!({"week": week, "time_zone": zone, "decided_at": ts(at), "items": items})
+        })
+        .collect())
 }
 
 /// Erases a person. Their profiles are deleted (and leave the index); what they own that

@@ -328,12 +328,19 @@ pub(super) fn people(l: &mut Loader<'_>) -> anyhow::Result<()> {
         ),
     ) in CANDIDATES.iter().enumerate()
     {
-        let purposes: &[&str] = if business.is_some() {
-            &["matching_mentoring", "contact"]
+        let mut purposes: Vec<&str> = if business.is_some() {
+            vec!["matching_mentoring", "contact"]
         } else {
-            &["matching_ktp", "contact"]
+            vec!["matching_ktp", "contact"]
         };
-        let v = l.person(n + 1, name, "candidate", locale, purposes)?;
+        // Some asked for newsletters, and the first for the weekly digest too.
+        if n % 3 == 0 {
+            purposes.push("newsletter");
+        }
+        if n == 0 {
+            purposes.push("digest");
+        }
+        let v = l.person(n + 1, name, "candidate", locale, &purposes)?;
         let education: Vec<_> = edu
             .iter()
             .map(|(d, f, i, y)| json!({"degree": d, "field": f, "institution": i, "year": y}))
@@ -363,7 +370,7 @@ pub(super) fn people(l: &mut Loader<'_>) -> anyhow::Result<()> {
             name,
             "mentor",
             locale,
-            &["matching_mentoring", "contact"],
+            &["matching_mentoring", "contact", "newsletter"],
         )?;
         let languages: Vec<_> = langs
             .iter()

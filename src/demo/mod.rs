@@ -13,6 +13,7 @@ use anyhow::Context;
 
 mod content;
 mod dialogue;
+mod letters;
 mod relationships;
 use serde_json::{json, Value};
 
@@ -370,11 +371,14 @@ pub fn load(db: &Db, settings: &Settings) -> anyhow::Result<bool> {
 }
 
 fn populate(l: &mut Loader<'_>) -> anyhow::Result<()> {
+    let mut officers = std::collections::HashMap::new();
     for (local, name, role, locale, scopes) in STAFF {
-        let v = l.user(local, name, role, locale)?;
+        let mut v = l.user(local, name, role, locale)?;
         for s in *scopes {
             User::add_scope(l.conn, &v.user_id, s)?;
         }
+        v.scopes = scopes.iter().map(|s| s.to_string()).collect();
+        officers.insert(*local, v.clone());
         if *role == "admin" {
             l.admin.user_id = v.user_id;
         }
@@ -389,7 +393,18 @@ fn populate(l: &mut Loader<'_>) -> anyhow::Result<()> {
         let mut viewer = match *kind {
             "company" | "supplier" => {
                 let locale = if country == "SE" { "sv" } else { "nb" };
-                l.user(&format!("{kind}.{slug}"), name, kind, locale)?
+                let v = l.user(&format!("{kind}.{slug}"), name, kind, locale)?;
+                // The sawmill in Mora reads the digest of new candidates and the newsletter.
+                if *slug == "morasagen" {
+                    db::record_consents(
+                        l.conn,
+                        &v.user_id,
+                        &["digest", "newsletter"],
+                        CONSENT_TEXT_VERSION,
+                        None,
+                    )?;
+                }
+                v
             }
             _ => l.admin.clone(),
         };
@@ -427,6 +442,7 @@ fn populate(l: &mut Loader<'_>) -> anyhow::Result<()> {
         )
         .map_err(|e| anyhow::anyhow!("demo report: {e}"))?;
     }
+    letters::load(l, &officers)?;
     Ok(())
 }
 

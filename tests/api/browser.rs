@@ -941,8 +941,21 @@ pub(crate) async fn sign_in_as(
     email: &str,
     password: &str,
 ) -> WebDriverResult<()> {
-    d.goto(format!("{}/sign-in", app.address)).await?;
-    d.find(By::Id("email")).await?.send_keys(email).await?;
+    // A sign-out clicked just before may still be navigating: open the form until it stays.
+    let started = std::time::Instant::now();
+    loop {
+        d.goto(format!("{}/sign-in", app.address)).await?;
+        if let Some(field) = d.find_all(By::Id("email")).await?.into_iter().next() {
+            if field.send_keys(email).await.is_ok() {
+                break;
+            }
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "the sign-in form never stayed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     d.find(By::Id("password"))
         .await?
         .send_keys(password)

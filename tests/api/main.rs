@@ -9,6 +9,7 @@ mod browser;
 mod browser_coaching;
 mod browser_dialogue;
 mod browser_imports;
+mod browser_letters;
 mod browser_mentoring;
 mod browser_moderation;
 mod browser_pages;
