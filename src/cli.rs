@@ -127,6 +127,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 settings.bind = b;
             }
             let db = open(&settings)?;
+            if demo && settings.staff_second_factor.is_none() {
+                settings.staff_second_factor = Some("optional".into());
+                println!(
+                    "The demo asks no second factor of its officers unless they set one up \
+                     (HEARTLAND_STAFF_SECOND_FACTOR=required asks it of every officer and admin)."
+                );
+            }
             if demo {
                 let (db2, s2) = (db.clone(), settings.clone());
                 tokio::task::spawn_blocking(move || crate::demo::load(&db2, &s2)).await??;

@@ -45,6 +45,17 @@ pub struct Settings {
     pub digest_hour: u8,
     /// Newsletters leave the outbox at most this many per minute.
     pub newsletter_per_minute: u32,
+    /// `required` (unset means required) or `optional`: whether officers and admins must use a
+    /// second factor (TOTP). `serve --demo` makes it `optional` unless it is set.
+    pub staff_second_factor: Option<String>,
+    /// The privacy notice (`/privacy`): who controls the data, how to reach them and the data
+    /// protection officer, and the processors (`;`-separated).
+    pub privacy_controller: String,
+    pub privacy_contact: String,
+    pub privacy_dpo: String,
+    pub privacy_processors: String,
+    /// Where feedback on accessibility goes (`/accessibility`).
+    pub accessibility_contact: String,
     pub db_pool_size: u32,
     /// Password hashes verified at once; more wait, so a storm of sign-ins cannot starve the
     /// blocking pool.
@@ -116,6 +127,17 @@ impl Settings {
             .set_default("digest_weekday", 1)?
             .set_default("digest_hour", 7)?
             .set_default("newsletter_per_minute", 120)?
+            .set_default(
+                "privacy_controller",
+                "Heartland Match – the cross-border programme's office (demo: set HEARTLAND_PRIVACY_CONTROLLER)",
+            )?
+            .set_default("privacy_contact", "privacy@heartland-match.example")?
+            .set_default("privacy_dpo", "dpo@heartland-match.example")?
+            .set_default(
+                "privacy_processors",
+                "the hosting provider of this service; the email provider that delivers its emails",
+            )?
+            .set_default("accessibility_contact", "accessibility@heartland-match.example")?
             .set_default("db_pool_size", 16)?
             .set_default("password_hash_concurrency", 2)?
             .set_default("introduction_ttl_days", 14)?
@@ -139,7 +161,15 @@ impl Settings {
         if let Ok(url) = std::env::var("DATABASE_URL") {
             builder = builder.set_override("database_url", url)?;
         }
-        Ok(builder.build()?.try_deserialize()?)
+        let settings: Settings = builder.build()?.try_deserialize()?;
+        if let Some(v) = &settings.staff_second_factor {
+            if !matches!(v.trim(), "required" | "optional") {
+                anyhow::bail!(
+                    "HEARTLAND_STAFF_SECOND_FACTOR must be required or optional, not {v:?}"
+                );
+            }
+        }
+        Ok(settings)
     }
 
     /// The database to open: `DATABASE_URL` when set, else the SQLite file in the data dir.

@@ -17,6 +17,9 @@ pub enum AppError {
     Unauthenticated,
     #[error("the email address or password is wrong")]
     InvalidCredentials,
+    /// A staff member's second factor: missing or wrong, or not set up yet where required.
+    #[error("{0}")]
+    SecondFactorRequired(String),
     #[error("{0}")]
     Forbidden(String),
     #[error("not found")]
@@ -64,6 +67,7 @@ impl AppError {
             AppError::Malformed { .. } => "malformed_request",
             AppError::Unauthenticated => "unauthenticated",
             AppError::InvalidCredentials => "invalid_credentials",
+            AppError::SecondFactorRequired(_) => "second_factor_required",
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound => "not_found",
             AppError::NoRoute => "no_route",

@@ -26,6 +26,7 @@ pub mod private_files;
 pub mod records;
 pub mod reports;
 pub mod search;
+pub mod second_factor;
 pub mod services;
 pub mod startup;
 pub mod subscriptions;

@@ -187,10 +187,25 @@ pub fn export(conn: &mut DbConn, user_id: &str, settings: &Settings) -> Result<V
             .collect::<Vec<_>>(),
         "emails": emails,
         "digests": digests_of(conn, user_id)?,
+        "reads": db::reads::of(conn, user_id)?
+            .iter()
+            .map(|r| json!({"by": r.reader_name, "role": r.reader_role, "at": ts(r.at), "what": r.what}))
+            .collect::<Vec<_>>(),
         "undeliverable": db::bounces::of(conn, user_id)?
             .map(|b| json!({"address": b.address, "reason": b.reason, "bounced_at": ts(b.bounced_at)})),
         "audit": audit,
     }))
+}
+
+/// Records that staff member `reader` read the full profile or contact details of each of
+/// `persons` (not their own) at `what` (a page or an endpoint). Nothing changes it afterwards.
+pub fn log_reads(
+    conn: &mut DbConn,
+    reader: &str,
+    persons: &[String],
+    what: &str,
+) -> Result<(), AppError> {
+    Ok(db::reads::log(conn, persons, reader, what)?)
 }
 
 /// The weekly digests decided for the person: the week, when, and how many items it had.
@@ -310,6 +325,8 @@ pub fn erase(conn: &mut DbConn, user_id: &str, by: Option<&str>) -> Result<(), A
             ))
             .execute(conn)?;
     }
+    // The log of who read their data goes with them; how many reads there were stays.
+    let reads = db::reads::count(conn, user_id)?;
     diesel::delete(users::table.find(user_id)).execute(conn)?;
     db::audit(
         conn,
@@ -317,7 +334,7 @@ pub fn erase(conn: &mut DbConn, user_id: &str, by: Option<&str>) -> Result<(), A
         "account_erased",
         "user",
         Some(user_id),
-        json!({"by": if by.is_some() { "request" } else { "retention" }}),
+        json!({"by": if by.is_some() { "request" } else { "retention" }, "reads": reads}),
     )?;
     Ok(())
 }

@@ -15,6 +15,8 @@ pub struct Session {
     pub last_seen_at: PrimitiveDateTime,
     pub expires_at: PrimitiveDateTime,
     pub revoked_at: Option<PrimitiveDateTime>,
+    /// An enrolled staff member's session waits for the second factor before it counts.
+    pub factor_pending: bool,
 }
 
 pub fn create_session(
@@ -23,6 +25,7 @@ pub fn create_session(
     user: &str,
     csrf: &str,
     absolute: Duration,
+    factor_pending: bool,
 ) -> QueryResult<PrimitiveDateTime> {
     let at = now();
     let expires = at + absolute;
@@ -34,6 +37,7 @@ pub fn create_session(
             sessions::created_at.eq(at),
             sessions::last_seen_at.eq(at),
             sessions::expires_at.eq(expires),
+            sessions::factor_pending.eq(factor_pending),
         ))
         .execute(conn)?;
     Ok(expires)
@@ -167,4 +171,11 @@ pub fn touch_user(conn: &mut DbConn, user: &str) -> QueryResult<()> {
         ))
         .execute(conn)
         .map(drop)
+}
+
+/// The second factor was given: the session counts from now on.
+pub fn pass_factor(conn: &mut DbConn, id_hash: &str) -> QueryResult<usize> {
+    diesel::update(sessions::table.find(id_hash))
+        .set(sessions::factor_pending.eq(false))
+        .execute(conn)
 }

@@ -6,6 +6,7 @@ pub mod bounces;
 pub mod holds;
 mod journal;
 pub mod outbox;
+pub mod reads;
 mod records;
 pub mod schema;
 mod users;

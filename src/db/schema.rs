@@ -27,6 +27,7 @@ diesel::table! {
         last_seen_at -> Timestamp,
         expires_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
+        factor_pending -> Bool,
     }
 }
 
@@ -189,6 +190,37 @@ diesel::table! {
         address -> Text,
         reason -> Text,
         bounced_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    totp (user_id) {
+        user_id -> Text,
+        secret -> Text,
+        last_step -> BigInt,
+        created_at -> Timestamp,
+        confirmed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    recovery_codes (id) {
+        id -> Text,
+        user_id -> Text,
+        code_hash -> Text,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    reads (id) {
+        id -> Text,
+        person_id -> Text,
+        reader_id -> Nullable<Text>,
+        reader_name -> Text,
+        reader_role -> Text,
+        what -> Text,
+        read_at -> Timestamp,
     }
 }
 
@@ -445,6 +477,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     digests,
     newsletters,
     bounces,
+    totp,
+    recovery_codes,
+    reads,
     organisations,
     needs,
     candidates,

@@ -25,6 +25,8 @@ fn no_store(mut res: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseB
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
+    /// Staff with a second factor: a code from the authenticator app, or a recovery code.
+    pub totp: Option<String>,
 }
 
 fn session_cookie(
@@ -50,6 +52,7 @@ pub(crate) async fn start_session(
     state: &web::Data<AppState>,
     req: &HttpRequest,
     user: &str,
+    factor_pending: bool,
 ) -> Result<(Cookie<'static>, String, time::PrimitiveDateTime), AppError> {
     let old = req
         .cookie(state.settings.session_cookie())
@@ -63,7 +66,14 @@ pub(crate) async fn start_session(
             if let Some(old) = old {
                 accounts::revoke_session(c, &old)?;
             }
-            Ok(accounts::create_session(c, &hash, &uid, &csrf2, absolute)?)
+            Ok(accounts::create_session(
+                c,
+                &hash,
+                &uid,
+                &csrf2,
+                absolute,
+                factor_pending,
+            )?)
         })
         .await?;
     let cookie = session_cookie(
@@ -93,7 +103,8 @@ pub async fn login(
 ) -> Result<HttpResponse, AppError> {
     let body: LoginRequest = body::json(&req, payload, state.settings.max_body_bytes).await?;
     let user = sign_in(&state, &req, &body.email, body.password).await?;
-    let (cookie, csrf, expires) = start_session(&state, &req, &user.id).await?;
+    super::session::second_factor(&state, &req, &user, body.totp).await?;
+    let (cookie, csrf, expires) = start_session(&state, &req, &user.id, false).await?;
     Ok(no_store(HttpResponse::Ok())
         .cookie(cookie)
         .json(json!({"csrf_token": csrf, "expires_at": rfc3339(expires),
@@ -466,4 +477,61 @@ pub(crate) async fn erase_account(
         .write(move |c| crate::privacy::erase(c, &id, Some(&id)))
         .await?;
     Ok(())
+}
+
+/// Starts setting up a second factor (officers and admins only).
+pub(crate) async fn start_totp(
+    state: &web::Data<AppState>,
+    viewer: &Viewer,
+) -> Result<crate::second_factor::Enrolment, AppError> {
+    if !viewer.is_officer() {
+        return Err(AppError::forbidden(
+            "a second factor is for officers and administrators",
+        ));
+    }
+    let id = viewer.user_id.clone();
+    state
+        .write(move |c| -> Result<_, AppError> {
+            let user = crate::db::User::by_id(c, &id)?.ok_or(AppError::NotFound)?;
+            crate::second_factor::start(c, &user)
+        })
+        .await
+}
+
+/// `POST /api/v1/me/totp`: a new secret as an `otpauth://` address and its QR code (SVG).
+pub async fn totp_start(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+) -> Result<HttpResponse, AppError> {
+    let e = start_totp(&state, &viewer).await?;
+    Ok(no_store(HttpResponse::Ok()).json(json!({"secret_uri": e.secret_uri, "qr_svg": e.qr_svg})))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TotpConfirm {
+    /// The six digits the app shows now.
+    pub code: String,
+}
+
+/// `POST /api/v1/me/totp/confirm`: the first code; the factor holds from now on, and the ten
+/// recovery codes are given (once).
+pub async fn totp_confirm(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let body: TotpConfirm = body::json(&req, payload, state.settings.max_body_bytes).await?;
+    if !viewer.is_officer() {
+        return Err(AppError::forbidden(
+            "a second factor is for officers and administrators",
+        ));
+    }
+    let id = viewer.user_id.clone();
+    let now = crate::second_factor::unix_now();
+    let codes = state
+        .write(move |c| crate::second_factor::confirm(c, &id, &body.code, now))
+        .await?;
+    Ok(no_store(HttpResponse::Ok()).json(json!({"recovery_codes": codes})))
 }

@@ -30,6 +30,16 @@ pub const SIGN_IN_PER_ACCOUNT: Limit = Limit {
     max: 10,
     window: Duration::from_secs(600),
 };
+/// Second-factor codes tried, per client and per account: six digits are guessed in a
+/// million tries, so a handful per quarter hour.
+pub const SECOND_FACTOR_PER_ADDRESS: Limit = Limit {
+    max: 20,
+    window: Duration::from_secs(900),
+};
+pub const SECOND_FACTOR_PER_ACCOUNT: Limit = Limit {
+    max: 10,
+    window: Duration::from_secs(900),
+};
 pub const REGISTER_PER_ADDRESS: Limit = Limit {
     max: 100,
     window: Duration::from_secs(3600),

@@ -18,6 +18,7 @@ mod moderation;
 mod newsletters;
 pub mod openapi;
 pub mod pages;
+pub(crate) mod reads;
 pub(crate) mod records;
 mod reports;
 mod routes;

@@ -76,9 +76,10 @@ pub async fn show<R: RecordType>(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let body = state
+    let reader = viewer.clone();
+    let (body, read) = state
         .db
-        .read(move |c| -> Result<Value, AppError> {
+        .read(move |c| -> Result<(Value, Vec<String>), AppError> {
             let (row, view) = store::visible_row::<R>(c, &viewer, &id)?;
             let person = match R::RECORD {
                 Record::Candidate | Record::Mentor if viewer.sees_person(&row) => {
@@ -86,16 +87,31 @@ pub async fn show<R: RecordType>(
                 }
                 _ => None,
             };
+            let read = match R::RECORD {
+                Record::Candidate | Record::Mentor if view == View::Full => {
+                    vec![row.owner_id.clone()]
+                }
+                _ => Vec::new(),
+            };
             let standing = match R::RECORD {
                 Record::Organisation => store::standing_of(c, std::slice::from_ref(&row))?,
                 _ => Default::default(),
             };
-            Ok(with_standing(
-                render::<R>(&row, view, person.as_ref()),
-                standing.get(&row.id),
+            Ok((
+                with_standing(
+                    render::<R>(&row, view, person.as_ref()),
+                    standing.get(&row.id),
+                ),
+                read,
             ))
         })
         .await?;
+    let what = format!(
+        "GET /api/v1/{}/{}",
+        R::PATH,
+        body["id"].as_str().unwrap_or_default()
+    );
+    crate::web::reads::log(&state, &reader, read, what).await?;
     Ok(private(&mut HttpResponse::Ok()).json(body))
 }
 
@@ -193,9 +209,10 @@ pub async fn list<R: RecordType>(
     let page = filter.limit;
     filter.limit = page + 1;
     let visible = viewer.visible(R::RECORD);
-    let body = state
+    let reader = viewer.clone();
+    let (body, read) = state
         .db
-        .read(move |c| -> Result<Value, AppError> {
+        .read(move |c| -> Result<(Value, Vec<String>), AppError> {
             let mut rows = R::RECORD.list(c, &visible, &filter)?;
             let more = rows.len() as i64 > page;
             rows.truncate(page as usize);
@@ -206,12 +223,22 @@ pub async fn list<R: RecordType>(
                 Record::Organisation => store::standing_of(c, &rows)?,
                 _ => Default::default(),
             };
-            let items: Vec<Value> = store::visible_rows(c, &viewer, R::RECORD, rows)?
+            let shown = store::visible_rows(c, &viewer, R::RECORD, rows)?;
+            let read: Vec<String> = match R::RECORD {
+                Record::Candidate | Record::Mentor => shown
+                    .iter()
+                    .filter(|(_, v)| *v == View::Full)
+                    .map(|(r, _)| r.owner_id.clone())
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let items: Vec<Value> = shown
                 .iter()
                 .map(|(r, v)| with_standing(render::<R>(r, *v, None), standing.get(&r.id)))
                 .collect();
-            Ok(json!({"items": items, "next_cursor": next}))
+            Ok((json!({"items": items, "next_cursor": next}), read))
         })
         .await?;
+    crate::web::reads::log(&state, &reader, read, format!("GET /api/v1/{}", R::PATH)).await?;
     Ok(private(&mut HttpResponse::Ok()).json(body))
 }

@@ -156,6 +156,21 @@ pub fn endpoints() -> Vec<Endpoint> {
         .body(openapi::schema_of::<account::PasswordChange>())
         .responses(NO_CONTENT),
         endpoint(
+            Method::POST,
+            "/api/v1/me/totp",
+            "Starts setting up a second factor (officers and admins): `{secret_uri, qr_svg}`",
+            "auth",
+        )
+        .to(account::totp_start),
+        endpoint(
+            Method::POST,
+            "/api/v1/me/totp/confirm",
+            "Confirms the second factor with the code the app shows: `{recovery_codes}` (ten, shown once)",
+            "auth",
+        )
+        .to(account::totp_confirm)
+        .body(openapi::schema_of::<account::TotpConfirm>()),
+        endpoint(
             Method::GET,
             "/api/v1/me/consents",
             "Your consents",
@@ -415,6 +430,28 @@ pub fn endpoints() -> Vec<Endpoint> {
             .to(pages::me::address_ok)
             .public()
             .responses(PAGE_POST),
+        endpoint(Method::POST, "/account/totp", "Starts setting up a second factor: the QR code and the secret (officers and admins; the page's form)", "pages")
+            .to(pages::factor::start)
+            .public()
+            .responses(PAGE_POST),
+        endpoint(Method::POST, "/account/totp/confirm", "Confirms the second factor with a first code; shows the recovery codes once (the page's form)", "pages")
+            .to(pages::factor::confirm)
+            .public()
+            .responses(&[(200, "The recovery codes"), (422, "The code was wrong: the form again")]),
+        endpoint(Method::GET, "/sign-in/code", "The second step of an enrolled staff member's sign-in: the code from the app", "pages")
+            .to(pages::factor::code_page)
+            .public()
+            .responses(&[(200, "The page"), (303, "To the sign-in page")]),
+        endpoint(Method::POST, "/sign-in/code", "The code (or a recovery code): right, the session counts", "pages")
+            .to(pages::factor::code)
+            .public()
+            .responses(&[(303, "Signed in"), (401, "The form again")]),
+        endpoint(Method::GET, "/privacy", "The privacy notice: controller, contacts, purposes, legal bases, retention, processors", "pages")
+            .to(pages::notices::privacy)
+            .public(),
+        endpoint(Method::GET, "/accessibility", "The accessibility statement, with where to send feedback", "pages")
+            .to(pages::notices::accessibility)
+            .public(),
         endpoint(Method::POST, "/account/erase", "Erases your account (the page's form)", "pages")
             .to(pages::me::erase)
             .public()

@@ -82,6 +82,7 @@ impl FromRequest for Viewer {
                 .map(|c| auth::token_hash(c.value()))
         });
         let changes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+        let path = req.path().to_string();
         let same_origin = state
             .as_ref()
             .is_some_and(|s| same_origin(req, &s.settings.base_url()));
@@ -95,11 +96,12 @@ impl FromRequest for Viewer {
                 return Err(AppError::Unauthenticated);
             };
             if let Some(hash) = token {
+                let settings = state.settings.clone();
                 return state
                     .db
                     .read(move |conn| -> Result<Option<Viewer>, AppError> {
                         match User::by_token(conn, &hash)? {
-                            Some(user) => Ok(Some(viewer_of(conn, user)?)),
+                            Some(user) => Ok(Some(gated_viewer(conn, &settings, user, &path)?)),
                             None => Ok(None),
                         }
                     })
@@ -114,6 +116,7 @@ impl FromRequest for Viewer {
                 .db
                 .read(move |conn| accounts::live_session(conn, &hash, idle).map_err(AppError::from))
                 .await?
+                .filter(|s| !s.factor_pending)
                 .ok_or(AppError::Unauthenticated)?;
             if changes
                 && !(same_origin
@@ -126,13 +129,14 @@ impl FromRequest for Viewer {
                      pages, with the session's CSRF token",
                 ));
             }
+            let settings = state.settings.clone();
             state
                 .db
                 .write(move |conn| -> Result<Viewer, AppError> {
                     accounts::touch_session(conn, &session)?;
                     let user =
                         User::by_id(conn, &session.user_id)?.ok_or(AppError::Unauthenticated)?;
-                    viewer_of(conn, user)
+                    gated_viewer(conn, &settings, user, &path)
                 })
                 .await
         })
@@ -144,6 +148,8 @@ impl FromRequest for Viewer {
 pub struct TokenRequest {
     pub email: String,
     pub password: String,
+    /// Staff with a second factor: a code from the authenticator app, or a recovery code.
+    pub totp: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -234,6 +240,86 @@ pub(crate) async fn sign_in(
     Ok(user)
 }
 
+/// Whether `user` has a second factor to give at sign-in (staff who enrolled).
+pub(crate) async fn factor_asked(state: &AppState, user: &User) -> Result<bool, AppError> {
+    if !crate::second_factor::is_staff(&user.role) {
+        return Ok(false);
+    }
+    let id = user.id.clone();
+    state
+        .db
+        .read(move |c| crate::second_factor::enrolled(c, &id).map_err(AppError::from))
+        .await
+}
+
+/// Checks the second factor of a staff member who enrolled (rate limited per client and per
+/// account); passes for everyone else.
+pub(crate) async fn second_factor(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    user: &User,
+    code: Option<String>,
+) -> Result<(), AppError> {
+    if !factor_asked(state, user).await? {
+        return Ok(());
+    }
+    let Some(code) = code.filter(|c| !c.trim().is_empty()) else {
+        return Err(AppError::SecondFactorRequired(
+            "send totp: the code your authenticator app shows, or a recovery code".into(),
+        ));
+    };
+    super::limits::check(
+        &state.limiter,
+        &state.settings,
+        req,
+        "second-factor",
+        super::limits::SECOND_FACTOR_PER_ADDRESS,
+        Some((&user.id, super::limits::SECOND_FACTOR_PER_ACCOUNT)),
+    )?;
+    let id = user.id.clone();
+    let now = crate::second_factor::unix_now();
+    let ok = state
+        .write(move |c| crate::second_factor::check(c, &id, &code, now))
+        .await?;
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::SecondFactorRequired(
+            "the code is wrong, expired or used already: give the one your app shows now".into(),
+        ))
+    }
+}
+
+/// What a staff member who must still enrol may reach: their account and the enrolment.
+pub(crate) fn enrolment_path(path: &str) -> bool {
+    matches!(
+        path,
+        "/account"
+            | "/account/totp"
+            | "/account/totp/confirm"
+            | "/sign-out"
+            | "/api/v1/me"
+            | "/api/v1/me/totp"
+            | "/api/v1/me/totp/confirm"
+            | "/api/v1/auth/logout"
+    )
+}
+
+/// The signed-in user as a viewer, unless they must enrol first and `path` is not the way.
+fn gated_viewer(
+    conn: &mut crate::db::DbConn,
+    settings: &crate::config::Settings,
+    user: User,
+    path: &str,
+) -> Result<Viewer, AppError> {
+    if !enrolment_path(path) && crate::second_factor::must_enrol(conn, settings, &user)? {
+        return Err(AppError::SecondFactorRequired(
+            "set up your second factor first: POST /api/v1/me/totp, or the account page".into(),
+        ));
+    }
+    viewer_of(conn, user)
+}
+
 pub async fn create_token(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -241,6 +327,7 @@ pub async fn create_token(
 ) -> Result<HttpResponse, AppError> {
     let body: TokenRequest = body::json(&req, payload, state.settings.max_body_bytes).await?;
     let user = sign_in(&state, &req, &body.email, body.password).await?;
+    second_factor(&state, &req, &user, body.totp).await?;
     let (token, token_hash) = auth::new_token();
     let expires = crate::db::now() + time::Duration::hours(state.settings.token_ttl_hours);
     state

@@ -23,6 +23,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("digests", 3),
     ("newsletters", 3),
     ("subscriptions", 3),
+    ("second_factor", 3),
     ("dialogue", 3),
     ("introductions", 3),
     ("privacy", 3),

@@ -961,6 +961,15 @@ pub(crate) async fn sign_in_as(
         .send_keys(password)
         .await?;
     d.find(By::Css("form.stack button")).await?.click().await?;
+    // The next page before the caller goes on (a refused sign-in stays: then after 5 s).
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_secs(5) {
+        let at = d.current_url().await?;
+        if at.path() != "/sign-in" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     Ok(())
 }
 

@@ -165,6 +165,8 @@ pub struct RoleRequest {
     /// another role.
     #[serde(default)]
     pub municipalities: Vec<String>,
+    /// An administrator with a second factor confirms a change of role with a code.
+    pub totp: Option<String>,
 }
 
 /// Gives the account `id` a role (and an officer the municipalities they act for), checked
@@ -207,8 +209,10 @@ pub(crate) async fn set_role(
     errors.into_result().map_err(AppError::Validation)?;
     municipalities.sort();
     let actor = admin.user_id.clone();
+    let now = crate::second_factor::unix_now();
     state
         .write(move |c| -> Result<UserLine, AppError> {
+            crate::second_factor::reconfirm(c, &actor, r.totp.as_deref(), now)?;
             let before = User::by_id(c, &id)?
                 .filter(|u| u.id != crate::db::ERASED_USER)
                 .ok_or(AppError::NotFound)?;
@@ -392,6 +396,15 @@ async fn user_page(
         Ok(l) => l,
         Err(e) => return error_page(c, e, back),
     };
+    // The admin sees the person's name and address: a read of their contact details.
+    if let Some(viewer) = &c.viewer {
+        let what = format!("/admin/users/{}", line.user.id);
+        if let Err(e) =
+            crate::web::reads::log(state, viewer, vec![line.user.id.clone()], what).await
+        {
+            return error_page(c, e, back);
+        }
+    }
     let shown = shown.unwrap_or_else(|| Shown {
         role: line.user.role.clone(),
         ticked: line.municipalities.clone(),
@@ -459,12 +472,14 @@ pub async fn save_user(
     let mut role = String::new();
     let mut ticked = Vec::new();
     let mut added = Vec::new();
+    let mut code = None;
     for (k, v) in form_urlencoded::parse(&form) {
         match k.as_ref() {
             "csrf_token" => token = v.into_owned(),
             "role" => role = v.into_owned(),
             "municipality" => ticked.push(v.into_owned()),
             "add" => added.push(v.into_owned()),
+            "totp" => code = Some(v.into_owned()),
             _ => {}
         }
     }
@@ -487,10 +502,11 @@ pub async fn save_user(
     let request = RoleRequest {
         role: role.clone(),
         municipalities,
+        totp: code,
     };
     match set_role(&state, &viewer, id.clone(), request).await {
         Ok(_) => see_other(&format!("{back}?saved=1")),
-        Err(e @ AppError::Validation(_)) => {
+        Err(e @ (AppError::Validation(_) | AppError::SecondFactorRequired(_))) => {
             let shown = Shown {
                 role,
                 ticked,

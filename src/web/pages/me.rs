@@ -34,6 +34,10 @@ struct AccountPage<'a> {
     bounce: Option<String>,
     address_note: Option<&'static str>,
     address_errors: Vec<String>,
+    /// Officers and admins: whether a second factor is set up, and whether it is asked for.
+    staff: bool,
+    factor: bool,
+    enrol_asked: bool,
 }
 
 /// What the account page says besides the account.
@@ -43,6 +47,7 @@ struct Said {
     erase_failed: bool,
     address_note: Option<&'static str>,
     address_errors: Vec<String>,
+    enrol_asked: bool,
 }
 
 impl AccountPage<'_> {
@@ -59,10 +64,11 @@ async fn show(state: &web::Data<AppState>, c: &Ctx, viewer: Viewer, said: Said) 
             let user = User::by_id(conn, &id)?.ok_or(AppError::Unauthenticated)?;
             let active = db::active_consents(conn, &id)?;
             let bounce = crate::db::bounces::of(conn, &id)?;
-            Ok((user, active, bounce))
+            let factor = crate::second_factor::enrolled(conn, &id)?;
+            Ok((user, active, bounce, factor))
         })
         .await;
-    let (user, active, bounce) = match data {
+    let (user, active, bounce, factor) = match data {
         Ok(d) => d,
         Err(e) => return error_page(c, e, "/"),
     };
@@ -85,6 +91,9 @@ async fn show(state: &web::Data<AppState>, c: &Ctx, viewer: Viewer, said: Said) 
         bounce: bounce.map(|b| b.reason),
         address_note: said.address_note,
         address_errors: said.address_errors.clone(),
+        staff: crate::second_factor::is_staff(&user.role),
+        factor,
+        enrol_asked: said.enrol_asked,
     };
     let status = if said.erase_failed || !said.address_errors.is_empty() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -110,6 +119,7 @@ pub async fn page(
         } else {
             None
         },
+        enrol_asked: q.contains("enrol=1"),
         ..Said::default()
     };
     show(&state, &c, viewer, said).await

@@ -22,6 +22,7 @@ mod company;
 mod dashboard;
 pub(crate) mod dialogue;
 mod dialogue_officer;
+pub(crate) mod factor;
 pub(crate) mod forms;
 pub(crate) mod freshness;
 pub(crate) mod imports;
@@ -35,6 +36,7 @@ mod mentoring_record;
 pub(crate) mod moderation;
 mod need;
 pub(crate) mod need_form;
+pub(crate) mod notices;
 pub(crate) mod offers;
 pub(crate) mod organisation;
 mod procurement_form;
@@ -58,6 +60,8 @@ pub struct Ctx {
     set_lang: Option<&'static str>,
     /// The page's query without `lang`, for the language links.
     query: String,
+    /// A staff member who must set up a second factor before anything but the account page.
+    pub enrol_only: bool,
 }
 
 /// The links of the page's header, by who is signed in: each role sees where it can go.
@@ -140,6 +144,11 @@ impl actix_web::FromRequest for SignedIn {
             let c = ctx.await?;
             match c.viewer.clone() {
                 Some(viewer) => Ok(SignedIn { c, viewer }),
+                None if c.enrol_only => Err(actix_web::error::InternalError::from_response(
+                    "set up the second factor first",
+                    see_other("/account?enrol=1#second-factor"),
+                )
+                .into()),
                 None => Err(actix_web::error::InternalError::from_response(
                     "sign in first",
                     to_sign_in(&req),
@@ -175,22 +184,40 @@ pub(crate) async fn context(
         .cookie(state.settings.session_cookie())
         .map(|c| crate::auth::token_hash(c.value()));
     let idle = time::Duration::minutes(state.settings.session_idle_minutes.max(1));
+    let (settings, path) = (state.settings.clone(), req.path().to_string());
+    let mut enrol_only = false;
     let signed_in = match session {
         None => None,
         Some(hash) => {
-            state
+            let found = state
                 .db
-                .write(move |c| -> Result<Option<(Viewer, String)>, AppError> {
-                    let Some(s) = accounts::live_session(c, &hash, idle)? else {
-                        return Ok(None);
-                    };
-                    accounts::touch_session(c, &s)?;
-                    let Some(user) = User::by_id(c, &s.user_id)? else {
-                        return Ok(None);
-                    };
-                    Ok(Some((session::viewer_of(c, user)?, s.csrf_token)))
-                })
-                .await?
+                .write(
+                    move |c| -> Result<Option<(Viewer, String, bool)>, AppError> {
+                        let Some(s) = accounts::live_session(c, &hash, idle)? else {
+                            return Ok(None);
+                        };
+                        // Waiting for the second factor: not signed in yet.
+                        if s.factor_pending {
+                            return Ok(None);
+                        }
+                        accounts::touch_session(c, &s)?;
+                        let Some(user) = User::by_id(c, &s.user_id)? else {
+                            return Ok(None);
+                        };
+                        let gated = crate::second_factor::must_enrol(c, &settings, &user)?
+                            && !session::enrolment_path(&path);
+                        Ok(Some((session::viewer_of(c, user)?, s.csrf_token, gated)))
+                    },
+                )
+                .await?;
+            match found {
+                Some((_, _, true)) => {
+                    enrol_only = true;
+                    None
+                }
+                Some((v, csrf, false)) => Some((v, csrf)),
+                None => None,
+            }
         }
     };
     let locale = match (picked.or(remembered), &signed_in) {
@@ -218,6 +245,7 @@ pub(crate) async fn context(
         csrf,
         set_lang: picked,
         query,
+        enrol_only,
     })
 }
 
@@ -479,6 +507,7 @@ pub(crate) fn message_page_with(
 /// The messages of a rejected form, one per field, in the page's language.
 pub(crate) fn field_messages(tr: Tr, e: &AppError) -> Vec<String> {
     match e {
+        AppError::SecondFactorRequired(_) => vec![tr.t("factor.reconfirm").to_string()],
         AppError::Validation(f) => {
             let v: Value = serde_json::to_value(f).unwrap_or_default();
             v.as_object()

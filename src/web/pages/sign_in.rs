@@ -61,6 +61,17 @@ pub struct SignInForm {
     pub next: String,
 }
 
+/// A session for `user`: waiting for the second factor when they have one.
+async fn start(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    user: &User,
+) -> Result<(actix_web::cookie::Cookie<'static>, bool), AppError> {
+    let pending = session::factor_asked(state, user).await?;
+    let (cookie, _, _) = account::start_session(state, req, &user.id, pending).await?;
+    Ok((cookie, pending))
+}
+
 pub async fn sign_in(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -73,9 +84,16 @@ pub async fn sign_in(
         return error_page(&c, AppError::forbidden("cross-site"), "/sign-in");
     }
     match session::sign_in(&state, &req, &form.email, form.password).await {
-        Ok(user) => match account::start_session(&state, &req, &user.id).await {
-            Ok((cookie, _, _)) => {
-                let mut res = see_other(&safe_next(&form.next));
+        Ok(user) => match start(&state, &req, &user).await {
+            Ok((cookie, pending)) => {
+                let next = safe_next(&form.next);
+                let to = if pending {
+                    let n: String = form_urlencoded::byte_serialize(next.as_bytes()).collect();
+                    format!("/sign-in/code?next={n}")
+                } else {
+                    next
+                };
+                let mut res = see_other(&to);
                 if let Err(e) = res.add_cookie(&cookie) {
                     tracing::error!(error = %e, "cannot set the session cookie");
                 }

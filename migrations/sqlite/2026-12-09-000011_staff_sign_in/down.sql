@@ -1,0 +1,4 @@
+DROP TABLE reads;
+ALTER TABLE sessions DROP COLUMN factor_pending;
+DROP TABLE recovery_codes;
+DROP TABLE totp;
