@@ -56,6 +56,9 @@ pub struct Settings {
     pub privacy_processors: String,
     /// Where feedback on accessibility goes (`/accessibility`).
     pub accessibility_contact: String,
+    /// Single sign-on: the municipalities' OpenID Connect providers, as a JSON list (see
+    /// `crate::sso::Provider`). Unset: none.
+    pub oidc_providers: Option<String>,
     pub db_pool_size: u32,
     /// Password hashes verified at once; more wait, so a storm of sign-ins cannot starve the
     /// blocking pool.

@@ -28,6 +28,7 @@ pub mod reports;
 pub mod search;
 pub mod second_factor;
 pub mod services;
+pub mod sso;
 pub mod startup;
 pub mod subscriptions;
 pub mod web;

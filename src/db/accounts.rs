@@ -17,6 +17,8 @@ pub struct Session {
     pub revoked_at: Option<PrimitiveDateTime>,
     /// An enrolled staff member's session waits for the second factor before it counts.
     pub factor_pending: bool,
+    /// Signed in through an identity provider that asked a second factor.
+    pub sso_mfa: bool,
 }
 
 pub fn create_session(
@@ -26,6 +28,7 @@ pub fn create_session(
     csrf: &str,
     absolute: Duration,
     factor_pending: bool,
+    sso_mfa: bool,
 ) -> QueryResult<PrimitiveDateTime> {
     let at = now();
     let expires = at + absolute;
@@ -38,6 +41,7 @@ pub fn create_session(
             sessions::last_seen_at.eq(at),
             sessions::expires_at.eq(expires),
             sessions::factor_pending.eq(factor_pending),
+            sessions::sso_mfa.eq(sso_mfa),
         ))
         .execute(conn)?;
     Ok(expires)

@@ -28,6 +28,7 @@ diesel::table! {
         expires_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
         factor_pending -> Bool,
+        sso_mfa -> Bool,
     }
 }
 
@@ -221,6 +222,17 @@ diesel::table! {
         reader_role -> Text,
         what -> Text,
         read_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    oidc_flows (state) {
+        state -> Text,
+        provider -> Text,
+        nonce -> Text,
+        verifier -> Text,
+        next -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -480,6 +492,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     totp,
     recovery_codes,
     reads,
+    oidc_flows,
     organisations,
     needs,
     candidates,

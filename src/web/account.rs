@@ -54,6 +54,17 @@ pub(crate) async fn start_session(
     user: &str,
     factor_pending: bool,
 ) -> Result<(Cookie<'static>, String, time::PrimitiveDateTime), AppError> {
+    start_session_with(state, req, user, factor_pending, false).await
+}
+
+/// [`start_session`], saying whether an identity provider asked a second factor.
+pub(crate) async fn start_session_with(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    user: &str,
+    factor_pending: bool,
+    sso_mfa: bool,
+) -> Result<(Cookie<'static>, String, time::PrimitiveDateTime), AppError> {
     let old = req
         .cookie(state.settings.session_cookie())
         .map(|c| auth::token_hash(c.value()));
@@ -73,6 +84,7 @@ pub(crate) async fn start_session(
                 &csrf2,
                 absolute,
                 factor_pending,
+                sso_mfa,
             )?)
         })
         .await?;

@@ -446,6 +446,14 @@ pub fn endpoints() -> Vec<Endpoint> {
             .to(pages::factor::code)
             .public()
             .responses(&[(303, "Signed in"), (401, "The form again")]),
+        endpoint(Method::GET, "/auth/oidc/{provider}/start", "Single sign-on: to the municipality's identity provider (OpenID Connect, code flow with PKCE)", "pages")
+            .to(pages::sso::start)
+            .public()
+            .responses(&[(303, "To the identity provider"), (404, "No such provider")]),
+        endpoint(Method::GET, "/auth/oidc/{provider}/callback", "Single sign-on: back from the identity provider; the ID token checked, the staff account found or made, the session started", "pages")
+            .to(pages::sso::callback)
+            .public()
+            .responses(&[(303, "Signed in, or to the code"), (403, "Refused, saying why")]),
         endpoint(Method::GET, "/privacy", "The privacy notice: controller, contacts, purposes, legal bases, retention, processors", "pages")
             .to(pages::notices::privacy)
             .public(),

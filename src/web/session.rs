@@ -101,7 +101,9 @@ impl FromRequest for Viewer {
                     .db
                     .read(move |conn| -> Result<Option<Viewer>, AppError> {
                         match User::by_token(conn, &hash)? {
-                            Some(user) => Ok(Some(gated_viewer(conn, &settings, user, &path)?)),
+                            Some(user) => {
+                                Ok(Some(gated_viewer(conn, &settings, user, &path, false)?))
+                            }
                             None => Ok(None),
                         }
                     })
@@ -136,7 +138,7 @@ impl FromRequest for Viewer {
                     accounts::touch_session(conn, &session)?;
                     let user =
                         User::by_id(conn, &session.user_id)?.ok_or(AppError::Unauthenticated)?;
-                    gated_viewer(conn, &settings, user, &path)
+                    gated_viewer(conn, &settings, user, &path, session.sso_mfa)
                 })
                 .await
         })
@@ -311,8 +313,12 @@ fn gated_viewer(
     settings: &crate::config::Settings,
     user: User,
     path: &str,
+    provider_mfa: bool,
 ) -> Result<Viewer, AppError> {
-    if !enrolment_path(path) && crate::second_factor::must_enrol(conn, settings, &user)? {
+    if !provider_mfa
+        && !enrolment_path(path)
+        && crate::second_factor::must_enrol(conn, settings, &user)?
+    {
         return Err(AppError::SecondFactorRequired(
             "set up your second factor first: POST /api/v1/me/totp, or the account page".into(),
         ));

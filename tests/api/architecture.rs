@@ -24,6 +24,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("newsletters", 3),
     ("subscriptions", 3),
     ("second_factor", 3),
+    ("sso", 3),
     ("dialogue", 3),
     ("introductions", 3),
     ("privacy", 3),

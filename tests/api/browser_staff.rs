@@ -84,3 +84,40 @@ async fn an_officer_sets_up_her_second_factor_and_signs_in_with_it_in_chromium()
     .await;
     c.finish("staff-last.png", result).await;
 }
+
+#[tokio::test]
+async fn an_officer_signs_in_through_her_municipality_in_chromium() {
+    let port = crate::sso::free_port();
+    let idp = crate::sso::start_idp(&format!("http://127.0.0.1:{port}/auth/oidc/mora/callback"));
+    let issuer = idp.issuer.clone();
+    let app = spawn_app_with(Backend::Sqlite, move |s| {
+        s.bind = format!("127.0.0.1:{port}");
+        s.oidc_providers = Some(crate::sso::providers(&issuer));
+        s.staff_second_factor = Some("required".into());
+    })
+    .await
+    .expect("app");
+    let c = Chromium::start().await;
+    let (d, axe) = (&c.d, &c.axe);
+    let result = async {
+        d.goto(format!("{}/sign-in?lang=sv", app.address)).await?;
+        let v = serious_violations(d, axe).await?;
+        assert!(v.is_empty(), "sign-in with a provider: {v:?}");
+        d.find(By::Id("sso-mora")).await?.click().await?;
+        wait_for_h1(d, "Test identity provider").await?;
+        d.find(By::Id("login"))
+            .await?
+            .send_keys("karin@mora.se")
+            .await?;
+        d.find(By::Id("mfa")).await?.click().await?;
+        d.find(By::Id("provider-sign-in")).await?.click().await?;
+        wait_for_h1(d, "Det här behöver din uppmärksamhet").await?;
+        d.goto(format!("{}/account?lang=sv", app.address)).await?;
+        let account = wait_for(d, "main").await?;
+        assert!(account.contains("karin@mora.se"), "{account}");
+        WebDriverResult::Ok(())
+    }
+    .await;
+    c.finish("sso-last.png", result).await;
+    drop(idp);
+}

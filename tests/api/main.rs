@@ -39,5 +39,6 @@ mod procurement_status;
 mod records;
 mod review;
 mod smtp;
+mod sso;
 mod staff_sign_in;
 mod storage;

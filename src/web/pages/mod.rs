@@ -44,6 +44,7 @@ pub(crate) mod profile;
 pub(crate) mod relationships;
 pub(crate) mod search;
 mod sign_in;
+pub(crate) mod sso;
 
 pub(crate) use company::*;
 pub(crate) use dashboard::*;
@@ -204,7 +205,8 @@ pub(crate) async fn context(
                         let Some(user) = User::by_id(c, &s.user_id)? else {
                             return Ok(None);
                         };
-                        let gated = crate::second_factor::must_enrol(c, &settings, &user)?
+                        let gated = !s.sso_mfa
+                            && crate::second_factor::must_enrol(c, &settings, &user)?
                             && !session::enrolment_path(&path);
                         Ok(Some((session::viewer_of(c, user)?, s.csrf_token, gated)))
                     },

@@ -35,9 +35,19 @@ struct SignIn<'a> {
     failed: bool,
     next: String,
     email: String,
+    /// The municipalities' identity providers: (name, label).
+    providers: Vec<(String, String)>,
 }
 
-pub async fn sign_in_page(_state: web::Data<AppState>, req: HttpRequest, c: Ctx) -> HttpResponse {
+fn providers(state: &AppState) -> Vec<(String, String)> {
+    crate::sso::providers(&state.settings)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| (p.name, p.label))
+        .collect()
+}
+
+pub async fn sign_in_page(state: web::Data<AppState>, req: HttpRequest, c: Ctx) -> HttpResponse {
     let next = form_urlencoded::parse(req.query_string().as_bytes())
         .find(|(k, _)| k == "next")
         .map(|(_, v)| safe_next(&v))
@@ -49,6 +59,7 @@ pub async fn sign_in_page(_state: web::Data<AppState>, req: HttpRequest, c: Ctx)
         failed: false,
         next,
         email: String::new(),
+        providers: providers(&state),
     };
     respond(&c, StatusCode::OK, page.render())
 }
@@ -109,6 +120,7 @@ pub async fn sign_in(
                 failed: true,
                 next: safe_next(&form.next),
                 email: form.email,
+                providers: providers(&state),
             };
             respond(&c, StatusCode::UNAUTHORIZED, page.render())
         }

@@ -1,0 +1,2 @@
+ALTER TABLE sessions DROP COLUMN sso_mfa;
+DROP TABLE oidc_flows;
