@@ -42,6 +42,16 @@ pub enum Command {
     Demo,
     /// Rebuild the search index from the database (stop `serve` first).
     Reindex,
+    /// Write a consistent backup of the database to FILE while the service serves (SQLite:
+    /// VACUUM INTO; PostgreSQL: pg_dump --format=custom).
+    Backup { file: PathBuf },
+    /// Restore the database from a backup FILE and rebuild the index (stop `serve` first). A
+    /// database that holds data is replaced only with --force.
+    Restore {
+        file: PathBuf,
+        #[arg(long)]
+        force: bool,
+    },
     /// Import a CSV file of one kind (organisations, needs, candidates, mentors, offers,
     /// procurements): the whole file or nothing. The officer named attests the people's
     /// consents; `serve` sends their emails and indexes the records.
@@ -159,6 +169,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = open(&settings)?;
             let dir = settings.data_dir.join("index");
             tokio::task::spawn_blocking(move || reindex(&db, &dir)).await??;
+        }
+        Command::Backup { file } => {
+            tokio::task::spawn_blocking(move || crate::backup::backup(&settings, &file)).await??;
+            println!("backup written");
+        }
+        Command::Restore { file, force } => {
+            let r = tokio::task::spawn_blocking(move || {
+                crate::backup::restore(&settings, &file, force)
+            })
+            .await??;
+            println!(
+                "restored; {} migrations applied; {} documents indexed",
+                r.migrations, r.documents
+            );
         }
         Command::Import {
             kind,

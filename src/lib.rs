@@ -1,6 +1,7 @@
 //! Heartland Match: the service. `main.rs` is thin; tests start the real [`Application`].
 
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -49,6 +49,15 @@ pub fn touch(path: &Path) -> std::io::Result<()> {
     options.open(path).map(drop)
 }
 
+/// Makes an existing file readable and writable by its owner only.
+pub fn tighten(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 /// Takes group and other permissions off `dir` and everything under it (a data directory
 /// written by an earlier version, or copied in with a loose umask). Symbolic links are left.
 pub fn secure_tree(dir: &Path) -> std::io::Result<()> {

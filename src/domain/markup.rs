@@ -3,7 +3,8 @@
 //! else is markup: every character the officer wrote is escaped before any tag is added, so no
 //! HTML of theirs reaches a reader. The plain-text part is the text as written.
 
-fn escape(s: &str) -> String {
+/// Text escaped for HTML (text and attribute values).
+pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -25,6 +25,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("subscriptions", 3),
     ("second_factor", 3),
     ("sso", 3),
+    ("backup", 3),
     ("dialogue", 3),
     ("introductions", 3),
     ("privacy", 3),

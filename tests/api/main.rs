@@ -5,6 +5,7 @@ mod access;
 mod accounts;
 mod admin;
 mod architecture;
+mod backup;
 mod browser;
 mod browser_coaching;
 mod browser_dialogue;

@@ -72,6 +72,27 @@ pub struct SignInForm {
     pub next: String,
 }
 
+/// The answer that sets a new session's cookie and goes on to `next` — or first to the second
+/// factor's page when the session waits for it.
+pub(crate) fn signed_in(
+    cookie: actix_web::cookie::Cookie<'static>,
+    next: &str,
+    pending: bool,
+) -> HttpResponse {
+    let next = safe_next(next);
+    let to = if pending {
+        let n: String = form_urlencoded::byte_serialize(next.as_bytes()).collect();
+        format!("/sign-in/code?next={n}")
+    } else {
+        next
+    };
+    let mut res = see_other(&to);
+    if let Err(e) = res.add_cookie(&cookie) {
+        tracing::error!(error = %e, "cannot set the session cookie");
+    }
+    res
+}
+
 /// A session for `user`: waiting for the second factor when they have one.
 async fn start(
     state: &web::Data<AppState>,
@@ -96,20 +117,7 @@ pub async fn sign_in(
     }
     match session::sign_in(&state, &req, &form.email, form.password).await {
         Ok(user) => match start(&state, &req, &user).await {
-            Ok((cookie, pending)) => {
-                let next = safe_next(&form.next);
-                let to = if pending {
-                    let n: String = form_urlencoded::byte_serialize(next.as_bytes()).collect();
-                    format!("/sign-in/code?next={n}")
-                } else {
-                    next
-                };
-                let mut res = see_other(&to);
-                if let Err(e) = res.add_cookie(&cookie) {
-                    tracing::error!(error = %e, "cannot set the session cookie");
-                }
-                res
-            }
+            Ok((cookie, pending)) => signed_in(cookie, &form.next, pending),
             Err(e) => error_page(&c, e, "/sign-in"),
         },
         Err(AppError::InvalidCredentials) | Err(AppError::Forbidden(_)) => {

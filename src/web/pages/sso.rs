@@ -59,20 +59,7 @@ pub async fn callback(
     match account::start_session_with(&state, &req, &signed.user.id, pending, signed.provider_mfa)
         .await
     {
-        Ok((cookie, _, _)) => {
-            let next = safe_next(&next);
-            let to = if pending {
-                let n: String = form_urlencoded::byte_serialize(next.as_bytes()).collect();
-                format!("/sign-in/code?next={n}")
-            } else {
-                next
-            };
-            let mut res = see_other(&to);
-            if let Err(e) = res.add_cookie(&cookie) {
-                tracing::error!(error = %e, "cannot set the session cookie");
-            }
-            res
-        }
+        Ok((cookie, _, _)) => super::signed_in(cookie, &next, pending),
         Err(e) => error_page(&c, e, "/sign-in"),
     }
 }
