@@ -68,6 +68,23 @@ pub(crate) async fn start_with(
 }
 
 impl Server {
+    /// The process id (to send it a signal).
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits for the process to end by itself, at most `limit`; its exit status.
+    pub(crate) fn wait_at_most(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let started = Instant::now();
+        while started.elapsed() < limit {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
     pub(crate) fn kill_9(mut self) {
         self.child.kill().expect("SIGKILL");
         let _ = self.child.wait();

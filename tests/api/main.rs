@@ -39,6 +39,7 @@ mod privacy;
 mod procurement_status;
 mod records;
 mod review;
+mod shutdown;
 mod smtp;
 mod sso;
 mod staff_sign_in;
