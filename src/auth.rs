@@ -82,6 +82,15 @@ pub fn new_token() -> (String, String) {
     (token, hash)
 }
 
+/// Equal, in a time that does not depend on where two secrets differ.
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
 pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }

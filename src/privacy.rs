@@ -197,17 +197,6 @@ pub fn export(conn: &mut DbConn, user_id: &str, settings: &Settings) -> Result<V
     }))
 }
 
-/// Records that staff member `reader` read the full profile or contact details of each of
-/// `persons` (not their own) at `what` (a page or an endpoint). Nothing changes it afterwards.
-pub fn log_reads(
-    conn: &mut DbConn,
-    reader: &str,
-    persons: &[String],
-    what: &str,
-) -> Result<(), AppError> {
-    Ok(db::reads::log(conn, persons, reader, what)?)
-}
-
 /// The weekly digests decided for the person: the week, when, and how many items it had.
 fn digests_of(conn: &mut DbConn, user_id: &str) -> Result<Vec<Value>, AppError> {
     use crate::db::schema::digests as d;

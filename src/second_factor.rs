@@ -87,15 +87,6 @@ pub fn code_at(secret: &[u8], unix: i64) -> String {
     hotp(secret, step_of(unix).max(0) as u64)
 }
 
-/// Equal, in time that does not depend on where they differ.
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
 /// The step, within one of `unix`'s either way, whose code `code` is.
 fn matching_step(secret: &[u8], code: &str, unix: i64) -> Option<i64> {
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
@@ -106,7 +97,7 @@ fn matching_step(secret: &[u8], code: &str, unix: i64) -> Option<i64> {
     [now, now - 1, now + 1]
         .into_iter()
         .filter(|s| *s >= 0)
-        .find(|s| same(&hotp(secret, *s as u64), &code))
+        .find(|s| crate::auth::constant_time_eq(&hotp(secret, *s as u64), &code))
 }
 
 /// Whether a factor is asked of every staff member (`required`) or left to them.

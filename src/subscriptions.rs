@@ -91,21 +91,13 @@ pub fn change_address(
         ))
         .execute(conn)?;
     diesel::delete(crate::db::schema::bounces::table.find(user)).execute(conn)?;
-    let (token, hash) = crate::auth::new_token();
-    db::accounts::insert_user_token(conn, &hash, user, "verify", time::Duration::hours(48))?;
-    let base = settings.base_url();
-    db::enqueue_email(
+    send_confirmation(
         conn,
-        db::NewEmail {
-            recipient_user_id: Some(user),
-            to_address: email.as_str(),
-            template: "verify_email",
-            locale: &me.locale,
-            params: json!({"recipient_name": me.display_name,
-                           "link": format!("{}/verify?token={token}", base.trim_end_matches('/'))}),
-            introduction_id: None,
-        },
-        &settings.mail_domain(),
+        settings,
+        user,
+        email.as_str(),
+        &me.display_name,
+        &me.locale,
     )?;
     db::audit(
         conn,
@@ -114,6 +106,34 @@ pub fn change_address(
         "user",
         Some(user),
         json!({}),
+    )?;
+    Ok(())
+}
+
+/// Queues the email that confirms `address` for `user`: a single-use link good for 48 hours
+/// (registration and a changed address both send it).
+pub fn send_confirmation(
+    conn: &mut DbConn,
+    settings: &Settings,
+    user: &str,
+    address: &str,
+    name: &str,
+    locale: &str,
+) -> Result<(), AppError> {
+    let (token, hash) = crate::auth::new_token();
+    db::accounts::insert_user_token(conn, &hash, user, "verify", time::Duration::hours(48))?;
+    db::enqueue_email(
+        conn,
+        db::NewEmail {
+            recipient_user_id: Some(user),
+            to_address: address,
+            template: "verify_email",
+            locale,
+            params: json!({"recipient_name": name,
+                           "link": format!("{}/verify?token={token}", settings.base_url())}),
+            introduction_id: None,
+        },
+        &settings.mail_domain(),
     )?;
     Ok(())
 }

@@ -4,7 +4,7 @@
 use super::{standing, Standing, Subject};
 use crate::db::holds::{self, ORGANISATION, SUSPENDED, UNVERIFIED, USER};
 use crate::db::{self, DbConn, Record, User};
-use crate::error::AppError;
+use crate::error::{rfc3339, AppError};
 use crate::policy::{Role, Viewer};
 use crate::records::store::title_of;
 use serde::{Deserialize, Serialize};
@@ -129,12 +129,6 @@ pub struct Undeliverable {
     pub address: String,
     pub reason: String,
     pub bounced_at: String,
-}
-
-fn rfc3339(t: time::PrimitiveDateTime) -> String {
-    t.assume_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
 }
 
 /// What waits for the officer, in the municipalities they act for (an admin: everywhere).

@@ -66,11 +66,7 @@ impl Newsletter {
     }
 
     pub fn json(&self) -> Value {
-        let at = |t: PrimitiveDateTime| {
-            t.assume_utc()
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default()
-        };
+        let at = crate::error::rfc3339;
         json!({
             "id": self.id, "subject": self.subject, "body": self.body, "segment": self.segment,
             "status": self.status, "recipients": self.recipients,

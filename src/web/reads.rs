@@ -1,5 +1,5 @@
 //! Who read whom: the handlers that show a staff member a person's full profile or contact
-//! details record it here (`crate::privacy::log_reads`), after the read succeeded.
+//! details record it here (`db::reads`), after the read succeeded.
 
 use super::error::AppError;
 use super::AppState;
@@ -18,6 +18,6 @@ pub async fn log(
     let reader = viewer.user_id.clone();
     state
         .db
-        .write(move |c| crate::privacy::log_reads(c, &reader, &persons, &what))
+        .write(move |c| crate::db::reads::log(c, &persons, &reader, &what).map_err(AppError::from))
         .await
 }

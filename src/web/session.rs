@@ -43,13 +43,7 @@ fn origin_of(url: &str) -> Option<String> {
     ))
 }
 
-pub(crate) fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
+pub(crate) use crate::auth::constant_time_eq;
 
 pub(crate) fn viewer_of(conn: &mut crate::db::DbConn, user: User) -> Result<Viewer, AppError> {
     let role = Role::parse(&user.role).ok_or_else(|| anyhow::anyhow!("unknown role"))?;
@@ -393,10 +387,10 @@ pub(crate) async fn register_account(
     let email = email.ok_or_else(|| AppError::invalid("email", "is invalid"))?;
     let password = body.password;
     let hash = hash_password(state, password).await?;
-    let domain = state.settings.mail_domain();
-    let base = state.settings.base_url();
+    let (domain, settings) = (state.settings.mail_domain(), state.settings.clone());
     let (role, locale) = (body.role, body.locale);
-    state.write(move |c| -> Result<(), AppError> {
+    state
+        .write(move |c| -> Result<(), AppError> {
             if let Some(existing) = User::by_email(c, email.as_str())? {
                 let note = crate::db::NewEmail {
                     recipient_user_id: Some(&existing.id),
@@ -421,18 +415,14 @@ pub(crate) async fn register_account(
             let id = User::insert(c, &new)?;
             let purposes: Vec<&str> = consents.iter().map(String::as_str).collect();
             record_consents(c, &id, &purposes, CONSENT_TEXT_VERSION, None)?;
-            let (token, hash) = auth::new_token();
-            accounts::insert_user_token(c, &hash, &id, "verify", time::Duration::hours(48))?;
-            let email = crate::db::NewEmail {
-                recipient_user_id: Some(&id),
-                to_address: email.as_str(),
-                template: "verify_email",
-                locale: &locale,
-                params: json!({"recipient_name": name, "link": format!("{base}/verify?token={token}")}),
-                introduction_id: None,
-            };
-            crate::db::enqueue_email(c, email, &domain)?;
-            Ok(())
+            crate::subscriptions::send_confirmation(
+                c,
+                &settings,
+                &id,
+                email.as_str(),
+                &name,
+                &locale,
+            )
         })
         .await?;
     Ok(())

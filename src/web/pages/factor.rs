@@ -3,7 +3,7 @@
 //! out; `/account/totp/confirm`: a code from the app, then the recovery codes, shown once).
 //! The API's twins are `POST /api/v1/me/totp` and `/api/v1/me/totp/confirm`.
 
-use super::{checked_post, error_page, respond, safe_next, see_other, Ctx, Nav, SignedIn};
+use super::{checked_post, error_page, next_of, respond, safe_next, see_other, Ctx, Nav, SignedIn};
 use crate::db::{accounts, User};
 use crate::i18n::Tr;
 use crate::second_factor::{self, Enrolment};
@@ -45,13 +45,6 @@ async fn pending(
             }
         })
         .await
-}
-
-fn next_of(req: &HttpRequest) -> String {
-    form_urlencoded::parse(req.query_string().as_bytes())
-        .find(|(k, _)| k == "next")
-        .map(|(_, v)| safe_next(&v))
-        .unwrap_or_else(|| "/dashboard".into())
 }
 
 /// `GET /sign-in/code`.

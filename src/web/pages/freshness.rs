@@ -1,15 +1,14 @@
 //! The pages a "still current?" email's signed links open: `GET` asks (and changes nothing:
 //! mail scanners follow links), the button `POST`s the answer.
 
-use super::relationships::AskPage;
-use super::{context, message_page_with, query_lang, respond, see_other, Ctx};
+use super::relationships::{link_said, AskPage};
+use super::{context, query_lang, see_other, Ctx};
 use crate::freshness;
 use crate::i18n::Tr;
 use crate::web::error::AppError;
 use crate::web::{body, AppState};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use askama::Template;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -60,11 +59,11 @@ pub async fn ask(
     let signed: Signed = body::query(&req)?;
     let c = link_context(&state, &req, &kind, &id).await?;
     if !genuine(&state, &kind, &id, &answer, &signed) {
-        return Ok(message_page_with(
+        return Ok(link_said(
             &c,
             StatusCode::FORBIDDEN,
-            c.tr.t("fresh.title").to_string(),
-            vec![c.tr.t("link.invalid").to_string()],
+            "fresh.title",
+            "link.invalid",
         ));
     }
     let (ask_key, button_key) = match answer.as_str() {
@@ -72,16 +71,13 @@ pub async fn ask(
         "update" => ("fresh.ask_update", "fresh.update"),
         _ => ("fresh.ask_close", "fresh.close"),
     };
-    let page = AskPage {
-        tr: c.tr,
-        nav: c.nav(),
-        csrf: &c.csrf,
-        title_key: "fresh.title",
+    Ok(AskPage::answer(
+        &c,
+        &req,
+        "fresh.title",
         ask_key,
         button_key,
-        query: req.query_string().to_string(),
-    };
-    Ok(respond(&c, StatusCode::OK, page.render()))
+    ))
 }
 
 /// `POST /still-current/{kind}/{id}/{answer}`: answers as the signed link says.
@@ -93,14 +89,7 @@ pub async fn answer(
     let (kind, id, answer) = path.into_inner();
     let signed: Signed = body::query(&req)?;
     let c = link_context(&state, &req, &kind, &id).await?;
-    let said = |status: StatusCode, key: &str| {
-        message_page_with(
-            &c,
-            status,
-            c.tr.t("fresh.title").to_string(),
-            vec![c.tr.t(key).to_string()],
-        )
-    };
+    let said = |status: StatusCode, key: &str| link_said(&c, status, "fresh.title", key);
     if !genuine(&state, &kind, &id, &answer, &signed) {
         return Ok(said(StatusCode::FORBIDDEN, "link.invalid"));
     }
@@ -169,23 +158,20 @@ pub async fn follow_up_ask(
     let button = follow_up_keys(&answer);
     let Some(button_key) = button.filter(|_| follow_up_genuine(&state, &id, &answer, &signed))
     else {
-        return Ok(message_page_with(
+        return Ok(link_said(
             &c,
             StatusCode::FORBIDDEN,
-            c.tr.t("follow_up.title").to_string(),
-            vec![c.tr.t("link.invalid").to_string()],
+            "follow_up.title",
+            "link.invalid",
         ));
     };
-    let page = AskPage {
-        tr: c.tr,
-        nav: c.nav(),
-        csrf: &c.csrf,
-        title_key: "follow_up.title",
-        ask_key: "follow_up.ask",
+    Ok(AskPage::answer(
+        &c,
+        &req,
+        "follow_up.title",
+        "follow_up.ask",
         button_key,
-        query: req.query_string().to_string(),
-    };
-    Ok(respond(&c, StatusCode::OK, page.render()))
+    ))
 }
 
 /// `POST /follow-ups/{id}/{answer}`: answers as the signed link says.
@@ -197,14 +183,7 @@ pub async fn follow_up_answer(
     let (id, answer) = path.into_inner();
     let signed: Signed = body::query(&req)?;
     let c = follow_up_context(&state, &req, &id).await?;
-    let said = |status: StatusCode, key: &str| {
-        message_page_with(
-            &c,
-            status,
-            c.tr.t("follow_up.title").to_string(),
-            vec![c.tr.t(key).to_string()],
-        )
-    };
+    let said = |status: StatusCode, key: &str| link_said(&c, status, "follow_up.title", key);
     if !follow_up_genuine(&state, &id, &answer, &signed) {
         return Ok(said(StatusCode::FORBIDDEN, "link.invalid"));
     }

@@ -4,7 +4,7 @@
 //! button; and the page an unsubscribe link opens (`/unsubscribe`: GET asks, POST withdraws —
 //! also the RFC 8058 one-click POST a mail program sends, which needs no cookie or token).
 
-use super::relationships::AskPage;
+use super::relationships::{link_said, AskPage};
 use super::{
     checked_post, context, error_page, field_messages, message_page_with, query_lang, respond,
     see_other, Ctx, Nav,
@@ -368,23 +368,21 @@ pub async fn unsubscribe_page(
     let link = genuine(&state, &q);
     let c = link_context(&state, &req, link.as_ref().map(|(u, _)| u.as_str())).await?;
     let Some((_, purpose)) = link else {
-        return Ok(message_page_with(
+        return Ok(link_said(
             &c,
             StatusCode::FORBIDDEN,
-            c.tr.t("letters.unsubscribe").to_string(),
-            vec![c.tr.t("link.invalid").to_string()],
+            "letters.unsubscribe",
+            "link.invalid",
         ));
     };
-    let page = AskPage {
-        tr: c.tr,
-        nav: c.nav(),
-        csrf: &c.csrf,
-        title_key: "letters.unsubscribe",
-        ask_key: purpose_key(&purpose),
-        button_key: "letters.unsubscribe_button",
-        query: req.query_string().to_string(),
-    };
-    Ok(respond(&c, StatusCode::OK, page.render()))
+    let ask = purpose_key(&purpose);
+    Ok(AskPage::answer(
+        &c,
+        &req,
+        "letters.unsubscribe",
+        ask,
+        "letters.unsubscribe_button",
+    ))
 }
 
 /// `POST /unsubscribe`: withdraws the link's purpose (the page's button, or a mail program's
@@ -396,13 +394,12 @@ pub async fn unsubscribe(
     let q: Unsubscribe = body::query(&req)?;
     let link = genuine(&state, &q);
     let c = link_context(&state, &req, link.as_ref().map(|(u, _)| u.as_str())).await?;
-    let title = c.tr.t("letters.unsubscribe").to_string();
     let Some((user, purpose)) = link else {
-        return Ok(message_page_with(
+        return Ok(link_said(
             &c,
             StatusCode::FORBIDDEN,
-            title,
-            vec![c.tr.t("link.invalid").to_string()],
+            "letters.unsubscribe",
+            "link.invalid",
         ));
     };
     state
@@ -411,7 +408,7 @@ pub async fn unsubscribe(
     Ok(message_page_with(
         &c,
         StatusCode::OK,
-        title,
+        c.tr.t("letters.unsubscribe").to_string(),
         vec![
             c.tr.t("letters.unsubscribed").to_string(),
             c.tr.t("letters.unsubscribed_more").to_string(),

@@ -399,6 +399,14 @@ pub(crate) fn safe_next(next: &str) -> String {
     }
 }
 
+/// Where a sign-in goes on to: the page's `?next=` when it is one of ours, else the dashboard.
+pub(crate) fn next_of(req: &HttpRequest) -> String {
+    form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "next")
+        .map(|(_, v)| safe_next(&v))
+        .unwrap_or_else(|| "/dashboard".into())
+}
+
 /// One line of a list: an introduction and its two sides' titles.
 pub struct IntroLine {
     pub id: String,

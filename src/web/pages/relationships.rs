@@ -186,6 +186,40 @@ pub(crate) struct AskPage<'a> {
     pub query: String,
 }
 
+impl AskPage<'_> {
+    /// The page a signed link opens (`GET`): asks `ask_key` under `title_key`, and its one
+    /// button POSTs the same address.
+    pub(crate) fn answer(
+        c: &Ctx,
+        req: &HttpRequest,
+        title_key: &'static str,
+        ask_key: &'static str,
+        button_key: &'static str,
+    ) -> HttpResponse {
+        let page = AskPage {
+            tr: c.tr,
+            nav: c.nav(),
+            csrf: &c.csrf,
+            title_key,
+            ask_key,
+            button_key,
+            query: req.query_string().to_string(),
+        };
+        respond(c, StatusCode::OK, page.render())
+    }
+}
+
+/// What a signed link's page says: one message (`key`) under its title — done, or the link
+/// does not hold.
+pub(crate) fn link_said(c: &Ctx, status: StatusCode, title_key: &str, key: &str) -> HttpResponse {
+    message_page_with(
+        c,
+        status,
+        c.tr.t(title_key).to_string(),
+        vec![c.tr.t(key).to_string()],
+    )
+}
+
 /// `GET /check-ins/{id}/{answer}`: asks, and changes nothing.
 pub async fn check_in_page(
     state: web::Data<AppState>,
@@ -197,28 +231,26 @@ pub async fn check_in_page(
     let party = signed_party(&state, &id, &answer, &signed);
     let c = link_context(&state, &req, &id, party).await?;
     if party.is_none() || !rel::ANSWERS.contains(&answer.as_str()) {
-        return Ok(message_page_with(
+        return Ok(link_said(
             &c,
             StatusCode::FORBIDDEN,
-            c.tr.t("check_in.title").to_string(),
-            vec![c.tr.t("link.invalid").to_string()],
+            "check_in.title",
+            "link.invalid",
         ));
     }
-    let page = AskPage {
-        tr: c.tr,
-        nav: c.nav(),
-        csrf: &c.csrf,
-        title_key: "check_in.title",
-        ask_key: "check_in.ask",
-        button_key: match answer.as_str() {
-            "weekly" => "check_in.weekly",
-            "monthly" => "check_in.monthly",
-            "rarely" => "check_in.rarely",
-            _ => "check_in.stopped",
-        },
-        query: req.query_string().to_string(),
+    let button = match answer.as_str() {
+        "weekly" => "check_in.weekly",
+        "monthly" => "check_in.monthly",
+        "rarely" => "check_in.rarely",
+        _ => "check_in.stopped",
     };
-    Ok(respond(&c, StatusCode::OK, page.render()))
+    Ok(AskPage::answer(
+        &c,
+        &req,
+        "check_in.title",
+        "check_in.ask",
+        button,
+    ))
 }
 
 /// `POST /check-ins/{id}/{answer}`: answers, as the signed link says.
@@ -231,14 +263,7 @@ pub async fn check_in_answer(
     let signed: Signed = body::query(&req)?;
     let party = signed_party(&state, &id, &answer, &signed);
     let c = link_context(&state, &req, &id, party).await?;
-    let said = |status: StatusCode, key: &str| {
-        message_page_with(
-            &c,
-            status,
-            c.tr.t("check_in.title").to_string(),
-            vec![c.tr.t(key).to_string()],
-        )
-    };
+    let said = |status: StatusCode, key: &str| link_said(&c, status, "check_in.title", key);
     let Some(party) = party else {
         return Ok(said(StatusCode::FORBIDDEN, "link.invalid"));
     };

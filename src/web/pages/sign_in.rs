@@ -48,10 +48,7 @@ fn providers(state: &AppState) -> Vec<(String, String)> {
 }
 
 pub async fn sign_in_page(state: web::Data<AppState>, req: HttpRequest, c: Ctx) -> HttpResponse {
-    let next = form_urlencoded::parse(req.query_string().as_bytes())
-        .find(|(k, _)| k == "next")
-        .map(|(_, v)| safe_next(&v))
-        .unwrap_or_else(|| "/dashboard".into());
+    let next = next_of(&req);
     let page = SignIn {
         tr: c.tr,
         nav: c.nav(),

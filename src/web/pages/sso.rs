@@ -3,7 +3,7 @@
 //! case is `crate::sso`), and the session starts — waiting for our code unless the provider
 //! asked a second factor itself.
 
-use super::{error_page, safe_next, see_other, Ctx};
+use super::{error_page, next_of, see_other, Ctx};
 use crate::web::error::AppError;
 use crate::web::{account, session, AppState};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -21,7 +21,7 @@ pub async fn start(
     req: HttpRequest,
     c: Ctx,
 ) -> HttpResponse {
-    let next = safe_next(&param(&req, "next").unwrap_or_else(|| "/dashboard".into()));
+    let next = next_of(&req);
     match crate::sso::start(&state.db, &state.settings, &provider, &next).await {
         Ok(url) => see_other(&url),
         Err(e) => error_page(&c, e, "/sign-in"),
