@@ -86,6 +86,7 @@ async fn an_officer_sends_a_newsletter_and_a_bounced_address_is_put_right_in_chr
             .await?
             .click()
             .await?;
+        wait_for(d, "a[href='/sign-in']").await?;
 
         // The archive is public.
         d.goto(format!("{}/newsletters?lang=sv", app.address))
