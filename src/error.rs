@@ -41,6 +41,12 @@ pub enum AppError {
     Validation(FieldErrors),
     #[error("too many requests")]
     RateLimited { retry_after_secs: u64 },
+    /// The database cannot take writes now (its disk is full, or it is read-only): nothing
+    /// was changed, and trying again later may work. The cause is logged.
+    #[error(
+        "the service cannot save anything right now: nothing was changed; try again in a while"
+    )]
+    StorageUnavailable(String),
     #[error("an internal error occurred")]
     Internal(#[source] anyhow::Error),
 }
@@ -77,6 +83,7 @@ impl AppError {
             AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::Validation(_) => "validation_failed",
             AppError::RateLimited { .. } => "rate_limited",
+            AppError::StorageUnavailable(_) => "storage_unavailable",
             AppError::Internal(_) => "internal_error",
         }
     }
@@ -102,9 +109,31 @@ impl From<diesel::result::Error> for AppError {
             E::DatabaseError(K::UniqueViolation, _) => {
                 AppError::Conflict("it already exists".into())
             }
+            E::DatabaseError(K::ReadOnlyTransaction, info) => AppError::StorageUnavailable(
+                format!("the database is read-only: {}", info.message()),
+            ),
+            E::DatabaseError(_, info) if storage_refused(info.message()) => {
+                AppError::StorageUnavailable(info.message().to_string())
+            }
             other => AppError::Internal(other.into()),
         }
     }
+}
+
+/// Whether a database error says its storage refused the write: a full disk or a read-only
+/// file or server (SQLite's and PostgreSQL's words for them).
+pub fn storage_refused(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    [
+        "database or disk is full",
+        "no space left on device",
+        "disk i/o error",
+        "readonly database",
+        "read-only",
+        "could not extend file",
+    ]
+    .iter()
+    .any(|w| m.contains(w))
 }
 
 impl From<anyhow::Error> for AppError {
@@ -127,4 +156,24 @@ pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Ap
         let field = (path != ".").then_some(path);
         AppError::malformed(e.inner().to_string(), field)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_or_read_only_store_is_storage_unavailable() {
+        for message in [
+            "database or disk is full",
+            "attempt to write a readonly database",
+            "disk I/O error",
+            "could not extend file \"base/16384/2619\": No space left on device",
+            "cannot execute INSERT in a read-only transaction",
+        ] {
+            assert!(storage_refused(message), "{message}");
+        }
+        assert!(!storage_refused("UNIQUE constraint failed: users.email"));
+        assert!(!storage_refused("no such table: needs"));
+    }
 }

@@ -74,6 +74,9 @@ pub async fn run_once(services: &Services) -> Result<Pass, AppError> {
     let purged = db
         .write(move |c| db::outbox::purge_sent(c, days).map_err(DbError::from))
         .await?;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    db.write(move |c| db::limits::sweep(c, now).map_err(DbError::from))
+        .await?;
     Ok(Pass {
         introductions,
         check_ins,

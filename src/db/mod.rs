@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod bounces;
 pub mod holds;
 mod journal;
+pub mod limits;
 pub mod outbox;
 pub mod reads;
 mod records;

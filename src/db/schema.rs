@@ -237,6 +237,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    rate_limits (key) {
+        key -> Text,
+        window_start -> BigInt,
+        hits -> Integer,
+    }
+}
+
+diesel::table! {
     audit_log (seq) {
         seq -> BigInt,
         at -> Timestamp,
@@ -493,6 +501,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     recovery_codes,
     reads,
     oidc_flows,
+    rate_limits,
     organisations,
     needs,
     candidates,

@@ -230,7 +230,8 @@ pub(crate) async fn send_reset(
         "reset",
         super::limits::RESET_PER_ADDRESS,
         Some((email, super::limits::RESET_PER_ACCOUNT)),
-    )?;
+    )
+    .await?;
     let email = crate::domain::Email::parse(email)
         .map(|e| e.to_string())
         .unwrap_or_default();

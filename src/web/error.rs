@@ -29,6 +29,7 @@ impl ResponseError for AppError {
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::StorageUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -37,6 +38,9 @@ impl ResponseError for AppError {
         let request_id = current_request_id();
         if let AppError::Internal(cause) = self {
             tracing::error!(request_id = %request_id, error = ?cause, "request failed");
+        }
+        if let AppError::StorageUnavailable(cause) = self {
+            tracing::error!(request_id = %request_id, cause = %cause, "the database refused a write (disk full or read-only): answered 503, nothing changed");
         }
         let fields = match self {
             AppError::Validation(f) => serde_json::to_value(f).unwrap_or_default(),
@@ -50,6 +54,9 @@ impl ResponseError for AppError {
         let mut res = HttpResponse::build(self.status_code());
         if let AppError::RateLimited { retry_after_secs } = self {
             res.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        }
+        if matches!(self, AppError::StorageUnavailable(_)) {
+            res.insert_header((header::RETRY_AFTER, "60"));
         }
         if matches!(self, AppError::Unauthenticated) {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));

@@ -1,6 +1,7 @@
 //! Rate limits on sign-in, registration, password reset and token creation: fixed windows
 //! per client address (an IPv6 client by its /64, since one host holds the whole /64) and per
-//! account, in memory. Over the limit: 429 with `Retry-After`.
+//! account. On PostgreSQL the counts are in the database (`db::limits`), shared by every node
+//! on it; on SQLite (one process) in memory. Over the limit: 429 with `Retry-After`.
 
 use super::error::AppError;
 use crate::config::Settings;
@@ -13,6 +14,8 @@ use std::time::{Duration, Instant};
 #[derive(Default)]
 pub struct Limiter {
     windows: Mutex<HashMap<String, (Instant, u32)>>,
+    /// The database the counts are shared in, when several nodes may count.
+    shared: Option<crate::db::Db>,
 }
 
 /// One limit: at most `max` in `window`.
@@ -54,7 +57,36 @@ pub const RESET_PER_ACCOUNT: Limit = Limit {
 };
 
 impl Limiter {
-    /// Counts one attempt under `key`; an error when the limit is reached.
+    /// Counts in `db` when it is PostgreSQL (several nodes may share it), else in memory.
+    pub fn for_db(db: &crate::db::Db) -> Limiter {
+        Limiter {
+            shared: (db.backend_name() == "postgres").then(|| db.clone()),
+            ..Limiter::default()
+        }
+    }
+
+    /// Counts one attempt under `key` where this limiter counts; an error when the limit is
+    /// reached.
+    pub async fn count(&self, key: &str, limit: Limit) -> Result<(), AppError> {
+        let Some(db) = &self.shared else {
+            return self.hit(key, limit);
+        };
+        // The key names an address or an account: only its hash is stored.
+        let key = crate::auth::token_hash(key);
+        let window = i64::try_from(limit.window.as_secs()).unwrap_or(i64::MAX);
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let over = db
+            .write(move |c| {
+                crate::db::limits::hit(c, &key, limit.max, window, now).map_err(AppError::from)
+            })
+            .await?;
+        match over {
+            Some(retry_after_secs) => Err(AppError::RateLimited { retry_after_secs }),
+            None => Ok(()),
+        }
+    }
+
+    /// Counts one attempt under `key` in memory; an error when the limit is reached.
     pub fn hit(&self, key: &str, limit: Limit) -> Result<(), AppError> {
         let now = Instant::now();
         let mut map = self.windows.lock().unwrap_or_else(|p| p.into_inner());
@@ -124,7 +156,7 @@ pub fn account_key(typed: &str) -> String {
 }
 
 /// Counts an attempt of `action` from this request's client, and for `account` when given.
-pub fn check(
+pub async fn check(
     limiter: &Limiter,
     settings: &Settings,
     req: &HttpRequest,
@@ -136,10 +168,14 @@ pub fn check(
         return Ok(());
     }
     let address = address_key(client_address(req, settings));
-    limiter.hit(&format!("{action}|ip|{address}"), per_address)?;
+    limiter
+        .count(&format!("{action}|ip|{address}"), per_address)
+        .await?;
     if let Some((account, limit)) = account {
         let account = crate::auth::token_hash(&account_key(account));
-        limiter.hit(&format!("{action}|account|{account}"), limit)?;
+        limiter
+            .count(&format!("{action}|account|{account}"), limit)
+            .await?;
     }
     Ok(())
 }

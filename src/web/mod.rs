@@ -57,7 +57,7 @@ impl std::ops::Deref for AppState {
 impl AppState {
     pub fn new(services: crate::services::Services) -> AppState {
         AppState {
-            limiter: limits::Limiter::default(),
+            limiter: limits::Limiter::for_db(&services.db),
             counters: health::Counters::default(),
             hash_permits: Arc::new(tokio::sync::Semaphore::new(
                 services.settings.password_hash_concurrency.max(1),

@@ -199,7 +199,8 @@ pub(crate) async fn sign_in(
         "sign-in",
         super::limits::SIGN_IN_PER_ADDRESS,
         Some((email, super::limits::SIGN_IN_PER_ACCOUNT)),
-    )?;
+    )
+    .await?;
     let email = Email::parse(email)
         .map(|e| e.to_string())
         .unwrap_or_default();
@@ -271,7 +272,8 @@ pub(crate) async fn second_factor(
         "second-factor",
         super::limits::SECOND_FACTOR_PER_ADDRESS,
         Some((&user.id, super::limits::SECOND_FACTOR_PER_ACCOUNT)),
-    )?;
+    )
+    .await?;
     let id = user.id.clone();
     let now = crate::second_factor::unix_now();
     let ok = state
@@ -374,7 +376,8 @@ pub(crate) async fn register_account(
         "register",
         super::limits::REGISTER_PER_ADDRESS,
         None,
-    )?;
+    )
+    .await?;
     let mut errors = FieldErrors::new();
     let email = errors.take("email", Email::parse(&body.email));
     errors.take("password", auth::check_new_password(&body.password));

@@ -30,7 +30,21 @@ pub(crate) async fn start_with(
     data_dir: &Path,
     env: &[(&str, String)],
 ) -> Server {
+    start_logging(database_url, data_dir, env, None).await
+}
+
+/// [`start_with`], its log (standard error) written to `log` when given.
+pub(crate) async fn start_logging(
+    database_url: &str,
+    data_dir: &Path,
+    env: &[(&str, String)],
+    log: Option<&Path>,
+) -> Server {
     let port = free_port();
+    let stderr = match log {
+        Some(path) => Stdio::from(std::fs::File::create(path).expect("log file")),
+        None => Stdio::null(),
+    };
     // Started by a shell with a loose umask: what the service writes must be private anyway.
     let child = Command::new("sh")
         .args([
@@ -51,7 +65,7 @@ pub(crate) async fn start_with(
         // As the acceptance checks run it (the second factor's own tests ask for it).
         .env("HEARTLAND_STAFF_SECOND_FACTOR", "optional")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(stderr)
         .spawn()
         .expect("start heartland serve");
     let base = format!("http://127.0.0.1:{port}");
@@ -65,6 +79,35 @@ pub(crate) async fn start_with(
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     Server { child, base }
+}
+
+/// Makes an officer of Mora with the test password through `heartland user create`.
+pub(crate) fn create_officer(database_url: &str, email: &str) {
+    let out = Command::new(env!("CARGO_BIN_EXE_heartland"))
+        .args([
+            "user",
+            "create",
+            "--email",
+            email,
+            "--role",
+            "officer",
+            "--municipality",
+            "SE-2062",
+        ])
+        .env("DATABASE_URL", database_url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin
+                .take()
+                .expect("stdin")
+                .write_all(format!("{PASSWORD}\n").as_bytes())?;
+            c.wait_with_output()
+        })
+        .expect("user create");
+    assert!(out.status.success());
 }
 
 impl Server {
@@ -129,7 +172,7 @@ async fn write_until_killed(base: String, token: String, org: String, round: usi
     created.len()
 }
 
-async fn token(base: &str) -> String {
+pub(crate) async fn token(base: &str) -> String {
     let res = reqwest::Client::new()
         .post(format!("{base}/api/v1/auth/token"))
         .json(&serde_json::json!({"email": "ola@mora.se", "password": PASSWORD}))
@@ -142,7 +185,7 @@ async fn token(base: &str) -> String {
         .to_string()
 }
 
-async fn database_state(app: &TestApp) -> (Vec<String>, i64) {
+pub(crate) async fn database_state(app: &TestApp) -> (Vec<String>, i64) {
     let db = app.db.clone();
     tokio::task::spawn_blocking(move || {
         let mut c = db.conn().expect("conn");
@@ -169,31 +212,7 @@ async fn kill_9_mid_stream_loses_nothing(backend: Backend) {
     };
     let dir = tempfile::tempdir().expect("dir");
     let url = app.database_url.clone();
-    let out = Command::new(env!("CARGO_BIN_EXE_heartland"))
-        .args([
-            "user",
-            "create",
-            "--email",
-            "ola@mora.se",
-            "--role",
-            "officer",
-            "--municipality",
-            "SE-2062",
-        ])
-        .env("DATABASE_URL", &url)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .and_then(|mut c| {
-            use std::io::Write;
-            c.stdin
-                .take()
-                .expect("stdin")
-                .write_all(format!("{PASSWORD}\n").as_bytes())?;
-            c.wait_with_output()
-        })
-        .expect("user create");
-    assert!(out.status.success());
+    create_officer(&url, "ola@mora.se");
 
     let server = start(&url, dir.path()).await;
     let token = token(&server.base).await;

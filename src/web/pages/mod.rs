@@ -330,6 +330,10 @@ pub(crate) fn error_page(ctx: &Ctx, err: AppError, back: &str) -> HttpResponse {
             "error.invalid",
             vec![message.clone()],
         ),
+        AppError::StorageUnavailable(cause) => {
+            tracing::error!(cause = %cause, "the database refused a write (disk full or read-only): answered 503, nothing changed");
+            (StatusCode::SERVICE_UNAVAILABLE, "error.storage", vec![])
+        }
         _ => {
             tracing::error!(error = ?err, "a page failed");
             (StatusCode::INTERNAL_SERVER_ERROR, "error.internal", vec![])
