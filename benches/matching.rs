@@ -442,7 +442,7 @@ fn ours(corpus: &Corpus, today: i64, rounds: usize) -> anyhow::Result<Built> {
     let build = corpus.candidates.len() as f64 / t.elapsed().as_secs_f64();
     let (lat, results, errors) = timed(corpus, rounds, |need| {
         Ok(index
-            .matches(need, Kind::Candidate, 20, today)
+            .matches_uncached(need, Kind::Candidate, 20, today)
             .map_err(|e| anyhow::anyhow!("{e}"))?
             .into_iter()
             .map(|h| h.id)

@@ -22,19 +22,29 @@ pub struct Services {
 }
 
 impl Services {
-    /// Runs `f` in one write transaction, then wakes the indexer and the mailer (each wake
-    /// is a signal that costs nothing when there is nothing new).
+    /// Runs `f` in one write transaction, then wakes the indexer when it wrote a change to
+    /// index and the mailer when it queued an email (a worker woken for nothing would still
+    /// ask the database: under a stream of writes that was a second transaction per write).
     pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<DbError> + From<diesel::result::Error> + Send + 'static,
         F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
     {
-        let out = self.db.write(f).await;
-        if out.is_ok() {
+        let (out, (indexed, mailed)) = self
+            .db
+            .write(move |c| -> Result<_, E> {
+                crate::db::take_wrote();
+                let out = f(c)?;
+                Ok((out, crate::db::take_wrote()))
+            })
+            .await?;
+        if indexed {
             self.search.wake();
+        }
+        if mailed {
             self.mailer.wake();
         }
-        out
+        Ok(out)
     }
 }

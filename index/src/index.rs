@@ -185,6 +185,8 @@ pub struct SearchIndex {
     watched: RwLock<Vec<i64>>,
     /// Analysers kept warm (each remembers its words) for [`SearchIndex::upsert_batch`].
     batch_analyzers: Mutex<Vec<Analyzers>>,
+    /// Ranked answers kept until the index changes.
+    cache: cache::Cache,
 }
 
 /// What opening found.
@@ -259,6 +261,7 @@ impl SearchIndex {
             slots: RwLock::default(),
             applied: RwLock::new(None),
             watched: RwLock::default(),
+            cache: cache::Cache::default(),
             batch_analyzers: Mutex::default(),
         })
     }
@@ -298,6 +301,7 @@ impl SearchIndex {
             .collect();
         *self.features.write().unwrap_or_else(|e| e.into_inner()) = map;
         *self.slots.write().unwrap_or_else(|e| e.into_inner()) = slots;
+        self.cache.invalidate();
         Ok(())
     }
 
@@ -397,6 +401,7 @@ impl SearchIndex {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .insert(handle, Arc::new(prepared));
+        self.cache.invalidate();
         Ok(())
     }
 
@@ -414,6 +419,7 @@ impl SearchIndex {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .remove(handle_of(&key));
+        self.cache.invalidate();
     }
 
     /// Removes everything (before a rebuild).
@@ -432,6 +438,8 @@ impl SearchIndex {
         for h in handles {
             slots.remove(h);
         }
+        drop(slots);
+        self.cache.invalidate();
         Ok(())
     }
 
@@ -471,6 +479,7 @@ impl SearchIndex {
         }
         *self.applied.write().unwrap_or_else(|e| e.into_inner()) = Some(seq);
         *self.watched.write().unwrap_or_else(|e| e.into_inner()) = watched.to_vec();
+        self.cache.invalidate();
         Ok(())
     }
 
@@ -645,8 +654,41 @@ impl SearchIndex {
 
     /// The best `k` records of `target` for `query`, exactly: every record the text query
     /// retrieves is scored (without writing explanations), the best `k` kept and then
-    /// explained. Ties are broken by id.
+    /// explained. Ties are broken by id. The same question over an unchanged index is answered
+    /// from the cache (`index::cache`).
     pub fn matches(
+        &self,
+        query: &Entity,
+        target: Kind,
+        k: usize,
+        today: i64,
+    ) -> tantivy::Result<Vec<Hit>> {
+        let key = cache::Key::new(query, target, k, today);
+        if let Some(hits) = key.as_ref().and_then(|key| self.cache.get(key)) {
+            return Ok(hits);
+        }
+        let generation = self.cache.generation();
+        let hits = self.matches_uncached(query, target, k, today)?;
+        if let Some(key) = key {
+            self.cache.put(generation, key, &hits);
+        }
+        Ok(hits)
+    }
+
+    /// [`SearchIndex::matches`] when the answer is kept in the cache (cheap: no ranking, so a
+    /// caller may ask on any thread), else `None`.
+    pub fn cached_matches(
+        &self,
+        query: &Entity,
+        target: Kind,
+        k: usize,
+        today: i64,
+    ) -> Option<Vec<Hit>> {
+        self.cache.get(&cache::Key::new(query, target, k, today)?)
+    }
+
+    /// [`SearchIndex::matches`], ranked now (the benchmark times this).
+    pub fn matches_uncached(
         &self,
         query: &Entity,
         target: Kind,
@@ -1003,5 +1045,6 @@ impl SegmentCollector for SegmentHandles {
     }
 }
 
+mod cache;
 #[cfg(test)]
 mod tests;

@@ -5,12 +5,25 @@ use super::schema::{audit_log, consents, index_events, outbox};
 use super::{new_id, now, DbConn};
 use diesel::prelude::*;
 
+thread_local! {
+    /// What the transaction running on this thread wrote for the workers: (a change for the
+    /// indexer, an email for the mailer). `Services::write` reads it to wake only who has work.
+    static WROTE: std::cell::Cell<(bool, bool)> = const { std::cell::Cell::new((false, false)) };
+}
+
+/// What this thread's writes since the last call queued for the indexer and the mailer (and
+/// forgets it).
+pub fn take_wrote() -> (bool, bool) {
+    WROTE.with(|w| w.replace((false, false)))
+}
+
 /// Records that `kind`/`id` changed (`upsert`) or went away (`delete`), for the indexer.
 ///
 /// On PostgreSQL the transaction takes its id before its change number: whoever reads a gap in
 /// the numbers can then tell from a snapshot whether the transaction holding it may still
 /// commit (see [`feed_horizon`]).
 pub fn index_event(conn: &mut DbConn, kind: &str, id: &str, op: &str) -> QueryResult<()> {
+    WROTE.with(|w| w.set((true, w.get().1)));
     if let DbConn::Pg(c) = conn {
         diesel::sql_query("SELECT pg_current_xact_id()").execute(c)?;
     }
@@ -52,6 +65,7 @@ pub fn enqueue_email_after(
     mail_domain: &str,
     after: time::Duration,
 ) -> QueryResult<String> {
+    WROTE.with(|w| w.set((w.get().0, true)));
     let id = new_id();
     let at = now();
     diesel::insert_into(outbox::table)

@@ -15,7 +15,7 @@ mod users;
 pub use journal::{
     active_consents, active_consents_of, all_active_consents, audit, enqueue_email,
     enqueue_email_after, events_after, events_among, feed_horizon, feed_lag, index_event,
-    last_event_seq, record_consents, set_consents, FeedHorizon, IndexEvent, NewEmail,
+    last_event_seq, record_consents, set_consents, take_wrote, FeedHorizon, IndexEvent, NewEmail,
 };
 pub use records::{ListFilter, Record, RecordRow, Visible};
 pub use users::{NewUser, User, UserFilter, ERASED_USER};
@@ -100,6 +100,9 @@ impl Db {
         }
         let pool = Pool::builder()
             .max_size(if is_pg { max_size } else { max_size.min(8) })
+            // A SQLite file does not go away under its connections: no "SELECT 1" before each
+            // use. A PostgreSQL connection may have been cut (a restart, a failover): checked.
+            .test_on_check_out(is_pg)
             .connection_customizer(Box::new(SqlitePragmas))
             .build(ConnectionManager::<DbConn>::new(url))?;
         let write_lock = (!is_pg).then(|| Arc::new(Mutex::new(())));

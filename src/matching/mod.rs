@@ -101,6 +101,45 @@ fn least_exposed_first(conn: &mut DbConn, mut hits: Vec<Hit>) -> Result<Vec<Hit>
     Ok(hits)
 }
 
+/// The hits still open in the database, in exposure order (which reads nothing more unless
+/// two hits tie).
+fn recheck(
+    c: &mut DbConn,
+    target: Kind,
+    track: Track,
+    hits: Vec<Hit>,
+) -> Result<Vec<Hit>, AppError> {
+    let ids: Vec<String> = hits.iter().map(|h| h.id.clone()).collect();
+    let ok = still_open(c, target, &ids, track)?;
+    least_exposed_first(c, hits.into_iter().filter(|h| ok.contains(&h.id)).collect())
+}
+
+/// How many hits the first round asks of the index for a page.
+fn first_fetch(limit: usize, offset: usize) -> usize {
+    offset
+        .saturating_add(limit)
+        .saturating_add(11)
+        .min(MAX_FETCH)
+}
+
+/// A round's answer: the page and whether there are more, once enough hits are open (or the
+/// index has no more); `None` when the next round must ask for more.
+fn page_of(
+    open: Vec<Hit>,
+    fetched: usize,
+    fetch: usize,
+    limit: usize,
+    offset: usize,
+) -> Option<(Vec<Hit>, bool)> {
+    let want = offset.saturating_add(limit).saturating_add(1);
+    let exhausted = fetched < fetch;
+    let valid: Vec<Hit> = open.into_iter().take(want).collect();
+    (valid.len() >= want || exhausted || fetch >= MAX_FETCH).then(|| {
+        let more = valid.len() > offset.saturating_add(limit);
+        (valid.into_iter().skip(offset).take(limit).collect(), more)
+    })
+}
+
 /// `query`'s matches among `target` from `offset`, at most `limit`, and whether there are
 /// more: ranks until enough hits are still open in the database (or there are no more).
 pub async fn ranked(
@@ -116,30 +155,27 @@ pub async fn ranked(
         return Ok((Vec::new(), false));
     }
     let query = std::sync::Arc::new(query);
-    let want = offset + limit + 1;
-    let mut fetch = (want + 10).min(MAX_FETCH);
+    let mut fetch = first_fetch(limit, offset);
     loop {
         let (search, q) = (services.search.clone(), query.clone());
-        let hits =
-            tokio::task::spawn_blocking(move || search.index.matches(&q, target, fetch, today()))
-                .await
-                .map_err(|e| anyhow::anyhow!(e))?
-                .map_err(|e| anyhow::anyhow!(e))?;
-        let exhausted = hits.len() < fetch;
-        // One trip to the database: what is still open, in exposure order (which reads nothing
-        // more unless two hits tie).
+        // An answer the index keeps is taken here; ranking goes to a blocking thread.
+        let hits = match search.index.cached_matches(&q, target, fetch, today()) {
+            Some(hits) => hits,
+            None => tokio::task::spawn_blocking(move || {
+                search.index.matches(&q, target, fetch, today())
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!(e))?
+            .map_err(|e| anyhow::anyhow!(e))?,
+        };
+        let fetched = hits.len();
+        // One trip to the database: what is still open.
         let open = services
             .db
-            .read(move |c| -> Result<Vec<Hit>, AppError> {
-                let ids: Vec<String> = hits.iter().map(|h| h.id.clone()).collect();
-                let ok = still_open(c, target, &ids, track)?;
-                least_exposed_first(c, hits.into_iter().filter(|h| ok.contains(&h.id)).collect())
-            })
+            .read(move |c| recheck(c, target, track, hits))
             .await?;
-        let valid: Vec<Hit> = open.into_iter().take(want).collect();
-        if valid.len() >= want || exhausted || fetch >= MAX_FETCH {
-            let more = valid.len() > offset + limit;
-            return Ok((valid.into_iter().skip(offset).take(limit).collect(), more));
+        if let Some(page) = page_of(open, fetched, fetch, limit, offset) {
+            return Ok(page);
         }
         fetch = (fetch * 2).min(MAX_FETCH);
     }
@@ -173,9 +209,10 @@ pub async fn of_record(
     limit: usize,
     offset: usize,
 ) -> Result<(Vec<Hit>, bool), AppError> {
-    let query = services
+    let search = services.search.clone();
+    let (query, first) = services
         .db
-        .read(move |conn| -> Result<Entity, AppError> {
+        .read(move |conn| -> Result<_, AppError> {
             let row = record.find(conn, &id)?.ok_or(AppError::NotFound)?;
             viewer.view_of(record, &row).ok_or(AppError::NotFound)?;
             if !(viewer.is_officer() || (!officers_only && viewer.may_change(record, &row))) {
@@ -183,10 +220,30 @@ pub async fn of_record(
                     "only officers and the record's owner see its matches",
                 ));
             }
-            crate::search::load(conn, record, &id)?.ok_or(AppError::NotFound)
+            let query = crate::search::load(conn, record, &id)?.ok_or(AppError::NotFound)?;
+            // When the index keeps the first round's answer, it is re-checked on this same
+            // connection: one trip to the database for the whole page.
+            let fetch = first_fetch(limit, offset);
+            let first = match (track_of(query.kind(), target), offset < MAX_FETCH) {
+                (Some(track), true) => search
+                    .index
+                    .cached_matches(&query, target, fetch, today())
+                    .map(|hits| {
+                        let fetched = hits.len();
+                        recheck(conn, target, track, hits)
+                            .map(|open| page_of(open, fetched, fetch, limit, offset))
+                    })
+                    .transpose()?
+                    .flatten(),
+                _ => None,
+            };
+            Ok((query, first))
         })
         .await?;
-    ranked(services, query, target, limit, offset).await
+    match first {
+        Some(page) => Ok(page),
+        None => ranked(services, query, target, limit, offset).await,
+    }
 }
 
 /// The hits of a free-text search that still exist and that the viewer may see, from `offset`,

@@ -315,3 +315,70 @@ fn tempdir() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).expect("dir");
     dir
 }
+
+#[test]
+fn a_cached_answer_is_what_ranking_now_gives_and_goes_with_every_change() {
+    let index = SearchIndex::in_memory().expect("index");
+    add(&index, corpus(300));
+    index.commit(1).expect("commit");
+    let today = today();
+    let need = need(
+        "n1",
+        "NO-5025",
+        "Sveiser",
+        &["sveising", "CNC"],
+        &[("nb", 4)],
+    );
+    let first = index
+        .matches(&need, Kind::Candidate, 10, today)
+        .expect("matches");
+    assert!(!first.is_empty(), "the corpus has matches");
+    // Asked again over the same index: the same, and the same as ranking afresh.
+    let again = index
+        .matches(&need, Kind::Candidate, 10, today)
+        .expect("matches");
+    assert_eq!(again, first);
+    assert_eq!(
+        index
+            .matches_uncached(&need, Kind::Candidate, 10, today)
+            .expect("matches"),
+        first
+    );
+    // The best match goes: the next answer no longer holds it, before and after the commit.
+    let best = first[0].id.clone();
+    index.delete(Kind::Candidate, &best);
+    let after = index
+        .matches(&need, Kind::Candidate, 10, today)
+        .expect("matches");
+    assert_eq!(
+        after,
+        index
+            .matches_uncached(&need, Kind::Candidate, 10, today)
+            .expect("matches")
+    );
+    index.commit(2).expect("commit");
+    let committed = index
+        .matches(&need, Kind::Candidate, 10, today)
+        .expect("matches");
+    assert!(
+        committed.iter().all(|h| h.id != best),
+        "the deleted record is gone"
+    );
+    assert_eq!(
+        committed,
+        index
+            .matches_uncached(&need, Kind::Candidate, 10, today)
+            .expect("matches")
+    );
+    // Another question (a changed need, another k) is not answered from the cache.
+    let mut changed = need.clone();
+    changed.id = "another-need".into();
+    assert_eq!(
+        index
+            .matches(&changed, Kind::Candidate, 3, today)
+            .expect("matches"),
+        index
+            .matches_uncached(&changed, Kind::Candidate, 3, today)
+            .expect("matches")
+    );
+}
