@@ -81,6 +81,31 @@ pub(crate) async fn start_logging(
     Server { child, base }
 }
 
+/// Waits until the server at `base` has applied the change feed up to `last_seq` (its
+/// `/readyz` says so), at most `bound`.
+pub(crate) async fn caught_up(base: &str, last_seq: i64, bound: Duration) {
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    loop {
+        let ready: serde_json::Value = client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .expect("readyz")
+            .json()
+            .await
+            .expect("json");
+        if ready["index"]["applied_seq"].as_i64() == Some(last_seq) {
+            return;
+        }
+        assert!(
+            started.elapsed() < bound,
+            "{base} did not catch up with change {last_seq}: {ready}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Makes an officer of Mora with the test password through `heartland user create`.
 pub(crate) fn create_officer(database_url: &str, email: &str) {
     let out = Command::new(env!("CARGO_BIN_EXE_heartland"))
@@ -254,26 +279,7 @@ async fn kill_9_mid_stream_loses_nothing(backend: Backend) {
         "too few writes to mean anything: {}",
         db_ids.len()
     );
-    let client = reqwest::Client::new();
-    let started = Instant::now();
-    loop {
-        let ready: serde_json::Value = client
-            .get(format!("{}/readyz", s.base))
-            .send()
-            .await
-            .expect("readyz")
-            .json()
-            .await
-            .expect("json");
-        if ready["index"]["applied_seq"].as_i64() == Some(last_seq) {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "the index did not catch up: {ready}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    caught_up(&s.base, last_seq, Duration::from_secs(20)).await;
     s.kill_9();
     let (index, opened) = SearchIndex::open(&dir.path().join("index")).expect("open the index");
     assert_eq!(

@@ -6,7 +6,7 @@
 //! the crash), a link signed by one node opens on the others, and a rate limit counts across
 //! nodes.
 
-use crate::crash::{database_state, start_with, Server};
+use crate::crash::{caught_up, database_state, start_with, Server};
 use crate::helpers::{bodies, spawn_app, Backend};
 use crate::smtp::SmtpServer;
 use heartland_index::{Kind, SearchIndex};
@@ -15,7 +15,7 @@ use serde_json::json;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// What the load saw: the needs acknowledged (201), the introductions proposed, and any answer
 /// of 500 or more (there must be none: a killed node refuses connections, it does not err).
@@ -208,20 +208,8 @@ async fn postgres_three_nodes_share_one_database() {
 
     // Every email went out, each once — at most one duplicate for the one crash (a node killed
     // between the SMTP server's "250" and its own "sent" sends again once the lease ends).
-    let started = Instant::now();
-    loop {
-        let open = app
-            .count("outbox WHERE status IN ('pending', 'sending')")
-            .await;
-        if open == 0 {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "{open} emails still waiting"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    smtp.settle_outbox_within(&app, Duration::from_secs(60))
+        .await;
     let sent = app.count("outbox WHERE status = 'sent'").await;
     let failed = app.count("outbox WHERE status = 'failed'").await;
     assert_eq!(failed, 0, "no email failed");
@@ -280,27 +268,8 @@ async fn postgres_three_nodes_share_one_database() {
     );
 
     // Once writes stop, every node's index reaches the database's last change, within a bound.
-    let started = Instant::now();
     for n in &nodes {
-        loop {
-            let ready: serde_json::Value = client
-                .get(format!("{}/readyz", n.base))
-                .send()
-                .await
-                .expect("readyz")
-                .json()
-                .await
-                .expect("json");
-            if ready["index"]["applied_seq"].as_i64() == Some(last_seq) {
-                break;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "{} did not catch up: {ready}",
-                n.base
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        caught_up(&n.base, last_seq, Duration::from_secs(30)).await;
     }
     for n in nodes {
         n.kill_9();

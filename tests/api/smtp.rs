@@ -174,6 +174,17 @@ impl SmtpServer {
     /// Returns what arrived once the outbox holds nothing waiting or being sent (for a
     /// mailer in another process).
     pub async fn settle_outbox(&self, app: &crate::helpers::TestApp) -> Vec<Received> {
+        self.settle_outbox_within(app, Duration::from_secs(15))
+            .await
+    }
+
+    /// [`SmtpServer::settle_outbox`], waiting at most `bound` (a killed sender's lease must
+    /// run out first).
+    pub async fn settle_outbox_within(
+        &self,
+        app: &crate::helpers::TestApp,
+        bound: Duration,
+    ) -> Vec<Received> {
         let started = Instant::now();
         loop {
             let open = app
@@ -182,10 +193,7 @@ impl SmtpServer {
             if open == 0 {
                 return self.messages();
             }
-            assert!(
-                started.elapsed() < Duration::from_secs(15),
-                "{open} emails still waiting"
-            );
+            assert!(started.elapsed() < bound, "{open} emails still waiting");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
