@@ -10,7 +10,7 @@
 //! (the PostgreSQL client tools must be installed), then the index is rebuilt.
 
 use crate::config::Settings;
-use crate::db::Db;
+use crate::db::{Db, DbConn};
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 use std::path::Path;
@@ -114,12 +114,7 @@ pub fn restore(settings: &Settings, file: &Path, force: bool) -> anyhow::Result<
         // The file must be a sound database of this service before anything is replaced.
         let checked = Db::connect(&file.to_string_lossy(), 1)?;
         let ok = checked.write_blocking(|c| -> anyhow::Result<String> {
-            let integrity = diesel::sql_query("PRAGMA integrity_check")
-                .load::<IntegrityRow>(c)?
-                .into_iter()
-                .map(|r| r.integrity_check)
-                .collect::<Vec<_>>()
-                .join("; ");
+            let integrity = integrity(c)?;
             diesel::sql_query(
                 "SELECT CAST(COUNT(*) AS TEXT) AS value FROM __diesel_schema_migrations",
             )
@@ -155,6 +150,16 @@ pub fn restore(settings: &Settings, file: &Path, force: bool) -> anyhow::Result<
         migrations,
         documents,
     })
+}
+
+/// SQLite's own check of a database file: "ok", or what is damaged.
+pub fn integrity(c: &mut DbConn) -> diesel::QueryResult<String> {
+    Ok(diesel::sql_query("PRAGMA integrity_check")
+        .load::<IntegrityRow>(c)?
+        .into_iter()
+        .map(|r| r.integrity_check)
+        .collect::<Vec<_>>()
+        .join("; "))
 }
 
 #[derive(QueryableByName)]

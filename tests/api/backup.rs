@@ -28,10 +28,12 @@ struct Id {
     id: String,
 }
 
-fn need_ids_sqlite(path: &str) -> Vec<String> {
-    let mut c = SqliteConnection::establish(path).expect("open");
+/// The ids of the needs in the database at `url` (either backend), sorted.
+pub(crate) fn need_ids(url: &str) -> Vec<String> {
+    let db = heartland::db::Db::connect(url, 1).expect("open");
+    let mut c = db.conn().expect("conn");
     let mut ids: Vec<String> = diesel::sql_query("SELECT id FROM needs")
-        .load::<Id>(&mut c)
+        .load::<Id>(&mut *c)
         .expect("needs")
         .into_iter()
         .map(|r| r.id)
@@ -184,23 +186,13 @@ async fn backup_under_load_and_restore(backend: Backend) {
                     "{table}"
                 );
             }
-            need_ids_sqlite(&restored_url)
+            need_ids(&restored_url)
         }
         Backend::Postgres => {
             let u = restored_url.clone();
-            tokio::task::spawn_blocking(move || {
-                let mut c = diesel::PgConnection::establish(&u).expect("restored");
-                let mut ids: Vec<String> = diesel::sql_query("SELECT id FROM needs")
-                    .load::<Id>(&mut c)
-                    .expect("needs")
-                    .into_iter()
-                    .map(|r| r.id)
-                    .collect();
-                ids.sort();
-                ids
-            })
-            .await
-            .expect("read")
+            tokio::task::spawn_blocking(move || need_ids(&u))
+                .await
+                .expect("read")
         }
     };
     let live_count = app.count("needs").await as usize;

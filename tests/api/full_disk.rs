@@ -9,7 +9,6 @@
 
 use crate::crash::{create_officer, start_logging, token};
 use crate::helpers::bodies;
-use diesel::prelude::*;
 use reqwest::StatusCode;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -51,12 +50,6 @@ fn fill(path: &Path) {
     let chunk = vec![0u8; 64 * 1024];
     while f.write_all(&chunk).and_then(|_| f.flush()).is_ok() {}
     let _ = f.sync_all();
-}
-
-#[derive(QueryableByName)]
-struct Line {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    integrity_check: String,
 }
 
 #[tokio::test]
@@ -149,26 +142,11 @@ async fn sqlite_a_full_disk_answers_503_and_loses_nothing() {
         .expect("alive");
     assert_eq!(r.status(), StatusCode::OK);
     server.kill_9();
-    let mut c = diesel::SqliteConnection::establish(&url).expect("open");
-    let check: Vec<Line> = diesel::sql_query("PRAGMA integrity_check")
-        .load(&mut c)
-        .expect("integrity_check");
-    assert_eq!(
-        check
-            .iter()
-            .map(|l| l.integrity_check.as_str())
-            .collect::<Vec<_>>(),
-        ["ok"]
-    );
-    #[derive(QueryableByName)]
-    struct Id {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        id: String,
-    }
-    let ids: Vec<Id> = diesel::sql_query("SELECT id FROM needs")
-        .load(&mut c)
-        .expect("needs");
-    let ids: Vec<String> = ids.into_iter().map(|i| i.id).collect();
+    let db = heartland::db::Db::connect(&url, 1).expect("open");
+    let integrity = heartland::backup::integrity(&mut db.conn().expect("conn")).expect("check");
+    assert_eq!(integrity, "ok");
+    drop(db);
+    let ids = crate::backup::need_ids(&url);
     for id in &acknowledged {
         assert!(ids.contains(id), "acknowledged need {id} is in the file");
     }
