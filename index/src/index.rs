@@ -118,6 +118,10 @@ impl Hasher for Identity {
 /// Ranking features by handle.
 type Features = HashMap<u64, Arc<Prepared>, std::hash::BuildHasherDefault<Identity>>;
 
+/// How many retrieved records ahead the ranking asks for a [`Hot`] block to be loaded: enough
+/// to cover a memory access while the records between are checked.
+const PREFETCH_AHEAD: usize = 12;
+
 /// The [`Hot`] blocks of every record, densely numbered: a record keeps its slot while it is
 /// updated; a deleted record's slot is given out again only after the commit that removes its
 /// document, and every read checks the handle, so a search never takes one record for another.
@@ -713,6 +717,12 @@ impl SearchIndex {
         // k-th score. A record without a block (a search racing a commit) is scored in full.
         let mut bounded: Vec<(f64, usize)> = Vec::with_capacity(retrieved.len());
         for (i, (bm25, handle, slot)) in retrieved.iter().enumerate() {
+            if let Some(ahead) = retrieved
+                .get(i + PREFETCH_AHEAD)
+                .and_then(|(_, _, s)| slots.hot.get(*s as usize))
+            {
+                rank::prefetch(ahead);
+            }
             match slots
                 .hot
                 .get(*slot as usize)

@@ -646,3 +646,13 @@ fn a_mentor_who_ran_a_firm_in_the_mentees_trade_beats_a_general_adviser() {
     assert!(factor(&tf, "sector").detail.contains("has run a business"));
     assert!(factor(&gf, "sector").score < 0.1, "{gf:?}");
 }
+
+#[test]
+fn the_rules_read_one_line_of_a_hot_block() {
+    // What the kind, eligibility and language rules read lies in the first 64 bytes; the
+    // second line starts with the place.
+    assert_eq!(std::mem::align_of::<Hot>(), 64);
+    assert!(std::mem::offset_of!(Hot, unbacked) + 2 <= 64);
+    assert_eq!(std::mem::offset_of!(Hot, place), 64);
+    assert!(std::mem::size_of::<Hot>() <= 256);
+}
