@@ -29,9 +29,9 @@ const WRITER_HEAP: usize = 64 * 1024 * 1024;
 /// Distinct words per language taken from a query record's text.
 pub const QUERY_WORDS: usize = 32;
 /// Words found in more than this share of the records are left out of queries…
-pub const MAX_DF: f64 = 0.2;
+pub const MAX_DF: f64 = 0.05;
 /// …once the index holds this many records.
-pub const MIN_DOCS_FOR_CUTOFF: u64 = 500;
+pub const MIN_DOCS_FOR_CUTOFF: u64 = 2_000;
 
 #[derive(Clone, Copy)]
 struct Fields {
@@ -514,7 +514,8 @@ impl SearchIndex {
     }
 
     /// The text query of a record: its words in each language and its concepts (weighed
-    /// double). Words in more than a fifth of a large index say nothing and are left out. With
+    /// double). Words in more than a twentieth of a large index say little (their concepts still count) and
+    /// are left out: each would make the query walk a long list. With
     /// `require_concept`, only records sharing a concept are retrieved (their scores unchanged).
     fn query_for(
         &self,

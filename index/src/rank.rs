@@ -540,6 +540,12 @@ pub fn bound(query: &Prepared, hot: &Hot, bm25: f32, today: i64) -> Option<f64> 
             .sum();
         credit / query.skill_concepts.len() as f64
     };
+    // As `ktp`: no skill of the need's own list, the shared words count half.
+    let text = if !query.skill_concepts.is_empty() && skills == 0.0 {
+        text * FILLER_TEXT
+    } else {
+        text
+    };
     let relevant = skills > 0.0
         || (text > 0.0 && (query.bits.is_empty() || !query.bits.is_disjoint(&hot.bits)));
     if !relevant {
@@ -806,6 +812,10 @@ fn fluency(level: u8) -> f64 {
     }
 }
 
+/// What the text factor of a KTP pair counts for when the candidate holds none of the skills
+/// the need names.
+const FILLER_TEXT: f64 = 0.5;
+
 fn ktp(pair: &Pair<'_>, bm25: f32, today: i64) -> Option<Weighted> {
     let (need, cand) = (&pair.demand.entity, &pair.supply.entity);
     if !pair.demand.ktp_ok || !pair.supply.ktp_ok {
@@ -828,17 +838,24 @@ fn ktp(pair: &Pair<'_>, bm25: f32, today: i64) -> Option<Weighted> {
     if !need.remote_ok && cand.max_distance_km.is_some_and(|max| km > max) {
         return None;
     }
+    let skills = skills_factor(
+        &pair.demand.skill_concepts,
+        pair.demand,
+        pair.supply,
+        "required skills",
+    );
+    let mut text = text_factor(bm25, pair.demand, pair.supply);
+    if !pair.demand.skill_concepts.is_empty() && skills.score == 0.0 {
+        // Words in common but none of the skills the project names: a filler (the same trade's
+        // customer service for a developer's project), worth half as much.
+        text.score *= FILLER_TEXT;
+        if explaining() {
+            text.detail = format!("{} (none of the required skills: counts half)", text.detail);
+        }
+    }
     let mut factors = Weighted::new([
-        (0.30, text_factor(bm25, pair.demand, pair.supply)),
-        (
-            0.25,
-            skills_factor(
-                &pair.demand.skill_concepts,
-                pair.demand,
-                pair.supply,
-                "required skills",
-            ),
-        ),
+        (0.30, text),
+        (0.25, skills),
         (0.10, ktp_languages(pair.demand, pair.supply)),
         (0.15, distance_factor(km, dist_detail)),
         (

@@ -656,3 +656,38 @@ fn the_rules_read_one_line_of_a_hot_block() {
     assert_eq!(std::mem::offset_of!(Hot, place), 64);
     assert!(std::mem::size_of::<Hot>() <= 256);
 }
+
+#[test]
+fn words_in_common_without_any_required_skill_count_half() {
+    // A booking portal's customer service shares the project's words, not its skills.
+    let mut n = need(
+        "n1",
+        "SE-1780",
+        "Ny bokningsportal för besöksnäringen",
+        &["React", "TypeScript"],
+        &[("sv", 3)],
+    );
+    n.text = "Bokningsportalen för våra kunder i besöksnäringen byggs om.".into();
+    let mut filler = candidate(
+        "c1",
+        "SE-1780",
+        "Kundtjänst för en bokningsportal i besöksnäringen",
+        &[("sv", 6)],
+        50.0,
+    );
+    filler.skills = vec!["kundtjänst".into()];
+    let mut dev = filler.clone();
+    dev.id = "c2".into();
+    dev.skills = vec!["TypeScript".into()];
+    let (q, f, d) = (prep(n), prep(filler), prep(dev));
+    let (fs, ff) = score(&q, &f, 4.0, today()).expect("filler is shown");
+    let (ds, df) = score(&q, &d, 4.0, today()).expect("developer is shown");
+    let (ft, dt) = (factor(&ff, "text"), factor(&df, "text"));
+    assert!((ft.score - dt.score / 2.0).abs() < 1e-9, "{ft:?} {dt:?}");
+    assert!(ft.detail.contains("none of the required skills"), "{ft:?}");
+    assert!(ds > fs, "{ds} {fs}");
+    // The bound still holds for the filler.
+    let hot = Hot::of(&f, 1);
+    let b = bound(&q, &hot, 4.0, today()).expect("bound");
+    assert!(b >= fs, "{b} {fs}");
+}
