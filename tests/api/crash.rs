@@ -81,8 +81,8 @@ pub(crate) async fn start_logging(
     Server { child, base }
 }
 
-/// Waits until the server at `base` has applied the change feed up to `last_seq` (its
-/// `/readyz` says so), at most `bound`.
+/// Waits until the server at `base` has applied the change feed up to `last_seq` with no
+/// gap left to watch for a late commit (its `/readyz` says so), at most `bound`.
 pub(crate) async fn caught_up(base: &str, last_seq: i64, bound: Duration) {
     let client = reqwest::Client::new();
     let started = Instant::now();
@@ -95,7 +95,9 @@ pub(crate) async fn caught_up(base: &str, last_seq: i64, bound: Duration) {
             .json()
             .await
             .expect("json");
-        if ready["index"]["applied_seq"].as_i64() == Some(last_seq) {
+        if ready["index"]["applied_seq"].as_i64() == Some(last_seq)
+            && ready["index"]["watched_gaps"] == 0
+        {
             return;
         }
         assert!(
@@ -597,27 +599,7 @@ async fn postgres_the_index_keeps_up_through_30_kill_9_rounds() {
     assert_eq!(committed, 30);
     let s = server.take().expect("server");
     let (db_ids, last_seq) = database_state(&app).await;
-    let started = Instant::now();
-    loop {
-        let ready: serde_json::Value = client
-            .get(format!("{}/readyz", s.base))
-            .send()
-            .await
-            .expect("readyz")
-            .json()
-            .await
-            .expect("json");
-        if ready["index"]["applied_seq"].as_i64() == Some(last_seq)
-            && ready["index"]["watched_gaps"] == 0
-        {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "the index did not catch up: {ready}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    caught_up(&s.base, last_seq, Duration::from_secs(20)).await;
     s.kill_9();
     let (index, opened) = SearchIndex::open(&dir.path().join("index")).expect("open the index");
     assert_eq!(opened, Opened::Resumed(last_seq));
