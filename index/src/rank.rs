@@ -1193,7 +1193,18 @@ fn procurement(pair: &Pair<'_>, bm25: f32, today: i64) -> Option<Weighted> {
                 detail: detail!("{} of {} codes: {codes}", covered.len(), proc_.cpv.len()),
             },
         ),
-        (0.20, distance_factor(km, dist_detail)),
+        (
+            0.20,
+            if delivered_from_anywhere(&proc_.cpv) {
+                Factor {
+                    name: "distance",
+                    score: 1.0,
+                    detail: detail!("{dist_detail} (software and IT: delivered from anywhere)"),
+                }
+            } else {
+                distance_factor(km, dist_detail)
+            },
+        ),
         (
             0.15,
             Factor {
@@ -1207,6 +1218,18 @@ fn procurement(pair: &Pair<'_>, bm25: f32, today: i64) -> Option<Weighted> {
             },
         ),
     ]))
+}
+
+/// CPV divisions whose supplies a buyer takes from anywhere: software packages (48) and IT
+/// services (72). A procurement buying only these ranks its offers without regard to distance
+/// (as a KTP need open to remote work); cleaning, transport, meals or building works keep it.
+pub const DELIVERED_FROM_ANYWHERE: [&str; 2] = ["48", "72"];
+
+fn delivered_from_anywhere(codes: &[String]) -> bool {
+    !codes.is_empty()
+        && codes
+            .iter()
+            .all(|c| DELIVERED_FROM_ANYWHERE.iter().any(|d| c.starts_with(d)))
 }
 
 /// The nearest place an offer serves (its own municipality when it names none).

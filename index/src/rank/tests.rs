@@ -348,6 +348,39 @@ fn cpv_codes_are_a_distance_siblings_count_and_a_broad_parent_ranks_low() {
     );
 }
 
+/// Distance weighs for work done on the spot (school transport) and not for software or IT
+/// services, which a buyer takes from a supplier anywhere.
+#[test]
+fn distance_counts_for_services_on_the_spot_and_not_for_software() {
+    let distance_of = |code: &str, offer_place: &str| -> f64 {
+        let p = prep(Entity {
+            kind: Some(Kind::Procurement),
+            id: "p".into(),
+            title: "Upphandling".into(),
+            cpv: vec![code.into()],
+            municipality: "SE-2080".into(),
+            date: Some("2027-02-01".into()),
+            active: true,
+            ..Entity::default()
+        });
+        let o = prep(Entity {
+            kind: Some(Kind::Offer),
+            id: "o".into(),
+            title: "Leverantör".into(),
+            cpv: vec![code.into()],
+            municipality: offer_place.into(),
+            active: true,
+            ..Entity::default()
+        });
+        score(&p, &o, 6.0, today()).map_or(-1.0, |(_, f)| factor(&f, "distance").score)
+    };
+    // Karlstad is about 180 km from Falun.
+    assert!(distance_of("60130000-8", "SE-1780") < 0.5);
+    assert_eq!(distance_of("60130000-8", "SE-2080"), 1.0);
+    assert_eq!(distance_of("72212000-4", "SE-1780"), 1.0);
+    assert_eq!(distance_of("48814400-1", "SE-1780"), 1.0);
+}
+
 #[test]
 fn nothing_in_common_is_no_match() {
     let n = prep(need("n", "SE-2062", "Sjuksköterska", &["omvårdnad"], &[]));
