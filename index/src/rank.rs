@@ -154,6 +154,8 @@ pub struct Wanted {
     pub bits: ConceptBits,
     /// Its lower-cased label in a 64-bit Bloom filter (see [`Hot::label_bloom`]).
     pub bloom: u64,
+    /// The trades of its concepts ([`Vocabulary::trade_bits`]).
+    pub trades: u64,
 }
 
 /// Two bits of a 64-bit Bloom filter for a lower-cased label.
@@ -182,6 +184,8 @@ pub struct Prepared {
     pub label_backed: Vec<bool>,
     /// Concepts of that text alone: a skill it names is backed by evidence.
     pub evidence: ConceptBits,
+    /// The trades of those concepts: a wanted skill of a trade the text shows is related.
+    pub evidence_trades: u64,
     /// How many declared skills the text does not back (a long list of them is discounted).
     pub unbacked: u16,
     /// Concepts of the sectors (a mentor's, with the headline; a mentee's business).
@@ -236,11 +240,13 @@ impl Prepared {
             list.iter()
                 .map(|s| {
                     let lower = s.to_lowercase();
+                    let concepts = v.concepts_in(s, analyzers);
                     Wanted {
                         label: s.clone(),
                         bloom: label_bloom(&lower),
                         lower,
-                        bits: ConceptBits::of(&v.concepts_in(s, analyzers)),
+                        trades: v.trade_bits(concepts.iter().copied()),
+                        bits: ConceptBits::of(&concepts),
                     }
                 })
                 .collect::<Vec<_>>()
@@ -256,6 +262,7 @@ impl Prepared {
         } else {
             (entity.text.clone(), text_concepts)
         };
+        let evidence_trades = v.trade_bits(evidence.iter().copied());
         let evidence = ConceptBits::of(&evidence);
         let own = own.to_lowercase();
         let backed = |w: &Wanted| {
@@ -293,6 +300,7 @@ impl Prepared {
             labels,
             label_backed,
             evidence,
+            evidence_trades,
             unbacked,
             sector_bits: ConceptBits::of(&sector_set),
             sector_labels,
@@ -396,6 +404,8 @@ pub struct Hot {
     pub label_bloom: u64,
     /// The same for the labels its own text backs.
     pub backed_bloom: u64,
+    /// [`Prepared::evidence_trades`].
+    pub evidence_trades: u64,
     // Third and fourth.
     pub bits: ConceptBits,
     /// [`Prepared::evidence`] and [`Prepared::unbacked`]: what backs its skills.
@@ -427,6 +437,7 @@ impl Default for Hot {
             kind: None,
             bits: ConceptBits::default(),
             evidence: ConceptBits::default(),
+            evidence_trades: 0,
             unbacked: 0,
             label_bloom: 0,
             backed_bloom: 0,
@@ -454,6 +465,7 @@ impl Hot {
             kind: Some(e.kind()),
             bits: p.bits,
             evidence: p.evidence,
+            evidence_trades: p.evidence_trades,
             unbacked: p.unbacked,
             label_bloom: p.labels.iter().fold(0, |b, l| b | label_bloom(l)),
             backed_bloom: p
@@ -510,6 +522,8 @@ pub fn bound(query: &Prepared, hot: &Hot, bm25: f32, today: i64) -> Option<f64> 
         return None;
     }
     let text = text_score(bm25) * listed_trust(hot.unbacked);
+    // Whether a skill of the need's own list may be held (a related one does not count).
+    let mut held = false;
     let skills = if query.skill_concepts.is_empty() {
         let of = query.bits.len();
         if of == 0 {
@@ -528,11 +542,15 @@ pub fn bound(query: &Prepared, hot: &Hot, bm25: f32, today: i64) -> Option<f64> 
                 if (known && !w.bits.is_disjoint(&hot.evidence))
                     || w.bloom & hot.backed_bloom == w.bloom
                 {
+                    held = true;
                     1.0
                 } else if (known && !w.bits.is_disjoint(&hot.bits))
                     || w.bloom & hot.label_bloom == w.bloom
                 {
+                    held = true;
                     claim
+                } else if w.trades & hot.evidence_trades != 0 {
+                    RELATED_SKILL
                 } else {
                     0.0
                 }
@@ -540,8 +558,9 @@ pub fn bound(query: &Prepared, hot: &Hot, bm25: f32, today: i64) -> Option<f64> 
             .sum();
         credit / query.skill_concepts.len() as f64
     };
-    // As `ktp`: no skill of the need's own list, the shared words count half.
-    let text = if !query.skill_concepts.is_empty() && skills == 0.0 {
+    // As `ktp`: no skill of the need's own list, the shared words count half (a skill of the
+    // same trade is not one of them).
+    let text = if !query.skill_concepts.is_empty() && !held {
         text * FILLER_TEXT
     } else {
         text
@@ -731,6 +750,11 @@ pub fn claim_weight(unbacked: u16) -> f64 {
     }
 }
 
+/// What a wanted skill the other side does not hold counts for when the other side's own
+/// experience is in the same trade (the vocabulary's sector): a quarter. A mechanical
+/// engineering degree is a start on machine design; a nurse's experience is none on CAD.
+pub const RELATED_SKILL: f64 = 0.25;
+
 /// How many of the demand side's declared skills (or support needs) the other side covers,
 /// each counting fully when the other side's own text backs it (see [`claim_weight`]).
 fn skills_factor(wanted: &[Wanted], demand: &Prepared, supply: &Prepared, what: &str) -> Factor {
@@ -748,12 +772,17 @@ fn skills_factor(wanted: &[Wanted], demand: &Prepared, supply: &Prepared, what: 
             detail: detail!("{overlap} of {of} topics in common"),
         };
     }
-    // 0: not covered; 1: claimed; 2: backed by the text.
+    // 0: not covered; 1: claimed; 2: backed by the text; 3: not held, but of a trade the
+    // text shows (a mechanical engineer for a design skill).
     let cover = |w: &Wanted| -> u8 {
         let label = supply.labels.binary_search(&w.lower).ok();
         let by_concept = !w.bits.is_empty() && !w.bits.is_disjoint(&supply.bits);
         if !by_concept && label.is_none() {
-            0
+            if w.trades & supply.evidence_trades != 0 {
+                3
+            } else {
+                0
+            }
         } else if (!w.bits.is_empty() && !w.bits.is_disjoint(&supply.evidence))
             || label.is_some_and(|i| supply.label_backed.get(i).copied().unwrap_or(false))
         {
@@ -763,7 +792,7 @@ fn skills_factor(wanted: &[Wanted], demand: &Prepared, supply: &Prepared, what: 
         }
     };
     let claim = claim_weight(supply.unbacked);
-    let (mut count, mut claimed, mut credit) = (0, 0, 0.0);
+    let (mut count, mut claimed, mut related, mut credit) = (0, 0, 0, 0.0);
     for w in wanted {
         match cover(w) {
             2 => {
@@ -775,6 +804,10 @@ fn skills_factor(wanted: &[Wanted], demand: &Prepared, supply: &Prepared, what: 
                 claimed += 1;
                 credit += claim;
             }
+            3 => {
+                related += 1;
+                credit += RELATED_SKILL;
+            }
             _ => {}
         }
     }
@@ -784,7 +817,7 @@ fn skills_factor(wanted: &[Wanted], demand: &Prepared, supply: &Prepared, what: 
     } else {
         let met: Vec<&str> = wanted
             .iter()
-            .filter(|w| cover(w) > 0)
+            .filter(|w| matches!(cover(w), 1 | 2))
             .map(|w| w.label.as_str())
             .collect();
         format!(": {}", met.join(", "))
@@ -794,10 +827,18 @@ fn skills_factor(wanted: &[Wanted], demand: &Prepared, supply: &Prepared, what: 
     } else {
         String::new()
     };
+    let related = if related > 0 {
+        detail!(" ({related} more of a trade the experience shows: counts a quarter)")
+    } else {
+        String::new()
+    };
     Factor {
         name: "skills",
         score,
-        detail: detail!("{count} of {} {what}{names}{unbacked}", wanted.len()),
+        detail: detail!(
+            "{count} of {} {what}{names}{unbacked}{related}",
+            wanted.len()
+        ),
     }
 }
 
@@ -845,7 +886,11 @@ fn ktp(pair: &Pair<'_>, bm25: f32, today: i64) -> Option<Weighted> {
         "required skills",
     );
     let mut text = text_factor(bm25, pair.demand, pair.supply);
-    if !pair.demand.skill_concepts.is_empty() && skills.score == 0.0 {
+    let holds_one = pair.demand.skill_concepts.iter().any(|w| {
+        (!w.bits.is_empty() && !w.bits.is_disjoint(&pair.supply.bits))
+            || pair.supply.labels.binary_search(&w.lower).is_ok()
+    });
+    if !pair.demand.skill_concepts.is_empty() && !holds_one {
         // Words in common but none of the skills the project names: a filler (the same trade's
         // customer service for a developer's project), worth half as much.
         text.score *= FILLER_TEXT;

@@ -112,6 +112,17 @@ impl Vocabulary {
         self.family.get(i).map_or(0, |f| 1u64 << (f % 64))
     }
 
+    /// The trade (sector family) bits of a set of concepts, leaving out languages: two
+    /// people who speak different languages are not in the same trade.
+    pub fn trade_bits(&self, concepts: impl IntoIterator<Item = usize>) -> u64 {
+        let language = self
+            .concepts
+            .iter()
+            .position(|c| c.sector == "language")
+            .map_or(0, |i| self.family_bit(i));
+        concepts.into_iter().fold(0, |b, c| b | self.family_bit(c)) & !language
+    }
+
     /// The number of sector families.
     pub fn families(&self) -> usize {
         self.family

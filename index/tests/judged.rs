@@ -30,7 +30,12 @@ fn the_ranking_beats_fts5_with_the_same_rules_on_every_track_and_shows_no_exclud
             "{track}: {m:?} against {wl} {w:?}"
         );
         assert!(m.ndcg10 >= a.ndcg10, "{track}: {m:?} against {al} {a:?}");
-        assert!(m.recall10 >= 0.95, "{track}: {m:?}");
+        // Nothing judged worth showing lost that either baseline finds (the relevance floor
+        // may end a list early, but not before what plain keywords would show).
+        assert!(
+            m.recall10 + 1e-9 >= w.recall10.max(a.recall10),
+            "{track}: {m:?} against {w:?} and {a:?}"
+        );
     }
 }
 

@@ -7,6 +7,8 @@ use heartland_index::index::Opened;
 use heartland_index::{Kind, SearchIndex};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 fn free_port() -> u16 {
@@ -403,6 +405,7 @@ async fn write_tagged_until_killed(
     token: String,
     org: String,
     round: usize,
+    acknowledged: Arc<AtomicUsize>,
 ) -> Option<(String, String)> {
     let client = reqwest::Client::new();
     let mut last = None;
@@ -420,6 +423,7 @@ async fn write_tagged_until_killed(
             break;
         };
         if res.status() != reqwest::StatusCode::CREATED {
+            eprintln!("writer {round}: {} before the kill", res.status());
             break;
         }
         let Ok(v) = res.json::<serde_json::Value>().await else {
@@ -427,6 +431,7 @@ async fn write_tagged_until_killed(
         };
         if let Some(id) = v["id"].as_str() {
             last = Some((id.to_string(), word));
+            acknowledged.fetch_add(1, Ordering::SeqCst);
         }
     }
     last
@@ -516,6 +521,7 @@ async fn postgres_the_index_keeps_up_through_30_kill_9_rounds() {
         };
         // Two writers through the server, one transaction that dies with its connection, and
         // one that commits after the restart (in three rounds, after the gap wait).
+        let acknowledged = Arc::new(AtomicUsize::new(0));
         let writers: Vec<_> = (0..2)
             .map(|w| {
                 tokio::spawn(write_tagged_until_killed(
@@ -523,6 +529,7 @@ async fn postgres_the_index_keeps_up_through_30_kill_9_rounds() {
                     token.clone(),
                     org.clone(),
                     round * 2 + w,
+                    acknowledged.clone(),
                 ))
             })
             .collect();
@@ -535,7 +542,17 @@ async fn postgres_the_index_keeps_up_through_30_kill_9_rounds() {
             let hold = if round % 10 == 9 { 6500 } else { 1200 };
             std::thread::spawn(move || rogue_transaction(u, t, Duration::from_millis(hold), true))
         };
-        tokio::time::sleep(Duration::from_millis(250 + 37 * (round as u64 % 7))).await;
+        // The kill comes at a varying moment after the round's first acknowledged write (on a
+        // loaded machine the first write can take longer than the whole pause).
+        let waited = Instant::now();
+        while acknowledged.load(Ordering::SeqCst) == 0 {
+            assert!(
+                waited.elapsed() < Duration::from_secs(30),
+                "no write acknowledged in round {round}"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(150 + 37 * (round as u64 % 7))).await;
         s.kill_9();
         let mut last = None;
         for w in writers {

@@ -690,6 +690,42 @@ fn the_rules_read_one_line_of_a_hot_block() {
     assert!(std::mem::size_of::<Hot>() <= 256);
 }
 
+/// A wanted skill the candidate does not hold counts a quarter when the candidate's own
+/// experience is in the same trade, and nothing from another trade; it is not one of the
+/// need's skills, so shared words still count half.
+#[test]
+fn a_skill_of_the_same_trade_counts_a_quarter() {
+    let mut n = need(
+        "n1",
+        "SE-2085",
+        "Konstruktör för hydraulcylindrar",
+        &["maskinkonstruktion"],
+        &[("sv", 3)],
+    );
+    n.text = "Vi konstruerar hydraulcylindrar.".into();
+    let skills_of = |title: &str, text: &str| {
+        let mut c = candidate("c1", "SE-2085", title, &[("sv", 6)], 50.0);
+        c.text = text.into();
+        c.skills = vec!["kundtjänst".into()];
+        score(&prep(n.clone()), &prep(c), 1.0, today())
+            .map(|(_, f)| (factor(&f, "skills").clone(), factor(&f, "text").clone()))
+    };
+    let (skills, text) =
+        skills_of("Ingenjör", "Högskoleingenjör i maskinteknik.").expect("a match");
+    assert_eq!(skills.score, RELATED_SKILL, "{skills:?}");
+    assert!(
+        skills.detail.contains("a trade the experience shows"),
+        "{skills:?}"
+    );
+    assert!(text.detail.contains("counts half"), "{text:?}");
+    // A nurse: no skill, no trade in common; at most the words, never the skill.
+    let nurse = skills_of("Ingenjör", "Sjuksköterska i hemtjänsten.");
+    assert!(
+        nurse.as_ref().is_none_or(|(s, _)| s.score == 0.0),
+        "{nurse:?}"
+    );
+}
+
 #[test]
 fn words_in_common_without_any_required_skill_count_half() {
     // A booking portal's customer service shares the project's words, not its skills.
