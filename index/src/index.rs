@@ -514,8 +514,8 @@ impl SearchIndex {
     }
 
     /// The text query of a record: its words in each language and its concepts (weighed
-    /// double). Words in more than a twentieth of a large index say little (their concepts still count) and
-    /// are left out: each would make the query walk a long list. With
+    /// double). Words in more than a twentieth of a large index say little (their concepts
+    /// still count) and are left out: each would make the query walk a long list. With
     /// `require_concept`, only records sharing a concept are retrieved (their scores unchanged).
     fn query_for(
         &self,

@@ -750,6 +750,13 @@ pub fn claim_weight(unbacked: u16) -> f64 {
     }
 }
 
+/// Whether the other side holds a wanted skill, by a concept anywhere in its record or the
+/// label itself (backed by its text or only claimed).
+fn holds(w: &Wanted, supply: &Prepared) -> bool {
+    (!w.bits.is_empty() && !w.bits.is_disjoint(&supply.bits))
+        || supply.labels.binary_search(&w.lower).is_ok()
+}
+
 /// What a wanted skill the other side does not hold counts for when the other side's own
 /// experience is in the same trade (the vocabulary's sector): a quarter. A mechanical
 /// engineering degree is a start on machine design; a nurse's experience is none on CAD.
@@ -776,8 +783,7 @@ fn skills_factor(wanted: &[Wanted], demand: &Prepared, supply: &Prepared, what: 
     // text shows (a mechanical engineer for a design skill).
     let cover = |w: &Wanted| -> u8 {
         let label = supply.labels.binary_search(&w.lower).ok();
-        let by_concept = !w.bits.is_empty() && !w.bits.is_disjoint(&supply.bits);
-        if !by_concept && label.is_none() {
+        if !holds(w, supply) {
             if w.trades & supply.evidence_trades != 0 {
                 3
             } else {
@@ -886,11 +892,8 @@ fn ktp(pair: &Pair<'_>, bm25: f32, today: i64) -> Option<Weighted> {
         "required skills",
     );
     let mut text = text_factor(bm25, pair.demand, pair.supply);
-    let holds_one = pair.demand.skill_concepts.iter().any(|w| {
-        (!w.bits.is_empty() && !w.bits.is_disjoint(&pair.supply.bits))
-            || pair.supply.labels.binary_search(&w.lower).is_ok()
-    });
-    if !pair.demand.skill_concepts.is_empty() && !holds_one {
+    let skills_of_need = &pair.demand.skill_concepts;
+    if !skills_of_need.is_empty() && !skills_of_need.iter().any(|w| holds(w, pair.supply)) {
         // Words in common but none of the skills the project names: a filler (the same trade's
         // customer service for a developer's project), worth half as much.
         text.score *= FILLER_TEXT;

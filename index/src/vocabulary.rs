@@ -30,6 +30,8 @@ pub struct Vocabulary {
     longest: usize,
     /// Per concept: its sector family's number (the families in alphabetical order).
     family: Vec<u32>,
+    /// The family bit of the languages, which [`Vocabulary::trade_bits`] leaves out.
+    language_bit: u64,
 }
 
 impl Vocabulary {
@@ -89,12 +91,18 @@ impl Vocabulary {
                 u32::try_from(n).unwrap_or(0)
             })
             .collect();
+        let language_bit = concepts
+            .iter()
+            .zip(&family)
+            .find(|(c, _)| c.sector == "language")
+            .map_or(0, |(_, f)| 1u64 << (f % 64));
         Vocabulary {
             concepts,
             lookup,
             starts,
             longest,
             family,
+            language_bit,
         }
     }
 
@@ -115,12 +123,7 @@ impl Vocabulary {
     /// The trade (sector family) bits of a set of concepts, leaving out languages: two
     /// people who speak different languages are not in the same trade.
     pub fn trade_bits(&self, concepts: impl IntoIterator<Item = usize>) -> u64 {
-        let language = self
-            .concepts
-            .iter()
-            .position(|c| c.sector == "language")
-            .map_or(0, |i| self.family_bit(i));
-        concepts.into_iter().fold(0, |b, c| b | self.family_bit(c)) & !language
+        concepts.into_iter().fold(0, |b, c| b | self.family_bit(c)) & !self.language_bit
     }
 
     /// The number of sector families.
