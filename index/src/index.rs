@@ -24,7 +24,7 @@ use tantivy::{
 };
 
 /// Bumped whenever the schema or the analysis changes: an index of another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 const WRITER_HEAP: usize = 64 * 1024 * 1024;
 /// Distinct words per language taken from a query record's text.
 pub const QUERY_WORDS: usize = 32;
@@ -177,6 +177,9 @@ pub struct Hit {
     pub score: f64,
     pub title: String,
     pub factors: Vec<Factor>,
+    /// Listed only because nobody else matches: experience in the trade of a skill asked for
+    /// ([`rank::score_related`]).
+    pub related: bool,
 }
 
 pub struct SearchIndex {
@@ -706,6 +709,7 @@ impl SearchIndex {
             .searcher()
             .search(text_query.as_ref(), &Handles { slots: true })?;
         // No more can be found than were retrieved: `k` never sizes an allocation beyond that.
+        let k_asked = k;
         let k = k.min(retrieved.len());
         let features = self.features.read().unwrap_or_else(|e| e.into_inner());
         let slots = self.slots.read().unwrap_or_else(|e| e.into_inner());
@@ -770,7 +774,77 @@ impl SearchIndex {
                 }
             }
         });
-        Ok(explained(&best, &features, &prepared, today))
+        if best.is_empty() {
+            // The locks are taken again there: never twice at once (a waiting writer).
+            drop(best);
+            drop((features, slots));
+            return self.related(&prepared, target, k_asked, today, &retrieved);
+        }
+        Ok(explained(&best, &features, &prepared, today, false))
+    }
+
+    /// When a KTP list is empty (nobody holds a skill or shares a word worth listing): the
+    /// best `k` whose experience is in the trade of a skill asked for ([`rank::score_related`]),
+    /// found by their trade terms (`trade:`, `wants:`) and scored with the text relevance of
+    /// the first retrieval (`retrieved`), 0 where it found nothing.
+    fn related(
+        &self,
+        prepared: &Prepared,
+        target: Kind,
+        k: usize,
+        today: i64,
+        retrieved: &[(Score, u64, u32)],
+    ) -> tantivy::Result<Vec<Hit>> {
+        let terms: Vec<String> = match (prepared.entity.kind(), target) {
+            (Kind::Need, Kind::Candidate) => bits(prepared.wanted_trades())
+                .map(|b| format!("trade:{b}"))
+                .collect(),
+            (Kind::Candidate, Kind::Need) => bits(prepared.evidence_trades)
+                .map(|b| format!("wants:{b}"))
+                .collect(),
+            _ => Vec::new(),
+        };
+        if terms.is_empty() || k == 0 {
+            return Ok(Vec::new());
+        }
+        let any: Vec<(Occur, Box<dyn Query>)> = terms
+            .iter()
+            .map(|t| {
+                let q: Box<dyn Query> = Box::new(TermQuery::new(
+                    Term::from_field_text(self.fields.gate, t),
+                    IndexRecordOption::Basic,
+                ));
+                (Occur::Should, q)
+            })
+            .collect();
+        let q = BooleanQuery::new(vec![
+            (
+                Occur::Must,
+                Box::new(BooleanQuery::new(any)) as Box<dyn Query>,
+            ),
+            (Occur::Must, self.filter_for(prepared, target)),
+        ]);
+        let found = self.reader.searcher().search(&q, &PLAIN)?;
+        let relevance: HashMap<u64, Score> = retrieved.iter().map(|(s, h, _)| (*h, *s)).collect();
+        let features = self.features.read().unwrap_or_else(|e| e.into_inner());
+        let own = handle_of(&key_of(prepared.entity.kind(), &prepared.entity.id));
+        let mut best: Vec<(f64, &str, u64, Score)> = Vec::new();
+        rank::without_details(|| {
+            for (_, handle, _) in &found {
+                let Some(doc) = features.get(handle) else {
+                    continue;
+                };
+                if doc.entity.kind() != target || *handle == own {
+                    continue;
+                }
+                let bm25 = relevance.get(handle).copied().unwrap_or(0.0);
+                if let Some((score, _)) = rank::score_related(prepared, doc, bm25, today) {
+                    let id = doc.entity.id.as_str();
+                    insert_ranked(&mut best, (score, id, *handle, bm25), k, |x| (x.0, x.1));
+                }
+            }
+        });
+        Ok(explained(&best, &features, prepared, today, true))
     }
 
     /// The same result as [`SearchIndex::matches`], computed the slow way: every record of
@@ -795,6 +869,7 @@ impl SearchIndex {
             .collect();
         let features = self.features.read().unwrap_or_else(|e| e.into_inner());
         let mut best: Vec<(f64, &str, u64, Score)> = Vec::new();
+        let mut related: Vec<(f64, &str, u64, Score)> = Vec::new();
         rank::without_details(|| {
             for (handle, doc) in features.iter() {
                 if doc.entity.kind() != target || doc.entity.id == query.id {
@@ -805,9 +880,16 @@ impl SearchIndex {
                     let id = doc.entity.id.as_str();
                     insert_ranked(&mut best, (score, id, *handle, bm25), k, |x| (x.0, x.1));
                 }
+                if let Some((score, _)) = rank::score_related(&prepared, doc, bm25, today) {
+                    let id = doc.entity.id.as_str();
+                    insert_ranked(&mut related, (score, id, *handle, bm25), k, |x| (x.0, x.1));
+                }
             }
         });
-        Ok(explained(&best, &features, &prepared, today))
+        if best.is_empty() {
+            return Ok(explained(&related, &features, &prepared, today, true));
+        }
+        Ok(explained(&best, &features, &prepared, today, false))
     }
 
     /// One pair, explained as [`SearchIndex::matches`] would rank it: `target` scored against
@@ -901,6 +983,7 @@ fn gates(p: &Prepared) -> Vec<String> {
                 }
                 _ => g.push("reach:any".to_string()),
             }
+            g.extend(bits(p.evidence_trades).map(|b| format!("trade:{b}")));
         }
         Kind::Mentor => {
             if e.active && e.consented(Track::Mentoring) && e.capacity_left.unwrap_or(0) > 0 {
@@ -917,12 +1000,18 @@ fn gates(p: &Prepared) -> Vec<String> {
                     g.push("coachee".to_string());
                 }
             }
+            g.extend(bits(p.wanted_trades()).map(|b| format!("wants:{b}")));
             // Where its CPV codes sit in the tree: a procurement and an offer find each other
             // by them even when they share no word (see `Cpv::terms`).
             g.extend(crate::Cpv::get().found_by(&e.cpv));
         }
     }
     g
+}
+
+/// The positions of the bits set in `b`.
+fn bits(b: u64) -> impl Iterator<Item = u32> {
+    (0..64).filter(move |i| b & (1 << i) != 0)
 }
 
 thread_local! {
@@ -960,12 +1049,21 @@ fn explained(
     features: &Features,
     prepared: &Prepared,
     today: i64,
+    related: bool,
 ) -> Vec<Hit> {
+    let score = if related {
+        rank::score_related
+    } else {
+        rank::score_listed
+    };
     best.iter()
         .filter_map(|(_, _, handle, bm25)| {
             let doc = features.get(handle)?;
-            let (score, factors) = rank::score_listed(prepared, doc, *bm25, today)?;
-            Some(hit(doc, score, factors))
+            let (score, factors) = score(prepared, doc, *bm25, today)?;
+            Some(Hit {
+                related,
+                ..hit(doc, score, factors)
+            })
         })
         .collect()
 }
@@ -977,6 +1075,7 @@ fn hit(doc: &Prepared, score: f64, factors: Vec<Factor>) -> Hit {
         score,
         title: doc.entity.title.clone(),
         factors,
+        related: false,
     }
 }
 

@@ -210,6 +210,11 @@ pub struct Prepared {
 }
 
 impl Prepared {
+    /// The trades of the skills a need asks for (see [`score_related`]).
+    pub fn wanted_trades(&self) -> u64 {
+        self.skill_concepts.iter().fold(0, |t, w| t | w.trades)
+    }
+
     pub fn new(entity: Entity, analyzers: &mut crate::vocabulary::Analyzers) -> Prepared {
         let v = Vocabulary::get();
         // The whole text's concepts as the union of its parts' (each part analysed once: the
@@ -1396,6 +1401,27 @@ pub fn score_listed(
     today: i64,
 ) -> Option<(f64, Vec<Factor>)> {
     scored(query, target, bm25, today, MIN_RELEVANCE)
+}
+
+/// [`score`] for the list of a KTP need or graduate that has no match at all: the pairs whose
+/// experience is in the trade of a skill asked for (a mechanical engineer for a machine
+/// designer's project nobody in the region holds the skills for). `None` for other pairs and
+/// other tracks. See [`crate::SearchIndex::matches`].
+pub fn score_related(
+    query: &Prepared,
+    target: &Prepared,
+    bm25: f32,
+    today: i64,
+) -> Option<(f64, Vec<Factor>)> {
+    let (need, cand) = match (query.entity.kind(), target.entity.kind()) {
+        (Kind::Need, Kind::Candidate) => (query, target),
+        (Kind::Candidate, Kind::Need) => (target, query),
+        _ => return None,
+    };
+    if need.wanted_trades() & cand.evidence_trades == 0 {
+        return None;
+    }
+    scored(query, target, bm25, today, 0.0)
 }
 
 fn scored(

@@ -68,6 +68,7 @@ fn render(hit: &Hit) -> Value {
         "id": hit.id,
         "score": (hit.score * 1000.0).round() / 1000.0,
         "title": hit.title,
+        "related_trade": hit.related,
         "explanation": {"factors": hit.factors.iter().map(|f| json!({
             "name": f.name, "score": (f.score * 1000.0).round() / 1000.0, "detail": f.detail,
         })).collect::<Vec<_>>()},

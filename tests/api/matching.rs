@@ -522,7 +522,93 @@ pub async fn sibling_cpv_codes_are_found_and_a_broad_parent_ranks_low(app: &Test
     assert_eq!(ids(&none.body), Vec::<String>::new(), "{}", none.body);
 }
 
+/// A need nobody holds the skills for: rather than an empty list, the graduates whose own
+/// experience is in its trade, each marked `related_trade` and explained; a nurse never.
+async fn a_need_nobody_holds_the_skills_for_shows_graduates_of_its_trade(app: &TestApp) {
+    let officer = app
+        .staff("officer@ludvika.se", "officer", &["SE-2085", "SE-2081"])
+        .await;
+    let org = app
+        .create(
+            "organisations",
+            &officer,
+            bodies::company("Ludvika Hydraulik AB", "SE-2085"),
+        )
+        .await;
+    let mut need = bodies::need(&org, "SE-2085");
+    need["title"] = json!("Konstruktör för hydraulcylindrar");
+    need["description"] = json!("Hydraulcylindrar för skogsmaskiner: 3D-modeller och ritningar.");
+    need["skills"] = json!(["CAD", "hållfasthetsberäkning"]);
+    need["languages"] = json!([]);
+    let need = app.create("needs", &officer, need).await;
+    let graduate = |headline: &str, summary: &str, field: &str, skill: &str| {
+        let mut c = bodies::candidate("SE-2081");
+        c["person"] =
+            json!({"name": headline, "email": format!("{skill}@example.se"), "locale": "sv"});
+        c["consents"] = json!(["matching_ktp", "contact"]);
+        c["headline"] = json!(headline);
+        c["summary"] = json!(summary);
+        c["education"][0]["field"] = json!(field);
+        c["skills"] = json!([skill]);
+        c
+    };
+    let engineer = app
+        .create(
+            "candidates",
+            &officer,
+            graduate(
+                "Underhållsingenjör",
+                "Fem år som underhållstekniker på ett pappersbruk.",
+                "Maskinteknik",
+                "underhåll",
+            ),
+        )
+        .await;
+    let nurse = app
+        .create(
+            "candidates",
+            &officer,
+            graduate(
+                "Sjuksköterska",
+                "Fem år på en vårdcentral.",
+                "Omvårdnad",
+                "omvårdnad",
+            ),
+        )
+        .await;
+    let path = format!("/api/v1/needs/{need}/matches");
+    let body = eventually(app, &officer, &path, |b| !ids(b).is_empty()).await;
+    assert_eq!(ids(&body), vec![engineer.clone()], "{body}");
+    assert!(!ids(&body).contains(&nurse));
+    let item = &body["items"][0];
+    assert_eq!(item["related_trade"], json!(true), "{item}");
+    let skills = item["explanation"]["factors"]
+        .as_array()
+        .expect("factors")
+        .iter()
+        .find(|f| f["name"] == "skills")
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        skills["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("of a trade the experience shows"),
+        "{skills}"
+    );
+    // Someone who holds a skill asked for: the list is of such matches only.
+    let mut cad = bodies::candidate("SE-2085");
+    cad["skills"] = json!(["CAD"]);
+    cad["person"] = json!({"name": "Cad", "email": "cad@example.se", "locale": "sv"});
+    cad["consents"] = json!(["matching_ktp", "contact"]);
+    let cad = app.create("candidates", &officer, cad).await;
+    let body = eventually(app, &officer, &path, |b| ids(b).contains(&cad)).await;
+    assert_eq!(ids(&body), vec![cad], "{body}");
+    assert_eq!(body["items"][0]["related_trade"], json!(false));
+}
+
 crate::on_both_backends!(
+    a_need_nobody_holds_the_skills_for_shows_graduates_of_its_trade,
     sibling_cpv_codes_are_found_and_a_broad_parent_ranks_low,
     a_norwegian_welding_need_finds_swedish_welders_with_explanations,
     a_ktp_target_need_requiring_arabic_never_shows_a_candidate_without_it,

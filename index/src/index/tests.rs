@@ -382,3 +382,90 @@ fn a_cached_answer_is_what_ranking_now_gives_and_goes_with_every_change() {
             .expect("matches")
     );
 }
+
+/// A graduate with `text` as her experience.
+fn graduate(id: &str, municipality: &str, text: &str) -> Entity {
+    let mut c = candidate(id, municipality, "Ingenjör", &[("sv", 7)], 200.0);
+    c.text = text.into();
+    c
+}
+
+#[test]
+fn a_need_nobody_holds_the_skills_for_lists_graduates_of_its_trade_and_only_then() {
+    let index = SearchIndex::in_memory().expect("index");
+    add(
+        &index,
+        vec![
+            graduate(
+                "mech",
+                "SE-2081",
+                "Högskoleingenjör i maskinteknik; examensarbete om svetsrobotar.",
+            ),
+            graduate(
+                "nurse",
+                "SE-2081",
+                "Sjuksköterska på en vårdcentral i fem år.",
+            ),
+            graduate(
+                "far",
+                "SE-1280",
+                "Maskiningenjör med fem år på ett verkstadsföretag.",
+            ),
+        ],
+    );
+    index.commit(1).expect("commit");
+    let hydraulics = need(
+        "n",
+        "SE-2085",
+        "Konstruktör för hydraulcylindrar",
+        &["CAD", "hållfasthetsberäkning"],
+        &[],
+    );
+    let ids = |n: &Entity| -> Vec<String> {
+        let fast = index
+            .matches(n, Kind::Candidate, 10, today())
+            .expect("fast");
+        let slow = index
+            .matches_exhaustive(n, Kind::Candidate, 10, today())
+            .expect("slow");
+        assert_eq!(fast, slow, "{}", n.id);
+        fast.iter().map(|h| h.id.clone()).collect()
+    };
+    // Nobody holds CAD or strength analysis: the mechanical engineer within reach is shown,
+    // explained; neither the nurse nor the engineer beyond his 200 km.
+    assert_eq!(ids(&hydraulics), ["mech"]);
+    let hits = index
+        .matches(&hydraulics, Kind::Candidate, 10, today())
+        .expect("matches");
+    let skills = hits[0].factors.iter().find(|f| f.name == "skills");
+    assert!(
+        skills.is_some_and(|f| f.detail.contains("of a trade the experience shows")),
+        "{hits:#?}"
+    );
+    // The graduate asking sees the need the same way.
+    let mech = graduate(
+        "mech",
+        "SE-2081",
+        "Högskoleingenjör i maskinteknik; examensarbete om svetsrobotar.",
+    );
+    add(&index, vec![hydraulics.clone()]);
+    index.commit(2).expect("commit");
+    let needs: Vec<String> = index
+        .matches(&mech, Kind::Need, 10, today())
+        .expect("matches")
+        .into_iter()
+        .map(|h| h.id)
+        .collect();
+    assert_eq!(needs, ["n"]);
+    // Once someone holds a skill asked for, the list is of such matches only.
+    add(
+        &index,
+        vec![graduate(
+            "cad",
+            "SE-2085",
+            "Konstruktör; tre år med CAD i SolidWorks.",
+        )],
+    );
+    index.commit(3).expect("commit");
+    assert_eq!(ids(&hydraulics), ["cad"]);
+}

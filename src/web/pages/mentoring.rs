@@ -247,6 +247,7 @@ fn review_rows(plan: &cohort::Plan, tr: Tr) -> Vec<ReviewRow> {
         id: o.mentor.clone(),
         title: o.title.clone(),
         score: o.score,
+        related: false,
         factors: o
             .factors
             .as_array()

@@ -447,6 +447,8 @@ pub struct MatchLine {
     pub title: String,
     pub score: f64,
     pub factors: Vec<FactorLine>,
+    /// Shown only because nobody holds what was asked: experience in the same trade.
+    pub related: bool,
 }
 
 /// Ranked hits as the pages show them: each factor's name and detail in the reader's language.
@@ -457,6 +459,7 @@ pub(crate) fn match_lines(hits: Vec<heartland_index::Hit>, locale: &str) -> Vec<
             id: h.id,
             title: h.title,
             score: h.score,
+            related: h.related,
             factors: h
                 .factors
                 .into_iter()
