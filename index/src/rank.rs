@@ -715,7 +715,9 @@ fn text_factor(bm25: f32, demand: &Prepared, supply: &Prepared) -> Factor {
             .take(6)
             .map(|c| v.concept(c).terms[2][0].as_str())
             .collect();
-        if shared.is_empty() {
+        if bm25 <= 0.0 {
+            "no words in common".to_string()
+        } else if shared.is_empty() {
             "shared words only".to_string()
         } else {
             format!("matched: {}", shared.join(", "))

@@ -382,6 +382,64 @@ pub fn localize_detail(locale: &str, detail: &str) -> String {
         _ => return names_and_dates(locale, detail),
     };
     const PHRASES: &[(&str, &str, &str)] = &[
+        // The longer phrases first: they hold shorter ones (" required skills").
+        (
+            "no words in common",
+            "inga gemensamma ord",
+            "ingen felles ord",
+        ),
+        (
+            " listed without experience behind it)",
+            " angivna utan erfarenhet bakom)",
+            " oppgitt uten erfaring bak)",
+        ),
+        (
+            " more of a trade the experience shows: counts a quarter)",
+            " till inom en bransch som erfarenheten visar: räknas en fjärdedel)",
+            " til innen en bransje som erfaringen viser: teller en firedel)",
+        ),
+        (
+            "(none of the required skills: counts half)",
+            "(ingen av de efterfrågade kompetenserna: räknas till hälften)",
+            "(ingen av de etterspurte kompetansene: teller halvt)",
+        ),
+        (
+            "(many skills listed without experience behind them: counts less)",
+            "(många kompetenser angivna utan erfarenhet bakom: räknas mindre)",
+            "(mange kompetanser oppgitt uten erfaring bak: teller mindre)",
+        ),
+        (
+            " (software and IT: delivered from anywhere)",
+            " (programvara och IT: levereras varifrån som helst)",
+            " (programvare og IT: leveres fra hvor som helst)",
+        ),
+        (
+            ": the mentor's own trade",
+            ": mentorns egen bransch",
+            ": mentorens egen bransje",
+        ),
+        (
+            ": a related trade",
+            ": en närliggande bransch",
+            ": en beslektet bransje",
+        ),
+        (
+            "has run a business, in another trade",
+            "har drivit företag, i en annan bransch",
+            "har drevet bedrift, i en annen bransje",
+        ),
+        (
+            "; has run a business",
+            "; har drivit företag",
+            "; har drevet bedrift",
+        ),
+        ("another trade", "en annan bransch", "en annen bransje"),
+        (
+            " what the need asks for",
+            " som behovet efterfrågar",
+            " som behovet etterspør",
+        ),
+        (", start ", ", start ", ", oppstart "),
         (
             "shared words only",
             "bara gemensamma ord",
@@ -556,5 +614,65 @@ mod tests {
             "tillgänglig från 15 januari 2027"
         );
         assert_eq!(localize_detail("en", "available now"), "available now");
+    }
+
+    /// Every fixed phrase the ranking writes (`heartland_index::rank`), in a Swedish or
+    /// Norwegian reader's language: no English word of them is left.
+    #[test]
+    fn no_phrase_of_the_ranking_is_left_in_english() {
+        let details = [
+            "no words in common",
+            "shared words only",
+            "shared words only (many skills listed without experience behind them: counts less)",
+            "shared words only (none of the required skills: counts half)",
+            "1 of 3 required skills: CAD (1 listed without experience behind it) (2 more of a trade the experience shows: counts a quarter)",
+            "0 of 2 what the need asks for",
+            "2 of 3 support needs covered: tax, financing",
+            "catering: the mentor's own trade; has run a business",
+            "catering: the mentor's own trade",
+            "catering: a related trade; has run a business",
+            "has run a business, in another trade",
+            "another trade",
+            "Mora → Falun 60 km (software and IT: delivered from anywhere)",
+            "available from 2027-01-15, start 2027-02-01",
+            "1 of 1 codes: 72413000-8",
+            "2 places free",
+            "dialogue deadline 2027-01-01 has passed",
+        ];
+        let english = [
+            "shared",
+            "words",
+            "common",
+            "listed",
+            "without",
+            "experience",
+            "counts",
+            "none",
+            "trade",
+            "business",
+            "mentor's",
+            "delivered",
+            "anywhere",
+            "software",
+            "asks",
+            "covered",
+            "start",
+            "free",
+            "deadline",
+            "passed",
+            "needs",
+        ];
+        for locale in ["sv", "nb"] {
+            for d in details {
+                let out = localize_detail(locale, d);
+                let left: Vec<&str> = out
+                    .split(|c: char| !c.is_alphanumeric() && c != '\'')
+                    .filter(|w| english.contains(w))
+                    .collect();
+                let allowed: &[&str] = if locale == "sv" { &["start"] } else { &[] };
+                let left: Vec<&str> = left.into_iter().filter(|w| !allowed.contains(w)).collect();
+                assert!(left.is_empty(), "{locale}: {d} → {out}: {left:?}");
+            }
+        }
     }
 }
