@@ -205,7 +205,12 @@ async fn digest_one(services: &Services, user: User, week: &str) -> Result<bool,
     let mut found: Vec<(Hit, String)> = Vec::new();
     for q in queries {
         let (hits, _) = crate::matching::ranked(services, q.entity, q.target, LOOK_AT, 0).await?;
-        found.extend(hits.into_iter().map(|h| (h, q.page.clone())));
+        // A digest tells of matches: not of the same-trade tier shown when there is none.
+        found.extend(
+            hits.into_iter()
+                .filter(|h| !h.related)
+                .map(|h| (h, q.page.clone())),
+        );
     }
     let owner = user.id.clone();
     let items = services

@@ -59,6 +59,11 @@ const NEEDS: &[NeedRow] = &[
     ("fjallgard", "E-handel och direktförsäljning av fjällprodukter",
      "Gården säljer renkött, ost och bär. Vi vill bygga en webbutik och en logistiklösning för direktförsäljning till kunder i hela Norden.",
      "digitalisation", &["e-handel", "logistik", "digital marknadsföring"], &[("sv", "B2")], 6, "2027-03-15", true, true, false),
+    // Nobody in the region holds these skills yet: the list shows graduates whose own
+    // experience is in the trade (see README, Matching: nothing in common, the same trade).
+    ("rorosstal", "Programmering av robotceller og PLC i produksjonslinjen",
+     "Vi vil programmere robotceller og styresystemer for den nye produksjonslinjen og trenger en ingeniør som kan ta dette videre.",
+     "process", &["robotprogrammering", "PLC"], &[("nb", "B1")], 12, "2027-03-01", false, true, false),
     ("morasagen", "Energy efficiency in timber drying kilns",
      "Our kilns use most of the site's energy. We need an analysis of heat recovery and control strategies, with a business case for investment.",
      "process", &["energy efficiency", "heat recovery", "process control"], &[("en", "B2")], 12, "2027-09-01", false, true, false),

@@ -6,6 +6,7 @@
 //! so a retry sends the same message. The mailer only sends: what is due to be written (a
 //! reminder, a warning) is queued by `crate::jobs`.
 
+mod details;
 mod letters;
 pub mod templates;
 pub mod views;

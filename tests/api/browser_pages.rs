@@ -92,6 +92,13 @@ async fn the_pages_read_whole_and_offer_only_what_can_be_done_in_chromium() {
     );
     let token = app.token(&officer, heartland::demo::DEMO_PASSWORD).await;
     let (need, candidate) = welding(&app, &token).await;
+    let robot = app
+        .get("/api/v1/search?q=robotceller&kind=need", &token)
+        .await
+        .body["items"][0]["id"]
+        .as_str()
+        .expect("the robot-cell need")
+        .to_string();
     let c = Chromium::start().await;
     let (d, axe) = (&c.d, &c.axe);
     let result = async {
@@ -128,6 +135,22 @@ async fn the_pages_read_whole_and_offer_only_what_can_be_done_in_chromium() {
             }
         }
         axe_clean(d, axe, "need").await?;
+
+        // A need nobody holds the skills for: the graduates of its trade, said to be so, and
+        // not "no more good matches".
+        for (lang, says) in [
+            ("sv", "samma bransch"),
+            ("nb", "samme bransje"),
+            ("en", "the same trade"),
+        ] {
+            d.goto(format!("{}/needs/{robot}?lang={lang}", app.address))
+                .await?;
+            let notice = wait_for(d, "#matches-related").await?;
+            assert!(notice.contains(says), "{lang}: {notice}");
+            assert!(!d.find_all(By::Css("li.match")).await?.is_empty());
+            assert!(d.find_all(By::Id("matches-end")).await?.is_empty());
+        }
+        axe_clean(d, axe, "need of a trade").await?;
 
         // Introduced: the candidate shows the introduction under way, no second "Introduce".
         d.goto(format!("{}/needs/{need}?lang=sv", app.address))

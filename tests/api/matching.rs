@@ -606,8 +606,30 @@ async fn a_need_nobody_holds_the_skills_for_shows_graduates_of_its_trade(app: &T
     assert_eq!(ids(&body), vec![cad], "{body}");
     assert_eq!(body["items"][0]["related_trade"], json!(false));
 }
+/// The demo region shows the same-trade tier: nobody holds robot programming or PLC, so Røros
+/// Stål's robot-cell need lists the engineer of cybernetics, robotics and predictive maintenance
+/// first, then the welding engineer and the welder, each marked.
+async fn the_demo_robot_cell_need_shows_graduates_of_its_trade(app: &TestApp) {
+    let officer = load_demo(app).await;
+    let need = find(app, &officer, "needs", "robotceller").await;
+    let body = eventually(
+        app,
+        &officer,
+        &format!("/api/v1/needs/{need}/matches"),
+        |b| !ids(b).is_empty(),
+    )
+    .await;
+    let t = titles(&body);
+    assert!(t[0].contains("IoT"), "{t:?}");
+    assert!(t.iter().any(|x| x.contains("Svetsingenjör")), "{t:?}");
+    assert!(!t.iter().any(|x| x.contains("Malmö")), "{t:?}");
+    for item in body["items"].as_array().expect("items") {
+        assert_eq!(item["related_trade"], json!(true), "{item}");
+    }
+}
 
 crate::on_both_backends!(
+    the_demo_robot_cell_need_shows_graduates_of_its_trade,
     a_need_nobody_holds_the_skills_for_shows_graduates_of_its_trade,
     sibling_cpv_codes_are_found_and_a_broad_parent_ranks_low,
     a_norwegian_welding_need_finds_swedish_welders_with_explanations,

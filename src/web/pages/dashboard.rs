@@ -138,7 +138,7 @@ pub async fn dashboard(
                         let hits =
                             crate::matching::top(&state, e, heartland_index::Kind::Candidate, 10)
                                 .await;
-                        n.matching = hits.ok().map(|h| h.len());
+                        n.matching = hits.ok().map(|h| h.iter().filter(|h| !h.related).count());
                     }
                     Ok((needs, procurements, waiting, failed, lists))
                 }
