@@ -1105,12 +1105,17 @@ fn mentoring(pair: &Pair<'_>, bm25: f32) -> Option<Weighted> {
     ]))
 }
 
+/// What running a business is worth to a mentee whose business is established, from a mentor
+/// who has not grown one: it has been started already; what it needs next is growing.
+pub const ESTABLISHED_RAN: f64 = 0.7;
+
 /// The mentee's trade against the mentor's own (¾) and the business's stage against the
 /// mentor's experience (¼): a mentor who ran a firm in the mentee's sector before a general
 /// adviser. Trade: a concept of the mentee's sector in the mentor's sectors or headline 1, the
 /// same family of trades (food and tourism, construction, …) .5. Stage: a business at the idea
-/// or start needs someone who started or ran one (1, else .3); an established one also gains
-/// from experience of growing one (management, strategy, export, boards, recruitment).
+/// or start needs someone who started or ran one (1, else .3); an established one needs
+/// experience of growing one (management, strategy, export, boards, recruitment: 1), and
+/// gains less from someone who ran one without that ([`ESTABLISHED_RAN`], else .3).
 fn sector_factor(mentee: &Prepared, mentor: &Prepared) -> Factor {
     let same_label = mentee
         .sector_labels
@@ -1126,10 +1131,10 @@ fn sector_factor(mentee: &Prepared, mentor: &Prepared) -> Factor {
         0.0
     };
     let established = mentee.entity.stage.as_deref() == Some("established");
-    let stage = if mentor.ran_business || (established && mentor.grows_business) {
-        1.0
-    } else {
-        0.3
+    let stage = match (established, mentor.ran_business, mentor.grows_business) {
+        (false, true, _) | (true, _, true) => 1.0,
+        (true, true, false) => ESTABLISHED_RAN,
+        _ => 0.3,
     };
     let sector = mentee.entity.sectors.join(", ");
     let detail = match (trade, mentor.ran_business) {

@@ -680,6 +680,30 @@ fn a_mentor_who_ran_a_firm_in_the_mentees_trade_beats_a_general_adviser() {
     assert!(factor(&gf, "sector").score < 0.1, "{gf:?}");
 }
 
+/// The business's stage against the mentor's experience: an idea needs someone who started or
+/// ran a business; an established one someone who grew one, and gains less from someone who
+/// only ran one.
+#[test]
+fn an_established_business_needs_a_mentor_who_grew_one() {
+    let stage_of = |stage: &str, headline: &str| -> f64 {
+        let mut m = mentee("m", "SE-2081");
+        m.sectors = vec!["catering".into()];
+        m.stage = Some(stage.into());
+        let mut r = mentor("r", 2);
+        r.title = headline.into();
+        r.sectors = vec!["catering".into()];
+        let (_, f) = score(&prep(m), &prep(r), 3.0, today()).expect("a match");
+        // The trade is the mentor's own (¾ × 1): what is left is the stage's quarter.
+        (factor(&f, "sector").score - 0.75) / 0.25
+    };
+    let ran = "Drev ett cateringföretag i tjugo år";
+    let grew = "Drev och byggde upp ett cateringföretag; export och strategi";
+    assert_eq!(stage_of("idea", ran), 1.0);
+    assert!((stage_of("established", ran) - ESTABLISHED_RAN).abs() < 1e-9);
+    assert_eq!(stage_of("established", grew), 1.0);
+    assert!((stage_of("established", "Catering") - 0.3).abs() < 1e-9);
+}
+
 #[test]
 fn the_rules_read_one_line_of_a_hot_block() {
     // What the kind, eligibility and language rules read lies in the first 64 bytes; the
