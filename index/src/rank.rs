@@ -855,6 +855,11 @@ fn skills_factor(wanted: &[Wanted], demand: &Prepared, supply: &Prepared, what: 
     }
 }
 
+/// Swedish or Norwegian (which speakers of either understand).
+fn scandinavian(code: &str) -> bool {
+    matches!(code, "sv" | "nb" | "nn" | "no")
+}
+
 fn fluency(level: u8) -> f64 {
     match level {
         5..=7 => 1.0,
@@ -1045,7 +1050,8 @@ fn mentoring(pair: &Pair<'_>, bm25: f32) -> Option<Weighted> {
     if !pair.demand.mentoring_ok || !pair.supply.mentoring_ok {
         return None;
     }
-    // A language in common: the mentee at A2 or better, the mentor at B1 or better.
+    // A language in common: the mentee at A2 or better, the mentor at B1 or better; of two at
+    // the same level, the region's own (Swedish, Norwegian) is the one named.
     let shared = mentee
         .languages
         .iter()
@@ -1054,7 +1060,7 @@ fn mentoring(pair: &Pair<'_>, bm25: f32) -> Option<Weighted> {
             let r = level_in(&pair.supply.langs, lang_key(&m.code));
             (r >= 3).then_some((m.code.as_str(), m.level.min(r)))
         })
-        .max_by_key(|(_, lvl)| *lvl)?;
+        .max_by_key(|(code, lvl)| (*lvl, scandinavian(code)))?;
     let (km, dist_detail, crosses) = distance(pair.demand, pair.supply)?;
     if crosses && !(mentee.cross_border_ok && mentor.cross_border_ok) {
         return None;

@@ -704,6 +704,30 @@ fn an_established_business_needs_a_mentor_who_grew_one() {
     assert!((stage_of("established", "Catering") - 0.3).abs() < 1e-9);
 }
 
+/// A mentee and a mentor who speak Swedish and English equally well have Swedish in common,
+/// as the explanation says (not English, the last listed).
+#[test]
+fn the_language_in_common_named_is_the_regions_on_a_tie() {
+    let mut m = mentee("m", "SE-2081");
+    m.languages = vec![
+        Spoken {
+            code: "sv".into(),
+            level: 4,
+        },
+        Spoken {
+            code: "en".into(),
+            level: 4,
+        },
+    ];
+    let mut r = mentor("r", 2);
+    r.languages.push(Spoken {
+        code: "en".into(),
+        level: 4,
+    });
+    let (_, f) = score(&prep(m), &prep(r), 3.0, today()).expect("a match");
+    assert_eq!(factor(&f, "languages").detail, "in common: sv B2");
+}
+
 #[test]
 fn the_rules_read_one_line_of_a_hot_block() {
     // What the kind, eligibility and language rules read lies in the first 64 bytes; the
