@@ -129,12 +129,19 @@ impl<S: TokenStream> TokenStream for RememberedStream<'_, S> {
     fn advance(&mut self) -> bool {
         while self.inner.advance() {
             let token = self.inner.token_mut();
-            if !self.known.contains_key(&token.text) {
-                let mut stream = self.words.token_stream(&token.text);
-                let becomes = stream.advance().then(|| stream.token().text.clone());
-                self.known.insert(token.text.clone(), becomes);
-            }
-            if let Some(Some(stem)) = self.known.get(&token.text) {
+            // One look-up for a word seen before (most words of a corpus are).
+            let becomes = match self.known.get(&token.text) {
+                Some(known) => known.as_deref(),
+                None => {
+                    let mut stream = self.words.token_stream(&token.text);
+                    let becomes = stream.advance().then(|| stream.token().text.clone());
+                    self.known
+                        .entry(token.text.clone())
+                        .or_insert(becomes)
+                        .as_deref()
+                }
+            };
+            if let Some(stem) = becomes {
                 token.text.clear();
                 token.text.push_str(stem);
                 return true;
