@@ -89,6 +89,21 @@ async fn find(app: &TestApp, token: &str, collection: &str, title_part: &str) ->
         .to_string()
 }
 
+/// The demo region loaded, its need whose title holds `title_part`, and that need's matches
+/// once the indexer has followed the demo: (the officer's token, the matches).
+async fn demo_need_matches(app: &TestApp, title_part: &str) -> (String, Value) {
+    let officer = load_demo(app).await;
+    let need = find(app, &officer, "needs", title_part).await;
+    let body = eventually(
+        app,
+        &officer,
+        &format!("/api/v1/needs/{need}/matches"),
+        |b| !ids(b).is_empty(),
+    )
+    .await;
+    (officer, body)
+}
+
 async fn a_norwegian_welding_need_finds_swedish_welders_with_explanations(app: &TestApp) {
     let officer = load_demo(app).await;
     let need = find(app, &officer, "needs", "Sveiseingeniør").await;
@@ -149,15 +164,7 @@ async fn a_norwegian_welding_need_finds_swedish_welders_with_explanations(app: &
 }
 
 async fn a_ktp_target_need_requiring_arabic_never_shows_a_candidate_without_it(app: &TestApp) {
-    let officer = load_demo(app).await;
-    let need = find(app, &officer, "needs", "Mellanöstern").await;
-    let body = eventually(
-        app,
-        &officer,
-        &format!("/api/v1/needs/{need}/matches"),
-        |b| !ids(b).is_empty(),
-    )
-    .await;
+    let (officer, body) = demo_need_matches(app, "Mellanöstern").await;
     assert!(
         titles(&body).iter().any(|t| t.contains("arabiska")),
         "{:?}",
@@ -606,19 +613,12 @@ async fn a_need_nobody_holds_the_skills_for_shows_graduates_of_its_trade(app: &T
     assert_eq!(ids(&body), vec![cad], "{body}");
     assert_eq!(body["items"][0]["related_trade"], json!(false));
 }
+
 /// The demo region shows the same-trade tier: nobody holds robot programming or PLC, so Røros
 /// Stål's robot-cell need lists the engineer of cybernetics, robotics and predictive maintenance
 /// first, then the welding engineer and the welder, each marked.
 async fn the_demo_robot_cell_need_shows_graduates_of_its_trade(app: &TestApp) {
-    let officer = load_demo(app).await;
-    let need = find(app, &officer, "needs", "robotceller").await;
-    let body = eventually(
-        app,
-        &officer,
-        &format!("/api/v1/needs/{need}/matches"),
-        |b| !ids(b).is_empty(),
-    )
-    .await;
+    let (_, body) = demo_need_matches(app, "robotceller").await;
     let t = titles(&body);
     assert!(t[0].contains("IoT"), "{t:?}");
     assert!(t.iter().any(|x| x.contains("Svetsingenjör")), "{t:?}");
