@@ -604,11 +604,8 @@ impl SearchIndex {
         if !looks_for.is_empty() {
             let mut any: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, text)];
             for t in looks_for {
-                let term: Box<dyn Query> = Box::new(TermQuery::new(
-                    Term::from_field_text(self.fields.gate, &t),
-                    IndexRecordOption::Basic,
-                ));
-                any.push((Occur::Should, Box::new(ConstScoreQuery::new(term, 0.0))));
+                let term = ConstScoreQuery::new(self.gate(&t), 0.0);
+                any.push((Occur::Should, Box::new(term)));
             }
             text = Box::new(BooleanQuery::new(any));
         }
@@ -620,15 +617,18 @@ impl SearchIndex {
         (prepared, q)
     }
 
+    /// The records carrying the filter term `t` (see [`Fields::gate`]).
+    fn gate(&self, t: &str) -> Box<dyn Query> {
+        Box::new(TermQuery::new(
+            Term::from_field_text(self.fields.gate, t),
+            IndexRecordOption::Basic,
+        ))
+    }
+
     /// What a record of `target` must have to pass the hard rules against `query`, as filter
     /// terms (scoring nothing): never narrower than the rules themselves.
     fn filter_for(&self, query: &Prepared, target: Kind) -> Box<dyn Query> {
-        let gate = |t: &str| -> Box<dyn Query> {
-            Box::new(TermQuery::new(
-                Term::from_field_text(self.fields.gate, t),
-                IndexRecordOption::Basic,
-            ))
-        };
+        let gate = |t: &str| self.gate(t);
         let e = &query.entity;
         let eligible = match (e.kind(), target) {
             (Kind::Need, Kind::Candidate) => "ktp",
@@ -809,13 +809,7 @@ impl SearchIndex {
         }
         let any: Vec<(Occur, Box<dyn Query>)> = terms
             .iter()
-            .map(|t| {
-                let q: Box<dyn Query> = Box::new(TermQuery::new(
-                    Term::from_field_text(self.fields.gate, t),
-                    IndexRecordOption::Basic,
-                ));
-                (Occur::Should, q)
-            })
+            .map(|t| (Occur::Should, self.gate(t)))
             .collect();
         let q = BooleanQuery::new(vec![
             (
@@ -947,7 +941,7 @@ impl SearchIndex {
 
 /// Languages that stand for one another (Swedish and Norwegian speakers understand each other).
 fn language_gate(code: &str) -> &str {
-    if matches!(code, "sv" | "nb" | "nn" | "no") {
+    if rank::scandinavian(code) {
         "scand"
     } else {
         code

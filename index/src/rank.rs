@@ -617,14 +617,16 @@ pub fn day_number(date: &str) -> Option<i64> {
     Some(era * 146_097 + doe - 719_468)
 }
 
+/// Swedish or Norwegian (speakers of either understand the other): one language for every
+/// rule about languages.
+pub fn scandinavian(code: &str) -> bool {
+    matches!(code, "sv" | "nb" | "nn" | "no")
+}
+
 /// A language code as a number; Swedish and Norwegian (bokmål, nynorsk) share one, since
 /// their speakers understand each other.
 pub fn lang_key(code: &str) -> u32 {
-    let code = if matches!(code, "sv" | "nb" | "nn" | "no") {
-        "sv"
-    } else {
-        code
-    };
+    let code = if scandinavian(code) { "sv" } else { code };
     code.bytes()
         .take(4)
         .fold(0u32, |k, b| (k << 8) | u32::from(b))
@@ -853,11 +855,6 @@ fn skills_factor(wanted: &[Wanted], demand: &Prepared, supply: &Prepared, what: 
             wanted.len()
         ),
     }
-}
-
-/// Swedish or Norwegian (which speakers of either understand).
-fn scandinavian(code: &str) -> bool {
-    matches!(code, "sv" | "nb" | "nn" | "no")
 }
 
 fn fluency(level: u8) -> f64 {
