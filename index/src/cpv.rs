@@ -8,6 +8,10 @@ use std::sync::OnceLock;
 const CPV_CSV: &str = include_str!("../data/cpv_2008.csv");
 const CPV_LABELS: &str = include_str!("../data/cpv_labels.tsv");
 
+/// How close a code of another group of the same division is (see [`Cpv::closeness`]): low,
+/// a supplier a buyer might still invite to a dialogue, below every closer code.
+pub const ANOTHER_GROUP: f64 = 0.2;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct CpvEntry {
     pub code: String,
@@ -129,10 +133,13 @@ impl Cpv {
     /// to be the same kind of work. The rule: the same code (1.0); the offer narrower, under
     /// the wanted code (0.9); siblings, another code in the same class (0.7) or the same group
     /// (0.5) — another kind of passenger road transport, another building-construction code;
-    /// the offer broader, above it, ranks low, the broader the lower (0.6 × (the offer's level
-    /// ÷ the wanted level)², at least 0.1: all road transport offered for school transport is
-    /// 0.27, all transport 0.1). Codes of different groups never match unless one lies under
-    /// the other.
+    /// another group of the same division ([`ANOTHER_GROUP`]) — electrical installation for a
+    /// school building, advertising for an event; the offer broader, above it, just below a
+    /// sibling under the same code, as it covers the siblings' work too: a class or narrower
+    /// (0.6: building construction offered for a school building), a group (0.3: all road
+    /// transport, goods included, offered for school transport), a division (0.1: all
+    /// transport). Codes of different divisions never match: the hard rule is at the division,
+    /// CPV's broadest level.
     pub fn closeness(&self, wanted: &str, offered: &str) -> Option<f64> {
         if wanted == offered {
             return Some(1.0);
@@ -143,8 +150,13 @@ impl Cpv {
             return Some(0.9);
         }
         if wp.starts_with(op) {
-            let ratio = f64::from(o.level) / f64::from(w.level);
-            return Some((0.6 * ratio * ratio).max(0.1));
+            // Broader: just below a sibling under the same ancestor, as it covers the wanted
+            // work and the siblings' too.
+            return Some(match op.len() {
+                l if l >= 4 => 0.6,
+                3 => 0.3,
+                _ => 0.1,
+            });
         }
         let shared = wp
             .chars()
@@ -154,6 +166,7 @@ impl Cpv {
         match shared {
             s if s >= 4 => Some(0.7),
             3 => Some(0.5),
+            2 => Some(ANOTHER_GROUP),
             _ => None,
         }
     }
@@ -177,19 +190,14 @@ impl Cpv {
     }
 
     /// The terms a record with `codes` looks for — every code close enough to score (see
-    /// [`Cpv::closeness`]): its group (siblings, and narrower codes), itself (narrower codes
-    /// of a division), and every broader code above it.
+    /// [`Cpv::closeness`]): the division of each (its groups, their codes, and the division
+    /// itself; every code above a code lies in its division).
     pub fn looks_for(&self, codes: &[String]) -> Vec<String> {
-        let mut out = Vec::new();
-        for p in codes
+        let mut out: Vec<String> = codes
             .iter()
             .filter_map(|c| self.lookup(c))
-            .map(CpvEntry::prefix)
-        {
-            out.push(format!("cpv:{}", &p[..p.len().min(3)]));
-            out.push(format!("cpv:{p}"));
-            out.extend((2..=p.len()).map(|k| format!("cpvat:{}", &p[..k])));
-        }
+            .map(|e| format!("cpv:{}", &e.prefix()[..e.prefix().len().min(2)]))
+            .collect();
         out.sort();
         out.dedup();
         out

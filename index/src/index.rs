@@ -594,7 +594,7 @@ impl SearchIndex {
         );
         let mut text = self.query_for(&query.full_text(), &prepared.bits, demand, analyzers);
         // A procurement and an offer: also every record whose codes are close enough to
-        // score (the same group, or one under the other), scoring nothing by itself.
+        // score (the same division), scoring nothing by itself.
         let looks_for = match (query.kind(), target) {
             (Kind::Procurement, Kind::Offer) | (Kind::Offer, Kind::Procurement) => {
                 crate::Cpv::get().looks_for(&query.cpv)

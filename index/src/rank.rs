@@ -194,6 +194,9 @@ pub struct Prepared {
     pub sector_labels: Vec<String>,
     /// The vocabulary's sector families of those concepts, as bits.
     pub families: u64,
+    /// A mentor's headline's concepts: the trade they say they worked in, against the sectors
+    /// they list (`None` for every other record).
+    pub headline: Option<Box<ConceptBits>>,
     /// A mentor whose headline says they started or ran a business.
     pub ran_business: bool,
     /// A mentor whose experience is in growing one (leadership, strategy, export, boards).
@@ -232,8 +235,10 @@ impl Prepared {
         concepts.extend(&text_concepts);
         concepts.extend(&title_concepts);
         let mut sector_set = v.concepts_in(&entity.sectors.join(". "), analyzers);
+        let mut headline = None;
         if entity.kind() == Kind::Mentor {
             sector_set.extend(&title_concepts);
+            headline = Some(Box::new(ConceptBits::of(&title_concepts)));
         }
         let sector_labels: Vec<String> = entity
             .sectors
@@ -310,6 +315,7 @@ impl Prepared {
             sector_bits: ConceptBits::of(&sector_set),
             sector_labels,
             families,
+            headline,
             ran_business,
             grows_business,
             place,
@@ -1112,6 +1118,15 @@ fn mentoring(pair: &Pair<'_>, bm25: f32) -> Option<Weighted> {
 /// who has not grown one: it has been started already; what it needs next is growing.
 pub const ESTABLISHED_RAN: f64 = 0.7;
 
+/// What the mentee's trade is worth when the mentor only lists it among their sectors and
+/// their headline names another (a catering firm's owner who also ticked "restaurant").
+pub const SECTOR_LISTED: f64 = 0.85;
+
+/// Whether a mentor's headline names a sector label (lower-cased) in so many words.
+fn mentor_says(mentor: &Prepared, label: &str) -> bool {
+    mentor.entity.title.to_lowercase().contains(label)
+}
+
 /// The mentee's trade against the mentor's own (¾) and the business's stage against the
 /// mentor's experience (¼): a mentor who ran a firm in the mentee's sector before a general
 /// adviser. Trade: a concept of the mentee's sector in the mentor's sectors or headline 1, the
@@ -1124,10 +1139,20 @@ fn sector_factor(mentee: &Prepared, mentor: &Prepared) -> Factor {
         .sector_labels
         .iter()
         .any(|m| mentor.sector_labels.contains(m));
-    let trade = if same_label
-        || (!mentee.sector_bits.is_empty() && !mentee.sector_bits.is_disjoint(&mentor.sector_bits))
-    {
+    let same_concept =
+        !mentee.sector_bits.is_empty() && !mentee.sector_bits.is_disjoint(&mentor.sector_bits);
+    // A trade the mentor's headline names is what they did; one only listed among their
+    // sectors is a claim (the evidence rule of skills, applied to sectors).
+    let backed =
+        || {
+            mentor.headline.as_ref().is_some_and(|h| {
+                !mentee.sector_bits.is_empty() && !mentee.sector_bits.is_disjoint(h)
+            }) || mentee.sector_labels.iter().any(|m| mentor_says(mentor, m))
+        };
+    let trade = if (same_label || same_concept) && backed() {
         1.0
+    } else if same_label || same_concept {
+        SECTOR_LISTED
     } else if mentee.families & mentor.families != 0 {
         0.5
     } else {
@@ -1143,6 +1168,10 @@ fn sector_factor(mentee: &Prepared, mentor: &Prepared) -> Factor {
     let detail = match (trade, mentor.ran_business) {
         (t, true) if t >= 1.0 => detail!("{sector}: the mentor's own trade; has run a business"),
         (t, false) if t >= 1.0 => detail!("{sector}: the mentor's own trade"),
+        (t, true) if t >= SECTOR_LISTED => {
+            detail!("{sector}: among the mentor's sectors; has run a business")
+        }
+        (t, false) if t >= SECTOR_LISTED => detail!("{sector}: among the mentor's sectors"),
         (t, ran) if t > 0.0 => detail!(
             "{sector}: a related trade{}",
             if ran { "; has run a business" } else { "" }
@@ -1215,7 +1244,8 @@ fn procurement(pair: &Pair<'_>, bm25: f32, today: i64) -> Option<Weighted> {
     }
     let cpv = Cpv::get();
     // Each wanted code's closest offered code (see `Cpv::closeness`: siblings in the same
-    // group count, a broad parent counts little, other groups not at all).
+    // group count, another group of the division and a broad parent little, other divisions
+    // not at all).
     let covered: Vec<(&str, f64)> = proc_
         .cpv
         .iter()

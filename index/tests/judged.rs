@@ -21,12 +21,12 @@ fn the_ranking_beats_fts5_with_the_same_rules_on_every_track_and_shows_no_exclud
             m.violations10, 0,
             "{track}: a pair judged never to be shown"
         );
-        // Every track ahead of plain FTS5 by a clear margin, and not behind FTS5 fed this
-        // ranking's own analysed terms (on procurement the CPV rule, given to the baselines
-        // too, leaves little to rank: both are near the set's ceiling there).
+        // Every track ahead of FTS5 with the same rules by the 0.04 issue 16 asks for, and not
+        // behind FTS5 fed this ranking's own analysed terms (on procurement the CPV rule, given
+        // to the baselines too, leaves little to rank: both are near the set's ceiling there).
         let (wl, al) = (fts5::Terms::Words.label(), fts5::Terms::Analysed.label());
         assert!(
-            m.ndcg10 >= w.ndcg10 + 0.03,
+            m.ndcg10 >= w.ndcg10 + 0.04,
             "{track}: {m:?} against {wl} {w:?}"
         );
         assert!(m.ndcg10 >= a.ndcg10, "{track}: {m:?} against {al} {a:?}");

@@ -1,4 +1,5 @@
 use super::*;
+use crate::cpv::ANOTHER_GROUP;
 use crate::entity::{Entity, Kind, Spoken};
 use crate::vocabulary::Analyzers;
 
@@ -293,8 +294,8 @@ fn a_procurement_matches_offers_whose_cpv_codes_lie_under_or_over_its_own() {
 
 /// School transport (60130000-8, a class of the group road transport, 601): the same code
 /// first, then a sibling in the same group (non-scheduled passenger transport), then — low —
-/// the group itself (all road transport, goods included), lowest the whole division; railway
-/// transport (another group, 602) is not the same kind of work.
+/// the group itself (all road transport, goods included), then railway transport (another
+/// group of transport, 602), lowest the whole division; construction never.
 #[test]
 fn cpv_codes_are_a_distance_siblings_count_and_a_broad_parent_ranks_low() {
     let p = prep(Entity {
@@ -323,29 +324,65 @@ fn cpv_codes_are_a_distance_siblings_count_and_a_broad_parent_ranks_low() {
         "60130000-8", // the same
         "60140000-1", // a sibling in the group
         "60100000-9", // the group: road transport, goods included
+        "60200000-0", // another group of the division: railway transport
         "60000000-8", // the division: all transport
     ]
     .iter()
     .map(|c| cpv_of(c))
     .collect();
-    assert_eq!(order[0], Some(1.0));
-    assert_eq!(order[1], Some(0.5));
-    assert!(
-        (order[2].unwrap_or(0.0) - 0.6 * 4.0 / 9.0).abs() < 1e-9,
-        "{order:?}"
-    );
-    assert_eq!(order[3], Some(0.1));
-    assert!(order[3] < order[2] && order[2] < order[1] && order[1] < order[0]);
     assert_eq!(
-        cpv_of("60200000-0"),
-        None,
-        "railway transport is another group"
+        order,
+        [
+            Some(1.0),
+            Some(0.5),
+            Some(0.3),
+            Some(ANOTHER_GROUP),
+            Some(0.1)
+        ]
     );
     assert_eq!(
         cpv_of("45000000-7"),
         None,
         "construction is another division"
     );
+}
+
+/// For a school building (45214200, a category of the class 4521 building construction), a
+/// builder who offers building construction — the class, which covers schools — comes before
+/// a bridge builder (4522, another class of the group), who comes before an electrician
+/// (4531, another group of construction work, low); a school-furniture maker (39) never.
+#[test]
+fn a_broader_code_that_covers_the_work_ranks_above_a_sibling_of_another_class() {
+    let p = prep(Entity {
+        kind: Some(Kind::Procurement),
+        id: "p".into(),
+        title: "Ny förskola".into(),
+        cpv: vec!["45214200-2".into()],
+        municipality: "SE-1780".into(),
+        date: Some("2027-04-01".into()),
+        active: true,
+        ..Entity::default()
+    });
+    let cpv_of = |code: &str| -> Option<f64> {
+        let o = prep(Entity {
+            kind: Some(Kind::Offer),
+            id: "o".into(),
+            title: "Bygg".into(),
+            cpv: vec![code.into()],
+            municipality: "SE-1780".into(),
+            active: true,
+            ..Entity::default()
+        });
+        score(&p, &o, 6.0, today()).map(|(_, f)| factor(&f, "cpv").score)
+    };
+    let building = cpv_of("45210000-2");
+    let bridges = cpv_of("45221000-2");
+    let electrician = cpv_of("45310000-3");
+    assert_eq!(
+        (building, bridges, electrician),
+        (Some(0.6), Some(0.5), Some(ANOTHER_GROUP))
+    );
+    assert_eq!(cpv_of("39160000-1"), None, "furniture is another division");
 }
 
 /// Distance weighs for work done on the spot (school transport) and not for software or IT
@@ -678,6 +715,35 @@ fn a_mentor_who_ran_a_firm_in_the_mentees_trade_beats_a_general_adviser() {
     assert_eq!(factor(&tf, "sector").score, 1.0, "{tf:?}");
     assert!(factor(&tf, "sector").detail.contains("has run a business"));
     assert!(factor(&gf, "sector").score < 0.1, "{gf:?}");
+}
+
+/// A restaurant's owner is better served by a mentor whose headline says they run a
+/// restaurant than by one who ran a catering firm and also lists restaurants among their
+/// sectors: a trade the headline names is experience, one only listed is a claim.
+#[test]
+fn a_trade_the_mentors_headline_names_counts_above_one_only_listed() {
+    let mut m = mentee("m", "SE-2081");
+    m.sectors = vec!["restaurang".into()];
+    m.stage = Some("idea".into());
+    let m = prep(m);
+    let sector_of = |headline: &str| -> Factor {
+        let mut r = mentor("r", 2);
+        r.title = headline.into();
+        r.sectors = vec!["catering".into(), "restaurang".into()];
+        let (_, f) = score(&m, &prep(r), 3.0, today()).expect("a match");
+        factor(&f, "sector").clone()
+    };
+    let runs = sector_of("Startade och driver en eritreansk restaurang med catering");
+    let listed = sector_of("Drev ett cateringföretag i tjugo år");
+    assert_eq!(runs.score, 1.0, "{runs:?}");
+    assert!(
+        (listed.score - (0.75 * SECTOR_LISTED + 0.25)).abs() < 1e-9,
+        "{listed:?}"
+    );
+    assert_eq!(
+        listed.detail,
+        "restaurang: among the mentor's sectors; has run a business"
+    );
 }
 
 /// The business's stage against the mentor's experience: an idea needs someone who started or
