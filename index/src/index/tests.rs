@@ -469,3 +469,48 @@ fn a_need_nobody_holds_the_skills_for_lists_graduates_of_its_trade_and_only_then
     index.commit(3).expect("commit");
     assert_eq!(ids(&hydraulics), ["cad"]);
 }
+
+/// tantivy gives the first operation after an index is reopened the opstamp of the last commit
+/// (its stamper restarts there). A merge of committed segments started before the next commit
+/// also targets that opstamp; where it merges a segment whose deletes were last applied at
+/// that commit after one that was not, the merged segment skips the delete: the deleted record
+/// came back (seen after `kill -9` in `crash::*_kill_9_mid_stream_loses_nothing`). Opening the
+/// index spends that opstamp first, so no operation of ours shares it.
+#[test]
+fn a_delete_right_after_reopening_survives_a_merge() {
+    let dir = std::env::temp_dir().join(format!(
+        "heartland-reopen-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    ));
+    let mk = |id: &str| candidate(id, "SE-2062", "Svetsare", &[("sv", 7)], 300.0);
+    {
+        let (index, _) = SearchIndex::open(&dir).expect("open");
+        add(&index, vec![mk("a")]);
+        index.commit(1).expect("commit");
+        add(&index, vec![mk("b"), mk("c")]);
+        index.commit(2).expect("commit");
+        // The last commit applies a delete to the second segment only.
+        index.delete(Kind::Candidate, "c");
+        index.commit(3).expect("commit");
+    }
+    {
+        let (index, _) = SearchIndex::open(&dir).expect("reopen");
+        index.delete(Kind::Candidate, "b");
+        let mut writer = index.writer.lock().expect("writer");
+        let mut metas = writer.index().searchable_segment_metas().expect("metas");
+        assert_eq!(metas.len(), 2);
+        // The segment with no deletes first: its cursor is the merged segment's.
+        metas.sort_by_key(|m| m.delete_opstamp().is_some());
+        let ids: Vec<_> = metas.iter().map(|m| m.id()).collect();
+        writer.merge(&ids).wait().expect("merge");
+        drop(writer);
+        index.commit(4).expect("commit");
+        assert_eq!(index.ids(Kind::Candidate), vec!["a".to_string()]);
+    }
+    let (index, _) = SearchIndex::open(&dir).expect("reopen");
+    assert_eq!(index.ids(Kind::Candidate), vec!["a".to_string()]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
