@@ -292,34 +292,46 @@ fn a_procurement_matches_offers_whose_cpv_codes_lie_under_or_over_its_own() {
     assert!(score(&p, &offer("45000000-7", "NO-5025", true), 0.0, today()).is_some());
 }
 
+/// A factor of an offer of `offered` from `offer_place` for a procurement of `wanted` in
+/// `buyer` (`None`: the rules exclude the pair).
+fn procurement_factor(
+    name: &str,
+    (wanted, buyer): (&str, &str),
+    (offered, offer_place): (&str, &str),
+) -> Option<f64> {
+    let p = prep(Entity {
+        kind: Some(Kind::Procurement),
+        id: "p".into(),
+        title: "Upphandling".into(),
+        cpv: vec![wanted.into()],
+        municipality: buyer.into(),
+        date: Some("2027-02-01".into()),
+        active: true,
+        ..Entity::default()
+    });
+    let o = prep(Entity {
+        kind: Some(Kind::Offer),
+        id: "o".into(),
+        title: "Leverantör".into(),
+        cpv: vec![offered.into()],
+        municipality: offer_place.into(),
+        active: true,
+        ..Entity::default()
+    });
+    score(&p, &o, 6.0, today()).map(|(_, f)| factor(&f, name).score)
+}
+
+/// The CPV factor of an offer of `offered` for a procurement of `wanted`, both in `place`.
+fn cpv_of(wanted: &str, place: &str, offered: &str) -> Option<f64> {
+    procurement_factor("cpv", (wanted, place), (offered, place))
+}
+
 /// School transport (60130000-8, a class of the group road transport, 601): the same code
 /// first, then a sibling in the same group (non-scheduled passenger transport), then — low —
 /// the group itself (all road transport, goods included), then railway transport (another
 /// group of transport, 602), lowest the whole division; construction never.
 #[test]
 fn cpv_codes_are_a_distance_siblings_count_and_a_broad_parent_ranks_low() {
-    let p = prep(Entity {
-        kind: Some(Kind::Procurement),
-        id: "p".into(),
-        title: "Skoleskyss".into(),
-        cpv: vec!["60130000-8".into()],
-        municipality: "NO-3421".into(),
-        date: Some("2027-02-01".into()),
-        active: true,
-        ..Entity::default()
-    });
-    let cpv_of = |code: &str| -> Option<f64> {
-        let o = prep(Entity {
-            kind: Some(Kind::Offer),
-            id: "o".into(),
-            title: "Transport".into(),
-            cpv: vec![code.into()],
-            municipality: "NO-3421".into(),
-            active: true,
-            ..Entity::default()
-        });
-        score(&p, &o, 6.0, today()).map(|(_, f)| factor(&f, "cpv").score)
-    };
     let order: Vec<Option<f64>> = [
         "60130000-8", // the same
         "60140000-1", // a sibling in the group
@@ -328,7 +340,7 @@ fn cpv_codes_are_a_distance_siblings_count_and_a_broad_parent_ranks_low() {
         "60000000-8", // the division: all transport
     ]
     .iter()
-    .map(|c| cpv_of(c))
+    .map(|c| cpv_of("60130000-8", "NO-3421", c))
     .collect();
     assert_eq!(
         order,
@@ -341,7 +353,7 @@ fn cpv_codes_are_a_distance_siblings_count_and_a_broad_parent_ranks_low() {
         ]
     );
     assert_eq!(
-        cpv_of("45000000-7"),
+        cpv_of("60130000-8", "NO-3421", "45000000-7"),
         None,
         "construction is another division"
     );
@@ -353,28 +365,7 @@ fn cpv_codes_are_a_distance_siblings_count_and_a_broad_parent_ranks_low() {
 /// (4531, another group of construction work, low); a school-furniture maker (39) never.
 #[test]
 fn a_broader_code_that_covers_the_work_ranks_above_a_sibling_of_another_class() {
-    let p = prep(Entity {
-        kind: Some(Kind::Procurement),
-        id: "p".into(),
-        title: "Ny förskola".into(),
-        cpv: vec!["45214200-2".into()],
-        municipality: "SE-1780".into(),
-        date: Some("2027-04-01".into()),
-        active: true,
-        ..Entity::default()
-    });
-    let cpv_of = |code: &str| -> Option<f64> {
-        let o = prep(Entity {
-            kind: Some(Kind::Offer),
-            id: "o".into(),
-            title: "Bygg".into(),
-            cpv: vec![code.into()],
-            municipality: "SE-1780".into(),
-            active: true,
-            ..Entity::default()
-        });
-        score(&p, &o, 6.0, today()).map(|(_, f)| factor(&f, "cpv").score)
-    };
+    let cpv_of = |code: &str| cpv_of("45214200-2", "SE-1780", code);
     let building = cpv_of("45210000-2");
     let bridges = cpv_of("45221000-2");
     let electrician = cpv_of("45310000-3");
@@ -390,26 +381,7 @@ fn a_broader_code_that_covers_the_work_ranks_above_a_sibling_of_another_class() 
 #[test]
 fn distance_counts_for_services_on_the_spot_and_not_for_software() {
     let distance_of = |code: &str, offer_place: &str| -> f64 {
-        let p = prep(Entity {
-            kind: Some(Kind::Procurement),
-            id: "p".into(),
-            title: "Upphandling".into(),
-            cpv: vec![code.into()],
-            municipality: "SE-2080".into(),
-            date: Some("2027-02-01".into()),
-            active: true,
-            ..Entity::default()
-        });
-        let o = prep(Entity {
-            kind: Some(Kind::Offer),
-            id: "o".into(),
-            title: "Leverantör".into(),
-            cpv: vec![code.into()],
-            municipality: offer_place.into(),
-            active: true,
-            ..Entity::default()
-        });
-        score(&p, &o, 6.0, today()).map_or(-1.0, |(_, f)| factor(&f, "distance").score)
+        procurement_factor("distance", (code, "SE-2080"), (code, offer_place)).unwrap_or(-1.0)
     };
     // Karlstad is about 180 km from Falun.
     assert!(distance_of("60130000-8", "SE-1780") < 0.5);
