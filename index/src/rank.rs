@@ -194,9 +194,9 @@ pub struct Prepared {
     pub sector_labels: Vec<String>,
     /// The vocabulary's sector families of those concepts, as bits.
     pub families: u64,
-    /// A mentor's headline's concepts: the trade they say they worked in, against the sectors
-    /// they list (`None` for every other record).
-    pub headline: Option<Box<ConceptBits>>,
+    /// A mentor's headline: the trade they say they worked in, against the sectors they list
+    /// (`None` for every other record).
+    pub headline: Option<Box<Headline>>,
     /// A mentor whose headline says they started or ran a business.
     pub ran_business: bool,
     /// A mentor whose experience is in growing one (leadership, strategy, export, boards).
@@ -210,6 +210,21 @@ pub struct Prepared {
     pub mentoring_ok: bool,
     pub coaching_ok: bool,
     pub procurement_ok: bool,
+}
+
+/// A mentor's headline, read once: its concepts and its words lower-cased.
+#[derive(Debug, Clone)]
+pub struct Headline {
+    pub concepts: ConceptBits,
+    pub lower: String,
+}
+
+impl Headline {
+    /// Whether it names a trade: one of `concepts`, or one of `labels` (lower-cased) in so
+    /// many words.
+    fn names(&self, concepts: &ConceptBits, labels: &[String]) -> bool {
+        !concepts.is_disjoint(&self.concepts) || labels.iter().any(|l| self.lower.contains(l))
+    }
 }
 
 impl Prepared {
@@ -238,7 +253,10 @@ impl Prepared {
         let mut headline = None;
         if entity.kind() == Kind::Mentor {
             sector_set.extend(&title_concepts);
-            headline = Some(Box::new(ConceptBits::of(&title_concepts)));
+            headline = Some(Box::new(Headline {
+                concepts: ConceptBits::of(&title_concepts),
+                lower: entity.title.to_lowercase(),
+            }));
         }
         let sector_labels: Vec<String> = entity
             .sectors
@@ -1122,11 +1140,6 @@ pub const ESTABLISHED_RAN: f64 = 0.7;
 /// their headline names another (a catering firm's owner who also ticked "restaurant").
 pub const SECTOR_LISTED: f64 = 0.85;
 
-/// Whether a mentor's headline names a sector label (lower-cased) in so many words.
-fn mentor_says(mentor: &Prepared, label: &str) -> bool {
-    mentor.entity.title.to_lowercase().contains(label)
-}
-
 /// The mentee's trade against the mentor's own (¾) and the business's stage against the
 /// mentor's experience (¼): a mentor who ran a firm in the mentee's sector before a general
 /// adviser. Trade: a concept of the mentee's sector in the mentor's sectors or headline 1, the
@@ -1139,19 +1152,18 @@ fn sector_factor(mentee: &Prepared, mentor: &Prepared) -> Factor {
         .sector_labels
         .iter()
         .any(|m| mentor.sector_labels.contains(m));
-    let same_concept =
-        !mentee.sector_bits.is_empty() && !mentee.sector_bits.is_disjoint(&mentor.sector_bits);
+    let same_trade = same_label || !mentee.sector_bits.is_disjoint(&mentor.sector_bits);
     // A trade the mentor's headline names is what they did; one only listed among their
     // sectors is a claim (the evidence rule of skills, applied to sectors).
-    let backed =
-        || {
-            mentor.headline.as_ref().is_some_and(|h| {
-                !mentee.sector_bits.is_empty() && !mentee.sector_bits.is_disjoint(h)
-            }) || mentee.sector_labels.iter().any(|m| mentor_says(mentor, m))
-        };
-    let trade = if (same_label || same_concept) && backed() {
+    let named = || {
+        mentor
+            .headline
+            .as_ref()
+            .is_some_and(|h| h.names(&mentee.sector_bits, &mentee.sector_labels))
+    };
+    let trade = if same_trade && named() {
         1.0
-    } else if same_label || same_concept {
+    } else if same_trade {
         SECTOR_LISTED
     } else if mentee.families & mentor.families != 0 {
         0.5
