@@ -197,11 +197,11 @@ pub async fn top(
 
 /// A record's matches among `target`, for who may ask: officers, and whoever may change the
 /// record itself (the company of a need, the person of a profile, the supplier of an offer)
-/// unless `officers_only`.
+/// unless `officers_only`. `viewer` says who asks, read on the same connection as the record.
 #[allow(clippy::too_many_arguments)]
 pub async fn of_record(
     services: &Services,
-    viewer: Viewer,
+    viewer: impl FnOnce(&mut DbConn) -> Result<Viewer, AppError> + Send + 'static,
     record: Record,
     id: String,
     target: Kind,
@@ -213,6 +213,7 @@ pub async fn of_record(
     let (query, first) = services
         .db
         .read(move |conn| -> Result<_, AppError> {
+            let viewer = viewer(conn)?;
             let row = record.find(conn, &id)?.ok_or(AppError::NotFound)?;
             viewer.view_of(record, &row).ok_or(AppError::NotFound)?;
             if !(viewer.is_officer() || (!officers_only && viewer.may_change(record, &row))) {

@@ -2,8 +2,9 @@
 //! the JSON of a hit. The use case is `crate::matching`.
 
 use super::error::AppError;
+use super::session::Caller;
 use super::{body, AppState};
-use crate::db::Record;
+use crate::db::{DbConn, Record};
 use crate::domain::FieldErrors;
 use crate::matching;
 use crate::policy::Viewer;
@@ -84,15 +85,48 @@ fn answer(items: Vec<Value>, more: bool, offset: usize, limit: usize) -> HttpRes
 
 /// Who may ask for a record's matches: officers, and whoever may change the record itself (the
 /// company of a need, the person of a profile, the supplier of an offer) unless `officers_only`.
+///
+/// The caller is looked up on the connection that reads the record (one trip to the blocking
+/// pool for a page whose ranking the index keeps); a wrong query is answered after that, so that
+/// an unknown token is told 401 whatever else it sent.
 async fn matches(
     state: web::Data<AppState>,
-    viewer: Viewer,
+    caller: Caller,
     req: HttpRequest,
     record: Record,
     id: String,
     officers_only: bool,
 ) -> Result<HttpResponse, AppError> {
-    let q: MatchQuery = body::query(&req)?;
+    let (limit, offset, target, wrong) = match match_query(&req, record) {
+        Ok((limit, offset, target)) => (limit, offset, target, None),
+        Err(e) => (DEFAULT_LIMIT, 0, Kind::Need, Some(e)),
+    };
+    let who = move |conn: &mut DbConn| -> Result<Viewer, AppError> {
+        let viewer = caller.viewer(conn)?;
+        wrong.map_or(Ok(viewer), Err)
+    };
+    let (hits, more) = matching::of_record(
+        &state,
+        who,
+        record,
+        id,
+        target,
+        officers_only,
+        limit,
+        offset,
+    )
+    .await?;
+    Ok(answer(
+        hits.iter().map(render).collect(),
+        more,
+        offset,
+        limit,
+    ))
+}
+
+/// The page and the kind of matches a query asks for, or what is wrong with it.
+fn match_query(req: &HttpRequest, record: Record) -> Result<(usize, usize, Kind), AppError> {
+    let q: MatchQuery = body::query(req)?;
     let mut errors = FieldErrors::new();
     let (limit, offset) = page(q.limit, q.cursor.as_deref(), &mut errors);
     let route = match (record, q.route.as_deref()) {
@@ -130,37 +164,21 @@ async fn matches(
         }
     };
     errors.into_result().map_err(AppError::Validation)?;
-    let (hits, more) = matching::of_record(
-        &state,
-        viewer,
-        record,
-        id,
-        target,
-        officers_only,
-        limit,
-        offset,
-    )
-    .await?;
-    Ok(answer(
-        hits.iter().map(render).collect(),
-        more,
-        offset,
-        limit,
-    ))
+    Ok((limit, offset, target))
 }
 
 /// `GET /api/v1/{records}/{id}/matches`. A planned procurement's matches are for officers only
 /// (equal information to all suppliers); the others are also shown to the record's owner.
 pub async fn of<R: RecordType>(
     state: web::Data<AppState>,
-    viewer: Viewer,
+    caller: Caller,
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let officers_only = R::RECORD == Record::Procurement;
     matches(
         state,
-        viewer,
+        caller,
         req,
         R::RECORD,
         id.into_inner(),

@@ -56,12 +56,43 @@ pub(crate) fn viewer_of(conn: &mut crate::db::DbConn, user: User) -> Result<View
     })
 }
 
+/// Who calls, before it is looked up: a bearer token is read on the connection the handler
+/// uses for its own work ([`Caller::viewer`]), one trip to the blocking pool instead of two; a
+/// browser session is read at once, as it writes the session's last use.
+pub enum Caller {
+    Token {
+        hash: String,
+        path: String,
+        /// Whether staff must have a second factor ([`crate::second_factor::required`]).
+        factor_required: bool,
+    },
+    Signed(Viewer),
+}
+
+impl Caller {
+    /// The signed-in user, on the caller's connection (401 for an unknown, revoked or expired
+    /// token).
+    pub fn viewer(self, conn: &mut crate::db::DbConn) -> Result<Viewer, AppError> {
+        match self {
+            Caller::Signed(viewer) => Ok(viewer),
+            Caller::Token {
+                hash,
+                path,
+                factor_required,
+            } => match User::by_token(conn, &hash)? {
+                Some(user) => gated_viewer(conn, factor_required, user, &path, false),
+                None => Err(AppError::Unauthenticated),
+            },
+        }
+    }
+}
+
 /// The signed-in user: by `Authorization: Bearer <token>`, or by the session cookie. A request
 /// that changes something with the cookie must come from our own origin and carry the
 /// session's CSRF token in `X-CSRF-Token`.
-impl FromRequest for Viewer {
+impl FromRequest for Caller {
     type Error = AppError;
-    type Future = LocalBoxFuture<'static, Result<Viewer, AppError>>;
+    type Future = LocalBoxFuture<'static, Result<Caller, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
@@ -90,19 +121,11 @@ impl FromRequest for Viewer {
                 return Err(AppError::Unauthenticated);
             };
             if let Some(hash) = token {
-                let settings = state.settings.clone();
-                return state
-                    .db
-                    .read(move |conn| -> Result<Option<Viewer>, AppError> {
-                        match User::by_token(conn, &hash)? {
-                            Some(user) => {
-                                Ok(Some(gated_viewer(conn, &settings, user, &path, false)?))
-                            }
-                            None => Ok(None),
-                        }
-                    })
-                    .await?
-                    .ok_or(AppError::Unauthenticated);
+                return Ok(Caller::Token {
+                    hash,
+                    path,
+                    factor_required: crate::second_factor::required(&state.settings),
+                });
             }
             let Some(hash) = cookie else {
                 return Err(AppError::Unauthenticated);
@@ -125,16 +148,36 @@ impl FromRequest for Viewer {
                      pages, with the session's CSRF token",
                 ));
             }
-            let settings = state.settings.clone();
+            let factor_required = crate::second_factor::required(&state.settings);
             state
                 .db
                 .write(move |conn| -> Result<Viewer, AppError> {
                     accounts::touch_session(conn, &session)?;
                     let user =
                         User::by_id(conn, &session.user_id)?.ok_or(AppError::Unauthenticated)?;
-                    gated_viewer(conn, &settings, user, &path, session.sso_mfa)
+                    gated_viewer(conn, factor_required, user, &path, session.sso_mfa)
                 })
                 .await
+                .map(Caller::Signed)
+        })
+    }
+}
+
+impl FromRequest for Viewer {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Viewer, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let caller = Caller::from_request(req, payload);
+        Box::pin(async move {
+            match caller.await? {
+                Caller::Signed(viewer) => Ok(viewer),
+                token => match state {
+                    Some(state) => state.db.read(move |conn| token.viewer(conn)).await,
+                    None => Err(AppError::Unauthenticated),
+                },
+            }
         })
     }
 }
@@ -306,14 +349,16 @@ pub(crate) fn enrolment_path(path: &str) -> bool {
 /// The signed-in user as a viewer, unless they must enrol first and `path` is not the way.
 fn gated_viewer(
     conn: &mut crate::db::DbConn,
-    settings: &crate::config::Settings,
+    factor_required: bool,
     user: User,
     path: &str,
     provider_mfa: bool,
 ) -> Result<Viewer, AppError> {
     if !provider_mfa
         && !enrolment_path(path)
-        && crate::second_factor::must_enrol(conn, settings, &user)?
+        && crate::second_factor::is_staff(&user.role)
+        && factor_required
+        && !crate::second_factor::enrolled(conn, &user.id)?
     {
         return Err(AppError::SecondFactorRequired(
             "set up your second factor first: POST /api/v1/me/totp, or the account page".into(),

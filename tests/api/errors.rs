@@ -272,6 +272,32 @@ async fn requests_without_a_valid_token_get_401(app: &TestApp) {
     assert_eq!(b.status, StatusCode::UNAUTHORIZED);
 }
 
+/// A matches request reads its caller on the connection that reads the record: an unknown token
+/// is still told 401 before anything about its query, and a known one hears what is wrong.
+async fn matches_tell_an_unknown_token_401_before_a_wrong_query(app: &TestApp) {
+    let officer = app.staff("officer@mora.se", "officer", &["SE-2062"]).await;
+    let path = "/api/v1/needs/01a23af8-ddaf-7050-a3e4-000000000000/matches";
+    for query in ["?limit=0", "?colour=red", ""] {
+        let a = app
+            .request(
+                Method::GET,
+                &format!("{path}{query}"),
+                Some("not-a-token"),
+                None,
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::UNAUTHORIZED, "{query}: {}", a.body);
+        assert_eq!(a.error_code(), "unauthenticated");
+    }
+    let b = app.get(&format!("{path}?limit=0"), &officer).await;
+    assert_eq!(b.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", b.body);
+    assert_eq!(b.error_fields(), ["limit"]);
+    let c = app.get(&format!("{path}?colour=red"), &officer).await;
+    assert_eq!(c.status, StatusCode::BAD_REQUEST, "{}", c.body);
+    let d = app.get(path, &officer).await;
+    assert_eq!(d.status, StatusCode::NOT_FOUND, "{}", d.body);
+}
+
 async fn bad_list_queries_name_the_parameter(app: &TestApp) {
     let officer = app.staff("officer@mora.se", "officer", &["SE-2062"]).await;
     let a = app.get("/api/v1/needs?limit=5000", &officer).await;
@@ -295,5 +321,6 @@ crate::on_both_backends!(
     malformed_bodies_get_400_413_or_415_and_write_nothing,
     a_rejected_update_leaves_the_record_as_it_was,
     requests_without_a_valid_token_get_401,
+    matches_tell_an_unknown_token_401_before_a_wrong_query,
     bad_list_queries_name_the_parameter,
 );
