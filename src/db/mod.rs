@@ -195,7 +195,24 @@ impl Db {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = pool.get().map_err(DbError::from)?;
-            f(&mut conn)
+            match &mut *conn {
+                // One read transaction for the whole hop: its queries see one snapshot, and
+                // SQLite takes its WAL read lock once instead of once per statement.
+                DbConn::Sqlite(_) => {
+                    let conn: &mut DbConn = &mut conn;
+                    let mut out = None;
+                    let begun = conn.transaction::<_, DbError, _>(|c| {
+                        out = Some(f(c));
+                        Ok(())
+                    });
+                    match (out, begun) {
+                        (Some(out), _) => out,
+                        (None, Err(e)) => Err(e.into()),
+                        (None, Ok(())) => Err(DbError::Join("the read did not run".into()).into()),
+                    }
+                }
+                DbConn::Pg(_) => f(&mut conn),
+            }
         })
         .await
         .map_err(|e| DbError::Join(e.to_string()))?
