@@ -1,6 +1,7 @@
 //! Create, read, list, replace, update and delete for every record type, written once.
 
 use super::error::AppError;
+use super::session::Caller;
 use super::{body, rfc3339, AppState};
 use crate::db::{ListFilter, Record, RecordRow, User};
 use crate::domain::{FieldErrors, Municipality};
@@ -52,17 +53,25 @@ fn private(res: &mut actix_web::HttpResponseBuilder) -> &mut actix_web::HttpResp
     res.insert_header((header::CACHE_CONTROL, "no-store"))
 }
 
+/// `POST /api/v1/{records}`. The caller is looked up inside the write's own transaction (one
+/// trip to the blocking pool and one connection); an unknown token is told 401 before anything
+/// about the body.
 pub async fn create<R: RecordType>(
     state: web::Data<AppState>,
-    viewer: Viewer,
+    caller: Caller,
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let input: R::Input = body::json(&req, payload, state.settings.max_body_bytes).await?;
-    let valid = R::validate(input).map_err(AppError::Validation)?;
+    let valid = match body::json::<R::Input>(&req, payload, state.settings.max_body_bytes).await {
+        Ok(input) => R::validate(input).map_err(AppError::Validation),
+        Err(e) => Err(e),
+    };
     let settings = state.settings.clone();
     let row = state
-        .write(move |c| store::create::<R>(c, &viewer, valid, &settings))
+        .write(move |c| {
+            let viewer = caller.viewer(c)?;
+            store::create::<R>(c, &viewer, valid?, &settings)
+        })
         .await?;
     let location = format!("/api/v1/{}/{}", R::PATH, row.id);
     Ok(private(&mut HttpResponse::Created())

@@ -47,9 +47,10 @@ pub(crate) use crate::auth::constant_time_eq;
 
 pub(crate) fn viewer_of(conn: &mut crate::db::DbConn, user: User) -> Result<Viewer, AppError> {
     let role = Role::parse(&user.role).ok_or_else(|| anyhow::anyhow!("unknown role"))?;
+    let (scopes, organisations) = User::scopes_and_organisations(conn, &user.id)?;
     Ok(Viewer {
-        scopes: User::scopes(conn, &user.id)?,
-        organisations: User::organisations(conn, &user.id)?,
+        scopes,
+        organisations,
         user_id: user.id,
         role,
         locale: user.locale,

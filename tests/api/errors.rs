@@ -298,6 +298,53 @@ async fn matches_tell_an_unknown_token_401_before_a_wrong_query(app: &TestApp) {
     assert_eq!(d.status, StatusCode::NOT_FOUND, "{}", d.body);
 }
 
+/// A create reads its caller inside the write's transaction: an unknown token is told 401
+/// whatever the body, and nothing is written; a known one hears what is wrong with the body.
+async fn creates_tell_an_unknown_token_401_before_a_wrong_body(app: &TestApp) {
+    let officer = app.staff("officer@mora.se", "officer", &["SE-2062"]).await;
+    let (needs, events) = (app.count("needs").await, app.count("index_events").await);
+    for body in [
+        json!({"title": ""}),
+        json!({"colour": "red"}),
+        json!([1, 2]),
+    ] {
+        let a = app
+            .request(
+                Method::POST,
+                "/api/v1/needs",
+                Some("not-a-token"),
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::UNAUTHORIZED, "{body}: {}", a.body);
+        assert_eq!(a.error_code(), "unauthenticated");
+    }
+    let b = app
+        .post("/api/v1/needs", &officer, json!({"title": ""}))
+        .await;
+    assert_eq!(b.status, StatusCode::BAD_REQUEST, "{}", b.body);
+    let need = json!({
+        "organisation_id": "01a23af8-ddaf-7050-a3e4-000000000000", "title": "Digitalisering",
+        "description": "Sensorer i produktionen.", "kind": "digitalisation", "skills": ["Python"],
+        "languages": [], "duration_months": 99, "start_date": "2027-03-01",
+        "municipality": "SE-2062", "remote_ok": false, "cross_border_ok": true, "ktp_target": false,
+    });
+    let c = app
+        .request(
+            Method::POST,
+            "/api/v1/needs",
+            Some("not-a-token"),
+            Some(need.clone()),
+        )
+        .await;
+    assert_eq!(c.status, StatusCode::UNAUTHORIZED, "{}", c.body);
+    let d = app.post("/api/v1/needs", &officer, need).await;
+    assert_eq!(d.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", d.body);
+    assert_eq!(d.error_fields(), ["duration_months"]);
+    assert_eq!(app.count("needs").await, needs);
+    assert_eq!(app.count("index_events").await, events);
+}
+
 async fn bad_list_queries_name_the_parameter(app: &TestApp) {
     let officer = app.staff("officer@mora.se", "officer", &["SE-2062"]).await;
     let a = app.get("/api/v1/needs?limit=5000", &officer).await;
@@ -322,5 +369,6 @@ crate::on_both_backends!(
     a_rejected_update_leaves_the_record_as_it_was,
     requests_without_a_valid_token_get_401,
     matches_tell_an_unknown_token_401_before_a_wrong_query,
+    creates_tell_an_unknown_token_401_before_a_wrong_body,
     bad_list_queries_name_the_parameter,
 );
