@@ -119,9 +119,10 @@ pub fn enrolled(conn: &mut DbConn, user: &str) -> QueryResult<bool> {
         .map(|n| n > 0)
 }
 
-/// Whether `user` may only enrol for now: staff, a factor required, none yet.
-pub fn must_enrol(conn: &mut DbConn, settings: &Settings, user: &User) -> QueryResult<bool> {
-    Ok(is_staff(&user.role) && required(settings) && !enrolled(conn, &user.id)?)
+/// Whether `user` may only enrol for now: staff, a factor required (`required(settings)`),
+/// none yet.
+pub fn must_enrol(conn: &mut DbConn, required: bool, user: &User) -> QueryResult<bool> {
+    Ok(is_staff(&user.role) && required && !enrolled(conn, &user.id)?)
 }
 
 /// What enrolment shows: the `otpauth://` address, its QR code (SVG) and the secret written

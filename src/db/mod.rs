@@ -200,16 +200,7 @@ impl Db {
                 // SQLite takes its WAL read lock once instead of once per statement.
                 DbConn::Sqlite(_) => {
                     let conn: &mut DbConn = &mut conn;
-                    let mut out = None;
-                    let begun = conn.transaction::<_, DbError, _>(|c| {
-                        out = Some(f(c));
-                        Ok(())
-                    });
-                    match (out, begun) {
-                        (Some(out), _) => out,
-                        (None, Err(e)) => Err(e.into()),
-                        (None, Ok(())) => Err(DbError::Join("the read did not run".into()).into()),
-                    }
+                    conn.transaction::<_, DbError, _>(|c| Ok(f(c)))?
                 }
                 DbConn::Pg(_) => f(&mut conn),
             }

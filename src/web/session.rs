@@ -357,9 +357,7 @@ fn gated_viewer(
 ) -> Result<Viewer, AppError> {
     if !provider_mfa
         && !enrolment_path(path)
-        && crate::second_factor::is_staff(&user.role)
-        && factor_required
-        && !crate::second_factor::enrolled(conn, &user.id)?
+        && crate::second_factor::must_enrol(conn, factor_required, &user)?
     {
         return Err(AppError::SecondFactorRequired(
             "set up your second factor first: POST /api/v1/me/totp, or the account page".into(),

@@ -206,7 +206,11 @@ pub(crate) async fn context(
                             return Ok(None);
                         };
                         let gated = !s.sso_mfa
-                            && crate::second_factor::must_enrol(c, &settings, &user)?
+                            && crate::second_factor::must_enrol(
+                                c,
+                                crate::second_factor::required(&settings),
+                                &user,
+                            )?
                             && !session::enrolment_path(&path);
                         Ok(Some((session::viewer_of(c, user)?, s.csrf_token, gated)))
                     },
