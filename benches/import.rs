@@ -90,6 +90,7 @@ fn run(label: &str, url: &str, data_dir: &std::path::Path, csv: &[u8]) -> anyhow
         scopes: Vec::new(),
         organisations: Vec::new(),
         locale: "en".into(),
+        touched_recently: false,
     };
     for (what, dry_run) in [
         ("dry run", true),

@@ -46,6 +46,9 @@ pub struct Viewer {
     /// Organisations the user is a member of.
     pub organisations: Vec<String>,
     pub locale: String,
+    /// Whether the person's activity was written within the hour, as their row was read for
+    /// this request: a change they make need not write it again.
+    pub touched_recently: bool,
 }
 
 /// How much of a record a viewer sees.
@@ -218,6 +221,7 @@ mod tests {
                 scopes: scopes.into_iter().map(String::from).collect(),
                 organisations: orgs.into_iter().map(String::from).collect(),
                 locale: "sv".into(),
+                touched_recently: false,
             })
     }
 

@@ -166,11 +166,23 @@ pub fn mark_verified(conn: &mut DbConn, user: &str) -> QueryResult<()> {
     .map(drop)
 }
 
+/// How often a person's activity is written at most.
+const TOUCH_EVERY: time::Duration = time::Duration::hours(1);
+
+/// Whether [`touch_user`] would write nothing for `user` as read now: their activity was
+/// written within the hour and they were not warned since.
+pub fn touched_recently(user: &super::User) -> bool {
+    user.retention_warned_at.is_none()
+        && user
+            .last_active_at
+            .is_some_and(|t| t >= now() - TOUCH_EVERY)
+}
+
 /// The person did something: the retention clock starts again. Counted to the hour (retention
 /// is counted in months): within an hour of the last touch nothing is written, so a stream of
 /// writes does not rewrite the person's row each time.
 pub fn touch_user(conn: &mut DbConn, user: &str) -> QueryResult<()> {
-    let hour_ago = now() - time::Duration::hours(1);
+    let hour_ago = now() - TOUCH_EVERY;
     diesel::update(
         users::table.find(user).filter(
             users::last_active_at

@@ -25,7 +25,18 @@ pub fn take_wrote() -> (bool, bool) {
 pub fn index_event(conn: &mut DbConn, kind: &str, id: &str, op: &str) -> QueryResult<()> {
     WROTE.with(|w| w.set((true, w.get().1)));
     if let DbConn::Pg(c) = conn {
-        diesel::sql_query("SELECT pg_current_xact_id()").execute(c)?;
+        // One statement: its condition is evaluated before the row it filters is formed, so
+        // the transaction id is taken before the default draws the change number.
+        return diesel::sql_query(
+            "INSERT INTO index_events (entity_kind, entity_id, op, created_at) \
+             SELECT $1, $2, $3, $4 WHERE pg_current_xact_id() IS NOT NULL",
+        )
+        .bind::<diesel::sql_types::Text, _>(kind)
+        .bind::<diesel::sql_types::Text, _>(id)
+        .bind::<diesel::sql_types::Text, _>(op)
+        .bind::<diesel::sql_types::Timestamp, _>(now())
+        .execute(c)
+        .map(drop);
     }
     diesel::insert_into(index_events::table)
         .values((

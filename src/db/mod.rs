@@ -22,9 +22,10 @@ pub use users::{NewUser, User, UserFilter, ERASED_USER};
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, ManageConnection, Pool};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -90,12 +91,82 @@ unsafe extern "C" fn stable_plans(
     libsqlite3_sys::SQLITE_OK
 }
 
+/// A pooled connection, with when it was last found alive.
+pub struct Conn {
+    conn: DbConn,
+    checked: Instant,
+}
+
+impl std::ops::Deref for Conn {
+    type Target = DbConn;
+    fn deref(&self) -> &DbConn {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut DbConn {
+        &mut self.conn
+    }
+}
+
+/// A connection taken from the pool (back to it when dropped).
+pub struct Pooled(diesel::r2d2::PooledConnection<Manager>);
+
+impl std::ops::Deref for Pooled {
+    type Target = DbConn;
+    fn deref(&self) -> &DbConn {
+        &self.0.conn
+    }
+}
+
+impl std::ops::DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut DbConn {
+        &mut self.0.conn
+    }
+}
+
+/// How long a PostgreSQL connection that answered its check is taken as alive without asking
+/// again.
+const CHECKED_FOR: Duration = Duration::from_secs(1);
+
+/// diesel's connection manager, but a PostgreSQL connection is checked (`SELECT 1`) at most
+/// once a second: one round trip of every request had been that check. A connection cut by a
+/// restart or a failover is found out within a second of its last check; a request that gets it
+/// before then fails as it would have had the cut come just after the check.
+pub struct Manager(ConnectionManager<DbConn>);
+
+impl ManageConnection for Manager {
+    type Connection = Conn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<Conn, Self::Error> {
+        Ok(Conn {
+            conn: self.0.connect()?,
+            checked: Instant::now(),
+        })
+    }
+
+    fn is_valid(&self, conn: &mut Conn) -> Result<(), Self::Error> {
+        if conn.checked.elapsed() < CHECKED_FOR {
+            return Ok(());
+        }
+        self.0.is_valid(&mut conn.conn)?;
+        conn.checked = Instant::now();
+        Ok(())
+    }
+
+    fn has_broken(&self, conn: &mut Conn) -> bool {
+        self.0.has_broken(&mut conn.conn)
+    }
+}
+
 #[derive(Debug)]
 struct SqlitePragmas;
 
-impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqlitePragmas {
-    fn on_acquire(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
-        if let DbConn::Sqlite(c) = conn {
+impl CustomizeConnection<Conn, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut Conn) -> Result<(), diesel::r2d2::Error> {
+        if let DbConn::Sqlite(c) = &mut conn.conn {
             // WAL lets readers run beside the one writer; the busy timeout makes a second
             // process (the CLI next to a running server) wait instead of failing; secure_delete
             // overwrites what is deleted, so an erased person's data does not linger in free
@@ -114,7 +185,7 @@ impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqlitePragmas {
 /// concurrent requests queue for the write lock instead of failing with "database is locked".
 #[derive(Clone)]
 pub struct Db {
-    pool: Pool<ConnectionManager<DbConn>>,
+    pool: Pool<Manager>,
     write_lock: Option<Arc<Mutex<()>>>,
 }
 
@@ -149,7 +220,7 @@ impl Db {
             // use. A PostgreSQL connection may have been cut (a restart, a failover): checked.
             .test_on_check_out(is_pg)
             .connection_customizer(Box::new(SqlitePragmas))
-            .build(ConnectionManager::<DbConn>::new(url))?;
+            .build(Manager(ConnectionManager::<DbConn>::new(url)))?;
         let write_lock = (!is_pg).then(|| Arc::new(Mutex::new(())));
         Ok(Db { pool, write_lock })
     }
@@ -165,7 +236,7 @@ impl Db {
     /// Applies the embedded migrations of this backend that are not yet applied.
     pub fn migrate(&self) -> anyhow::Result<usize> {
         let mut conn = self.pool.get()?;
-        let applied = match &mut *conn {
+        let applied = match &mut **conn {
             DbConn::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
             DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
         }
@@ -176,7 +247,7 @@ impl Db {
     /// Ready: the database answers and every embedded migration is applied.
     pub fn ready(&self) -> anyhow::Result<()> {
         let mut conn = self.pool.get()?;
-        let pending = match &mut *conn {
+        let pending = match &mut **conn {
             DbConn::Pg(c) => c.has_pending_migration(POSTGRES_MIGRATIONS),
             DbConn::Sqlite(c) => c.has_pending_migration(SQLITE_MIGRATIONS),
         }
@@ -195,7 +266,7 @@ impl Db {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = pool.get().map_err(DbError::from)?;
-            match &mut *conn {
+            match &mut **conn {
                 // One read transaction for the whole hop: its queries see one snapshot, and
                 // SQLite takes its WAL read lock once instead of once per statement.
                 DbConn::Sqlite(_) => {
@@ -237,10 +308,9 @@ impl Db {
         conn.transaction(f)
     }
 
-    pub fn conn(
-        &self,
-    ) -> Result<diesel::r2d2::PooledConnection<ConnectionManager<DbConn>>, DbError> {
-        Ok(self.pool.get()?)
+    /// A connection of the pool, outside any transaction.
+    pub fn conn(&self) -> Result<Pooled, DbError> {
+        Ok(Pooled(self.pool.get()?))
     }
 }
 

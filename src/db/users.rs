@@ -34,6 +34,10 @@ pub struct User {
     pub created_at: PrimitiveDateTime,
     pub updated_at: PrimitiveDateTime,
     pub email_verified_at: Option<PrimitiveDateTime>,
+    /// When the person last did something (counted to the hour: [`super::accounts::touch_user`]).
+    pub last_active_at: Option<PrimitiveDateTime>,
+    /// When the person was told their data will go for inactivity, if they were.
+    pub retention_warned_at: Option<PrimitiveDateTime>,
 }
 
 pub struct NewUser<'a> {
@@ -58,6 +62,8 @@ const USER_COLUMNS: (
     users::created_at,
     users::updated_at,
     users::email_verified_at,
+    users::last_active_at,
+    users::retention_warned_at,
 ) = (
     users::id,
     users::email,
@@ -69,6 +75,8 @@ const USER_COLUMNS: (
     users::created_at,
     users::updated_at,
     users::email_verified_at,
+    users::last_active_at,
+    users::retention_warned_at,
 );
 
 impl User {

@@ -45,6 +45,7 @@ pub(super) fn load(l: &mut Loader<'_>, orgs: &Orgs<'_>) -> anyhow::Result<()> {
         role: Role::Officer,
         organisations: Vec::new(),
         locale: "sv".into(),
+        touched_recently: false,
     };
     let suppliers = ["fjellkjokken", "orsagardskok"];
     let mut invite = Vec::new();

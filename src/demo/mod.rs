@@ -312,6 +312,7 @@ impl Loader<'_> {
             scopes: Vec::new(),
             organisations: Vec::new(),
             locale: locale.into(),
+            touched_recently: false,
         })
     }
 
@@ -352,6 +353,7 @@ pub fn load(db: &Db, settings: &Settings) -> anyhow::Result<bool> {
             scopes: Vec::new(),
             organisations: Vec::new(),
             locale: "en".into(),
+            touched_recently: false,
         };
         let mut l = Loader {
             conn,

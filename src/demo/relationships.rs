@@ -35,6 +35,7 @@ pub(super) fn load(l: &mut Loader<'_>) -> anyhow::Result<()> {
         scopes: vec!["SE-1780".into()],
         organisations: Vec::new(),
         locale: "sv".into(),
+        touched_recently: false,
     };
     let (mentee, mentee_user) = record_of(l, "candidate", "Mohamed Abdi")?;
     let (mentor, mentor_user) = record_of(l, "mentor", "Yasmin Al-Khatib")?;

@@ -159,6 +159,14 @@ fn recorded_for_person(
     Ok(())
 }
 
+/// The viewer did something: their activity is written, unless it was within the hour.
+fn touch(conn: &mut DbConn, viewer: &Viewer) -> diesel::QueryResult<()> {
+    if viewer.touched_recently {
+        return Ok(());
+    }
+    db::accounts::touch_user(conn, &viewer.user_id)
+}
+
 /// Validated record → row, with everything the creation writes beside it.
 pub fn create<R: RecordType>(
     conn: &mut DbConn,
@@ -185,7 +193,7 @@ pub fn create<R: RecordType>(
     }
     R::RECORD.insert(conn, &row)?;
     journal(conn, R::RECORD, &row.id, Op::Upsert)?;
-    db::accounts::touch_user(conn, &viewer.user_id)?;
+    touch(conn, viewer)?;
     if R::RECORD == Record::Organisation && !viewer.is_officer() {
         User::join_organisation(conn, &viewer.user_id, &row.id, "owner")?;
         // Registered by itself: unverified until an officer of its municipality vouches for it.
@@ -408,7 +416,7 @@ pub fn change<R: RecordType>(
     if row.status != old.status {
         R::after_status_change(conn, &row)?;
     }
-    db::accounts::touch_user(conn, &viewer.user_id)?;
+    touch(conn, viewer)?;
     Ok(row)
 }
 

@@ -51,6 +51,7 @@ pub(crate) fn viewer_of(conn: &mut crate::db::DbConn, user: User) -> Result<View
     Ok(Viewer {
         scopes,
         organisations,
+        touched_recently: accounts::touched_recently(&user),
         user_id: user.id,
         role,
         locale: user.locale,

@@ -506,3 +506,52 @@ async fn sqlite_people_untouched_for_too_long_are_warned_then_erased() {
 async fn postgres_people_untouched_for_too_long_are_warned_then_erased() {
     people_untouched_for_too_long_are_warned_then_erased(Backend::Postgres).await;
 }
+
+/// A person warned that their data will go, who then changes their profile, is no longer
+/// warned and counts as active (whatever their activity read as when the request began).
+async fn a_warned_person_who_acts_is_active_again(backend: Backend) {
+    let Some(app) = spawn_app_with(backend, |s| s.retention_months = 3).await else {
+        return;
+    };
+    let token = app
+        .register("varnad@example.org", "candidate", &["matching_ktp"])
+        .await;
+    let id = app
+        .create("candidates", &token, bodies::candidate("SE-2062"))
+        .await;
+    let active_again = "users WHERE email = 'varnad@example.org' \
+                        AND retention_warned_at IS NULL AND last_active_at > '2020-01-01'";
+    assert_eq!(app.count(active_again).await, 1);
+    // Warned, and (as a record of activity within the hour would not) still active within the
+    // hour: either way the change must clear the warning.
+    for last in ["2000-01-01 00:00:00", "2100-01-01 00:00:00"] {
+        sql(
+            &app,
+            format!(
+                "UPDATE users SET last_active_at = '{last}', \
+                 retention_warned_at = '2000-01-02 00:00:00' WHERE email = 'varnad@example.org'"
+            ),
+        )
+        .await;
+        assert_eq!(app.count(active_again).await, 0);
+        let changed = app
+            .patch(
+                &format!("/api/v1/candidates/{id}"),
+                &token,
+                json!({"headline": "Ingenjör, fortfarande här"}),
+            )
+            .await;
+        assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+        assert_eq!(app.count(active_again).await, 1, "after {last}");
+    }
+}
+
+#[tokio::test]
+async fn sqlite_a_warned_person_who_acts_is_active_again() {
+    a_warned_person_who_acts_is_active_again(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn postgres_a_warned_person_who_acts_is_active_again() {
+    a_warned_person_who_acts_is_active_again(Backend::Postgres).await;
+}
