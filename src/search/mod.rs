@@ -247,16 +247,8 @@ impl Tail {
         if !self.watched.is_empty() {
             let seqs: Vec<i64> = self.watched.iter().map(|w| w.seq).collect();
             let late = db::events_among(&mut conn, &seqs)?;
-            for e in &late {
-                apply(
-                    &mut conn,
-                    index,
-                    &e.entity_kind,
-                    &e.entity_id,
-                    &mut analyzers,
-                )?;
-                applied += 1;
-            }
+            apply(&mut conn, index, &late, &mut analyzers)?;
+            applied += late.len();
             let before = self.watched.len();
             self.watched.retain(|w| {
                 let ended = match (horizon.xmin, w.xmax) {
@@ -274,6 +266,7 @@ impl Tail {
         let mut expected = from + 1;
         let mut last = from;
         let mut blocked = false;
+        let mut ready = Vec::with_capacity(events.len());
         'events: for e in events {
             if e.seq > expected {
                 let mut passed = Vec::new();
@@ -292,17 +285,12 @@ impl Tail {
                     self.watched.extend(passed);
                 }
             }
-            apply(
-                &mut conn,
-                index,
-                &e.entity_kind,
-                &e.entity_id,
-                &mut analyzers,
-            )?;
-            applied += 1;
             last = e.seq;
             expected = e.seq + 1;
+            ready.push(e);
         }
+        apply(&mut conn, index, &ready, &mut analyzers)?;
+        applied += ready.len();
         if self.watched.len() > WATCH_MAX {
             let excess = self.watched.len() - WATCH_MAX;
             self.watched.drain(..excess);
@@ -322,23 +310,56 @@ impl Tail {
     }
 }
 
-/// Brings one record's document in line with the database.
+/// Brings the documents of the records these changes name in line with the database: each
+/// record read once however many changes name it, and a kind's rows, holds and consents in one
+/// query each (not three per change: under a stream of writes these reads were most of the
+/// database's work besides the writes themselves).
 fn apply(
     conn: &mut DbConn,
     index: &SearchIndex,
-    kind: &str,
-    id: &str,
+    events: &[db::IndexEvent],
     analyzers: &mut Analyzers,
 ) -> anyhow::Result<()> {
-    let Some(record) = Record::ALL.into_iter().find(|r| r.name() == kind) else {
-        return Ok(());
-    };
-    let Some(k) = kind_of(record) else {
-        return Ok(());
-    };
-    match load(conn, record, id)? {
-        Some(entity) => index.upsert(entity, analyzers)?,
-        None => index.delete(k, id),
+    let mut by_record: Vec<(Record, Vec<String>)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for e in events {
+        let Some(record) = Record::ALL.into_iter().find(|r| r.name() == e.entity_kind) else {
+            continue;
+        };
+        if kind_of(record).is_none() || !seen.insert((record, e.entity_id.as_str())) {
+            continue;
+        }
+        match by_record.iter_mut().find(|(r, _)| *r == record) {
+            Some((_, ids)) => ids.push(e.entity_id.clone()),
+            None => by_record.push((record, vec![e.entity_id.clone()])),
+        }
+    }
+    for (record, ids) in by_record {
+        let Some(k) = kind_of(record) else {
+            continue;
+        };
+        let rows = record.find_many(conn, &ids)?;
+        let held = db::holds::held_rows(conn, record, &rows)?;
+        let consents = match record {
+            Record::Candidate | Record::Mentor => {
+                let owners: Vec<String> = rows.iter().map(|r| r.owner_id.clone()).collect();
+                db::active_consents_of(conn, &owners)?
+            }
+            _ => Default::default(),
+        };
+        let mut indexed = std::collections::HashSet::new();
+        for row in &rows {
+            let person = consents.get(&row.owner_id).cloned().unwrap_or_default();
+            if let Some(mut e) = entity_of(record, row, person) {
+                // On hold (moderation): in the index, matched with no one.
+                e.active &= !held.contains(&row.id);
+                index.upsert(e, analyzers)?;
+                indexed.insert(row.id.as_str());
+            }
+        }
+        for id in ids.iter().filter(|id| !indexed.contains(id.as_str())) {
+            index.delete(k, id);
+        }
     }
     Ok(())
 }
