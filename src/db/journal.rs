@@ -5,6 +5,12 @@ use super::schema::{audit_log, consents, index_events, outbox};
 use super::{new_id, now, DbConn};
 use diesel::prelude::*;
 
+diesel::define_sql_function! {
+    /// PostgreSQL's id of the current transaction, assigned by the call if it had none (its
+    /// type is `xid8`; only whether it is null is ever asked).
+    fn pg_current_xact_id() -> diesel::sql_types::BigInt;
+}
+
 thread_local! {
     /// What the transaction running on this thread wrote for the workers: (a change for the
     /// indexer, an email for the mailer). `Services::write` reads it to wake only who has work.
@@ -25,18 +31,26 @@ pub fn take_wrote() -> (bool, bool) {
 pub fn index_event(conn: &mut DbConn, kind: &str, id: &str, op: &str) -> QueryResult<()> {
     WROTE.with(|w| w.set((true, w.get().1)));
     if let DbConn::Pg(c) = conn {
-        // One statement: its condition is evaluated before the row it filters is formed, so
-        // the transaction id is taken before the default draws the change number.
-        return diesel::sql_query(
-            "INSERT INTO index_events (entity_kind, entity_id, op, created_at) \
-             SELECT $1, $2, $3, $4 WHERE pg_current_xact_id() IS NOT NULL",
-        )
-        .bind::<diesel::sql_types::Text, _>(kind)
-        .bind::<diesel::sql_types::Text, _>(id)
-        .bind::<diesel::sql_types::Text, _>(op)
-        .bind::<diesel::sql_types::Timestamp, _>(now())
-        .execute(c)
-        .map(drop);
+        // One statement (prepared once): its condition is evaluated before the row it filters
+        // is formed, so the transaction id is taken before the default draws the change number.
+        use diesel::sql_types::{Text, Timestamp};
+        let row = diesel::select((
+            kind.into_sql::<Text>(),
+            id.into_sql::<Text>(),
+            op.into_sql::<Text>(),
+            now().into_sql::<Timestamp>(),
+        ))
+        .filter(pg_current_xact_id().is_not_null());
+        return diesel::insert_into(index_events::table)
+            .values(row)
+            .into_columns((
+                index_events::entity_kind,
+                index_events::entity_id,
+                index_events::op,
+                index_events::created_at,
+            ))
+            .execute(c)
+            .map(drop);
     }
     diesel::insert_into(index_events::table)
         .values((

@@ -215,15 +215,16 @@ impl User {
         conn: &mut DbConn,
         id: &str,
     ) -> QueryResult<(Vec<String>, Vec<String>)> {
-        use diesel::dsl::sql;
         use diesel::sql_types::Text;
+        // The labels are bound, not written into the text: a literal would keep the statement
+        // from being prepared once.
         let query = officer_scopes::table
             .filter(officer_scopes::user_id.eq(id))
-            .select((sql::<Text>("'scope'"), officer_scopes::municipality))
+            .select(("scope".into_sql::<Text>(), officer_scopes::municipality))
             .union_all(
                 memberships::table
                     .filter(memberships::user_id.eq(id))
-                    .select((sql::<Text>("'member'"), memberships::organisation_id)),
+                    .select(("member".into_sql::<Text>(), memberships::organisation_id)),
             );
         // diesel writes UNION for each backend, not for the connection that is either.
         let rows: Vec<(String, String)> = match conn {
