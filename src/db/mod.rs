@@ -170,10 +170,13 @@ impl CustomizeConnection<Conn, diesel::r2d2::Error> for SqlitePragmas {
             // WAL lets readers run beside the one writer; the busy timeout makes a second
             // process (the CLI next to a running server) wait instead of failing; secure_delete
             // overwrites what is deleted, so an erased person's data does not linger in free
-            // pages of the file.
+            // pages of the file. Reads go through a memory map of the file (shared by every
+            // connection, the operating system's page cache) instead of each connection copying
+            // pages into a 2 MB cache of its own: at 100,000 profiles the matches request's
+            // re-check spent most of its time missing that cache.
             c.batch_execute(
                 "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
-                 PRAGMA secure_delete = ON;",
+                 PRAGMA secure_delete = ON; PRAGMA mmap_size = 1073741824;",
             )
             .map_err(diesel::r2d2::Error::QueryError)?;
         }
