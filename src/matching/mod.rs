@@ -7,7 +7,7 @@
 use crate::db::{DbConn, Record};
 use crate::error::AppError;
 use crate::policy::Viewer;
-use crate::search::entity::{entity_of, record_of};
+use crate::search::entity::record_of;
 use crate::services::Services;
 use diesel::prelude::*;
 use heartland_index::rank::{day_number, track_of};
@@ -38,23 +38,8 @@ pub fn still_open(
 ) -> Result<HashSet<String>, AppError> {
     let record = record_of(kind);
     let rows = record.find_many(conn, ids)?;
-    let consents = if matches!(kind, Kind::Candidate | Kind::Mentor) {
-        let owners: Vec<String> = rows.iter().map(|r| r.owner_id.clone()).collect();
-        crate::db::active_consents_of(conn, &owners)?
-    } else {
-        Default::default()
-    };
-    let held = crate::db::holds::held_rows(conn, record, &rows)?;
-    Ok(rows
-        .iter()
-        .filter(|row| !held.contains(&row.id))
-        .filter_map(|row| {
-            entity_of(
-                record,
-                row,
-                consents.get(&row.owner_id).cloned().unwrap_or_default(),
-            )
-        })
+    Ok(crate::search::entities_of(conn, record, &rows)?
+        .into_iter()
         .filter(|e| e.open_to(track).is_ok())
         .map(|e| e.id)
         .collect())

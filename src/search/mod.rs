@@ -339,25 +339,12 @@ fn apply(
             continue;
         };
         let rows = record.find_many(conn, &ids)?;
-        let held = db::holds::held_rows(conn, record, &rows)?;
-        let consents = match record {
-            Record::Candidate | Record::Mentor => {
-                let owners: Vec<String> = rows.iter().map(|r| r.owner_id.clone()).collect();
-                db::active_consents_of(conn, &owners)?
-            }
-            _ => Default::default(),
-        };
         let mut indexed = std::collections::HashSet::new();
-        for row in &rows {
-            let person = consents.get(&row.owner_id).cloned().unwrap_or_default();
-            if let Some(mut e) = entity_of(record, row, person) {
-                // On hold (moderation): in the index, matched with no one.
-                e.active &= !held.contains(&row.id);
-                index.upsert(e, analyzers)?;
-                indexed.insert(row.id.as_str());
-            }
+        for e in entities_of(conn, record, &rows)? {
+            indexed.insert(e.id.clone());
+            index.upsert(e, analyzers)?;
         }
-        for id in ids.iter().filter(|id| !indexed.contains(id.as_str())) {
+        for id in ids.iter().filter(|id| !indexed.contains(*id)) {
             index.delete(k, id);
         }
     }
@@ -378,24 +365,34 @@ pub fn load_row(
     record: Record,
     row: &RecordRow,
 ) -> anyhow::Result<Option<Entity>> {
-    let consents = person_consents(conn, record, row)?;
-    let held = db::holds::held_rows(conn, record, std::slice::from_ref(row))?;
-    Ok(entity_of(record, row, consents).map(|mut e| {
-        // On hold (moderation): in the index, matched with no one.
-        e.active &= !held.contains(&row.id);
-        e
-    }))
+    Ok(entities_of(conn, record, std::slice::from_ref(row))?.pop())
 }
 
-fn person_consents(
+/// `rows` (of `record`) as the index sees them, with their persons' consents and their holds
+/// (on hold, by moderation: in the index, matched with no one), each read in one query; rows
+/// the index does not keep are left out.
+pub fn entities_of(
     conn: &mut DbConn,
     record: Record,
-    row: &RecordRow,
-) -> anyhow::Result<Vec<String>> {
-    Ok(match record {
-        Record::Candidate | Record::Mentor => db::active_consents(conn, &row.owner_id)?,
-        _ => Vec::new(),
-    })
+    rows: &[RecordRow],
+) -> diesel::QueryResult<Vec<Entity>> {
+    let consents = match record {
+        Record::Candidate | Record::Mentor => {
+            let owners: Vec<String> = rows.iter().map(|r| r.owner_id.clone()).collect();
+            db::active_consents_of(conn, &owners)?
+        }
+        _ => Default::default(),
+    };
+    let held = db::holds::held_rows(conn, record, rows)?;
+    Ok(rows
+        .iter()
+        .filter_map(|row| {
+            let person = consents.get(&row.owner_id).cloned().unwrap_or_default();
+            let mut e = entity_of(record, row, person)?;
+            e.active &= !held.contains(&row.id);
+            Some(e)
+        })
+        .collect())
 }
 
 /// Rebuilds the whole index from the database; `progress(done, total)` is told along the way.
