@@ -15,7 +15,8 @@ mod users;
 pub use journal::{
     active_consents, active_consents_of, all_active_consents, audit, enqueue_email,
     enqueue_email_after, events_after, events_among, feed_horizon, feed_lag, index_event,
-    last_event_seq, record_consents, set_consents, take_wrote, FeedHorizon, IndexEvent, NewEmail,
+    last_event_seq, record_consents, set_consents, take_wrote, ConsentMap, FeedHorizon, IndexEvent,
+    NewEmail,
 };
 pub use records::{ListFilter, Record, RecordRow, Visible};
 pub use users::{NewUser, User, UserFilter, ERASED_USER};

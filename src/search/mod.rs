@@ -383,6 +383,16 @@ pub fn entities_of(
         }
         _ => Default::default(),
     };
+    entities_with(conn, record, rows, &consents)
+}
+
+/// [`entities_of`] with the persons' consents already read (a rebuild reads everyone's at once).
+fn entities_with(
+    conn: &mut DbConn,
+    record: Record,
+    rows: &[RecordRow],
+    consents: &db::ConsentMap,
+) -> diesel::QueryResult<Vec<Entity>> {
     let held = db::holds::held_rows(conn, record, rows)?;
     Ok(rows
         .iter()
@@ -421,17 +431,7 @@ pub fn rebuild(
             let rows = record.list(&mut conn, &Visible::All, &filter)?;
             let Some(last) = rows.last() else { break };
             filter.after = Some(last.id.clone());
-            let held = db::holds::held_rows(&mut conn, record, &rows)?;
-            let batch: Vec<_> = rows
-                .iter()
-                .filter_map(|row| {
-                    let person = consents.get(&row.owner_id).cloned().unwrap_or_default();
-                    let mut e = entity_of(record, row, person)?;
-                    e.active &= !held.contains(&row.id);
-                    Some(e)
-                })
-                .collect();
-            index.upsert_batch(batch)?;
+            index.upsert_batch(entities_with(&mut conn, record, &rows, &consents)?)?;
             done += rows.len() as u64;
             progress(done, total);
         }
