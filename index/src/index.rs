@@ -220,6 +220,8 @@ impl SearchIndex {
                 if let Ok(me) = SearchIndex::from_index(index) {
                     if me.load_features().is_ok() {
                         *me.applied.write().unwrap_or_else(|e| e.into_inner()) = Some(p.seq);
+                        me.cache
+                            .invalidate_at(p.watched.is_empty().then_some(p.seq));
                         *me.watched.write().unwrap_or_else(|e| e.into_inner()) = p.watched;
                         return Ok((me, Opened::Resumed(p.seq)));
                     }
@@ -448,7 +450,8 @@ impl SearchIndex {
             slots.remove(h);
         }
         drop(slots);
-        self.cache.invalidate();
+        // Emptied: no level until the rebuild's commit.
+        self.cache.invalidate_at(None);
         Ok(())
     }
 
@@ -488,7 +491,7 @@ impl SearchIndex {
         }
         *self.applied.write().unwrap_or_else(|e| e.into_inner()) = Some(seq);
         *self.watched.write().unwrap_or_else(|e| e.into_inner()) = watched.to_vec();
-        self.cache.invalidate();
+        self.cache.invalidate_at(watched.is_empty().then_some(seq));
         Ok(())
     }
 
@@ -674,8 +677,8 @@ impl SearchIndex {
         today: i64,
     ) -> tantivy::Result<Vec<Hit>> {
         let key = cache::Key::new(query, target, k, today);
-        if let Some(hits) = key.as_ref().and_then(|key| self.cache.get(key)) {
-            return Ok(hits);
+        if let Some(kept) = key.as_ref().and_then(|key| self.cache.get(key)) {
+            return Ok(kept.hits);
         }
         let generation = self.cache.generation();
         let hits = self.matches_uncached(query, target, k, today)?;
@@ -686,14 +689,15 @@ impl SearchIndex {
     }
 
     /// [`SearchIndex::matches`] when the answer is kept in the cache (cheap: no ranking, so a
-    /// caller may ask on any thread), else `None`.
+    /// caller may ask on any thread), with the level of the index it was ranked on; else
+    /// `None`.
     pub fn cached_matches(
         &self,
         query: &Entity,
         target: Kind,
         k: usize,
         today: i64,
-    ) -> Option<Vec<Hit>> {
+    ) -> Option<Kept> {
         self.cache.get(&cache::Key::new(query, target, k, today)?)
     }
 
@@ -1152,6 +1156,7 @@ impl SegmentCollector for SegmentHandles {
 }
 
 mod cache;
+pub use cache::Kept;
 #[cfg(test)]
 mod tests;
 

@@ -88,15 +88,34 @@ fn least_exposed_first(conn: &mut DbConn, mut hits: Vec<Hit>) -> Result<Vec<Hit>
 
 /// The hits still open in the database, in exposure order (which reads nothing more unless
 /// two hits tie).
+///
+/// `level` is how far the index the hits come from had followed the change feed (every change
+/// numbered up to it applied, none passed over; [`heartland_index::index::Kept`]). When the
+/// database holds no change numbered after it, nothing the index read has changed since: the
+/// ranking applied the same rule ([`Entity::open_to`]) to the same records, and the hits are
+/// taken as they are — one look at the feed's newest number instead of reading every hit's
+/// row, its person's consents and its holds again. Every write of a row, a consent or a hold
+/// writes its change in the same transaction (`records::store::journal`), so a change the
+/// index has not applied is always seen here, and then every hit is read back as before.
 fn recheck(
     c: &mut DbConn,
     target: Kind,
     track: Track,
     hits: Vec<Hit>,
+    level: Option<i64>,
 ) -> Result<Vec<Hit>, AppError> {
-    let ids: Vec<String> = hits.iter().map(|h| h.id.clone()).collect();
-    let ok = still_open(c, target, &ids, track)?;
-    least_exposed_first(c, hits.into_iter().filter(|h| ok.contains(&h.id)).collect())
+    let current = match level {
+        Some(level) => crate::db::last_event_seq(c)? <= level,
+        None => false,
+    };
+    let open = if current {
+        hits
+    } else {
+        let ids: Vec<String> = hits.iter().map(|h| h.id.clone()).collect();
+        let ok = still_open(c, target, &ids, track)?;
+        hits.into_iter().filter(|h| ok.contains(&h.id)).collect()
+    };
+    least_exposed_first(c, open)
 }
 
 /// How many hits the first round asks of the index for a page.
@@ -144,20 +163,21 @@ pub async fn ranked(
     loop {
         let (search, q) = (services.search.clone(), query.clone());
         // An answer the index keeps is taken here; ranking goes to a blocking thread.
-        let hits = match search.index.cached_matches(&q, target, fetch, today()) {
-            Some(hits) => hits,
+        let (hits, level) = match search.index.cached_matches(&q, target, fetch, today()) {
+            Some(kept) => (kept.hits, kept.level),
             None => tokio::task::spawn_blocking(move || {
                 search.index.matches(&q, target, fetch, today())
             })
             .await
             .map_err(|e| anyhow::anyhow!(e))?
+            .map(|hits| (hits, None))
             .map_err(|e| anyhow::anyhow!(e))?,
         };
         let fetched = hits.len();
         // One trip to the database: what is still open.
         let open = services
             .db
-            .read(move |c| recheck(c, target, track, hits))
+            .read(move |c| recheck(c, target, track, hits, level))
             .await?;
         if let Some(page) = page_of(open, fetched, fetch, limit, offset) {
             return Ok(page);
@@ -206,7 +226,7 @@ pub async fn of_record(
                     "only officers and the record's owner see its matches",
                 ));
             }
-            let query = crate::search::load(conn, record, &id)?.ok_or(AppError::NotFound)?;
+            let query = crate::search::load_row(conn, record, &row)?.ok_or(AppError::NotFound)?;
             // When the index keeps the first round's answer, it is re-checked on this same
             // connection: one trip to the database for the whole page.
             let fetch = first_fetch(limit, offset);
@@ -214,9 +234,9 @@ pub async fn of_record(
                 (Some(track), true) => search
                     .index
                     .cached_matches(&query, target, fetch, today())
-                    .map(|hits| {
-                        let fetched = hits.len();
-                        recheck(conn, target, track, hits)
+                    .map(|kept| {
+                        let fetched = kept.hits.len();
+                        recheck(conn, target, track, kept.hits, kept.level)
                             .map(|open| page_of(open, fetched, fetch, limit, offset))
                     })
                     .transpose()?

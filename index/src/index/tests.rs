@@ -383,6 +383,41 @@ fn a_cached_answer_is_what_ranking_now_gives_and_goes_with_every_change() {
     );
 }
 
+#[test]
+fn a_kept_answer_tells_how_far_its_index_followed_the_feed() {
+    let index = SearchIndex::in_memory().expect("index");
+    add(&index, corpus(200));
+    let today = today();
+    let need = need("n1", "NO-5025", "Sveiser", &["sveising"], &[("nb", 4)]);
+    let kept = |index: &SearchIndex| {
+        index
+            .matches(&need, Kind::Candidate, 10, today)
+            .expect("matches");
+        index
+            .cached_matches(&need, Kind::Candidate, 10, today)
+            .expect("kept")
+    };
+    // Never committed: how far it is is not known.
+    assert_eq!(kept(&index).level, None);
+    index.commit(7).expect("commit");
+    let at_seven = kept(&index);
+    assert_eq!(at_seven.level, Some(7));
+    // A record added after the commit makes the index newer than 7, never older: still 7.
+    add(
+        &index,
+        vec![candidate("late", "NO-5025", "Sveiser", &[("nb", 5)], 100.0)],
+    );
+    assert_eq!(kept(&index).level, Some(7));
+    // A number passed over and still watched for: no level, whatever was applied after it.
+    index.commit_watching(9, &[8]).expect("commit");
+    assert_eq!(kept(&index).level, None);
+    index.commit_watching(10, &[]).expect("commit");
+    assert_eq!(kept(&index).level, Some(10));
+    // Emptied for a rebuild: no level until the rebuild commits.
+    index.clear().expect("clear");
+    assert_eq!(kept(&index).level, None);
+}
+
 /// A graduate with `text` as her experience.
 fn graduate(id: &str, municipality: &str, text: &str) -> Entity {
     let mut c = candidate(id, municipality, "Ingenjör", &[("sv", 7)], 200.0);
