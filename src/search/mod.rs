@@ -25,6 +25,11 @@ const GAP_WAIT: Duration = Duration::from_secs(5);
 const POLL: Duration = Duration::from_millis(250);
 /// How often the feed is read while a gap holds the indexer up.
 const GAP_POLL: Duration = Duration::from_millis(50);
+/// After a commit that caught up, the indexer rests this long before reading the feed again,
+/// even when woken: a change is in the index within this long after its write (plus the
+/// step), and a stream of writes is committed in a few batches a second instead of one commit
+/// per handful of changes (each commit writes and syncs a segment and sets tantivy merging).
+const COMMIT_GAP: Duration = Duration::from_millis(100);
 
 pub struct Search {
     pub index: Arc<SearchIndex>,
@@ -121,13 +126,13 @@ impl Search {
                         // Ready once the index has caught up with the feed after the start.
                         self.ready.store(true, Ordering::Release);
                     }
-                    if step.applied == 0 {
-                        if step.caught_up {
-                            self.sleep();
-                        } else {
-                            // Waiting for a gap: look again soon, the database decides it.
-                            self.sleep_for(GAP_POLL);
-                        }
+                    match (step.applied, step.caught_up) {
+                        (0, true) => self.sleep(),
+                        // Waiting for a gap: look again soon, the database decides it.
+                        (0, false) => self.sleep_for(GAP_POLL),
+                        (_, true) => std::thread::sleep(COMMIT_GAP),
+                        // A backlog: its batches are committed one after another.
+                        (_, false) => {}
                     }
                 }
                 Err(e) => {
