@@ -1,8 +1,9 @@
 //! Ranked, explained matches for each track, in both directions, and free-text search. The
 //! index ranks (on a blocking thread, holding no database connection); the database has the
-//! last word: every hit is read back before it is shown, and must still pass the track's
-//! eligibility rule ([`heartland_index::Entity::open_to`]), so a withdrawn, deleted or erased
-//! record never appears even while the index lags.
+//! last word: unless it holds no change the index has not applied, every hit is read back
+//! before it is shown and must still pass the track's eligibility rule
+//! ([`heartland_index::Entity::open_to`]), so a withdrawn, deleted or erased record never
+//! appears even while the index lags.
 
 use crate::db::{DbConn, Record};
 use crate::error::AppError;
