@@ -68,7 +68,7 @@ pub async fn ranked(
         .db
         .read(move |c| -> Result<_, AppError> {
             let b = as_buyer(c, &v, &i)?;
-            Ok(crate::search::load(c, Record::Procurement, &b.row.id)?)
+            Ok(crate::search::load_row(c, Record::Procurement, &b.row)?)
         })
         .await?;
     let Some(query) = query else {

@@ -92,7 +92,7 @@ pub fn ask(
         .find(conn, candidate_id)?
         .filter(|r| r.owner_id == viewer.user_id)
         .ok_or_else(|| AppError::invalid("candidate_id", "is not a profile of yours"))?;
-    let entity = crate::search::load(conn, Record::Candidate, &row.id)?
+    let entity = crate::search::load_row(conn, Record::Candidate, &row)?
         .ok_or_else(|| anyhow::anyhow!("an unreadable profile"))?;
     entity.open_to(Track::Mentoring).map_err(not_open)?;
     if under_way(conn, std::slice::from_ref(&row.id))?.contains(&row.id) {
