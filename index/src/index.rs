@@ -3,7 +3,7 @@
 //! it; any number of searches read it. Each commit carries the sequence number of the last
 //! change applied, so a restart resumes where the last commit ended.
 
-use crate::analysis::{analyzer, tokens, Lang};
+use crate::analysis::Lang;
 use crate::entity::{Entity, Kind};
 use crate::rank::{self, Factor, Hot, Prepared};
 use crate::vocabulary::{Analyzers, Vocabulary};
@@ -18,13 +18,14 @@ use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED,
     STRING,
 };
+use tantivy::tokenizer::{TextAnalyzer, WhitespaceTokenizer};
 use tantivy::{
     DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentOrdinal, SegmentReader,
     TantivyDocument, Term,
 };
 
 /// Bumped whenever the schema or the analysis changes: an index of another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 7;
+pub const SCHEMA_VERSION: u32 = 8;
 const WRITER_HEAP: usize = 64 * 1024 * 1024;
 /// Distinct words per language taken from a query record's text.
 pub const QUERY_WORDS: usize = 32;
@@ -32,6 +33,11 @@ pub const QUERY_WORDS: usize = 32;
 pub const MAX_DF: f64 = 0.05;
 /// …once the index holds this many records.
 pub const MIN_DOCS_FOR_CUTOFF: u64 = 2_000;
+
+/// The tokenizer of the text fields: a record's text arrives analysed in each language (see
+/// [`Prepared::analysed`]), its stems separated by spaces (a stem never holds one: words are
+/// split on every character that is not a letter or digit), so the writer only splits it.
+const STEMS: &str = "hm_stems";
 
 #[derive(Clone, Copy)]
 struct Fields {
@@ -57,7 +63,7 @@ fn schema() -> (Schema, Fields) {
     let kind = b.add_text_field("kind", STRING);
     let text = Lang::ALL.map(|lang| {
         let indexing = TextFieldIndexing::default()
-            .set_tokenizer(lang.tokenizer_name())
+            .set_tokenizer(STEMS)
             .set_index_option(IndexRecordOption::WithFreqs);
         b.add_text_field(
             &format!("text_{}", lang.tokenizer_name()),
@@ -252,11 +258,9 @@ impl SearchIndex {
                 "the index has another schema".into(),
             ));
         }
-        for lang in Lang::ALL {
-            index
-                .tokenizers()
-                .register(lang.tokenizer_name(), analyzer(lang));
-        }
+        index
+            .tokenizers()
+            .register(STEMS, TextAnalyzer::from(WhitespaceTokenizer::default()));
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -372,7 +376,7 @@ impl SearchIndex {
         let f = self.fields;
         let key = key_of(entity.kind(), &entity.id);
         let handle = handle_of(&key);
-        let prepared = Prepared::new(entity, analyzers);
+        let (prepared, words) = Prepared::analysed(entity, analyzers);
         let slot = self
             .slots
             .write()
@@ -383,9 +387,10 @@ impl SearchIndex {
         doc.add_u64(f.handle, handle);
         doc.add_u64(f.slot, u64::from(slot));
         doc.add_text(f.kind, prepared.entity.kind().as_str());
-        let text = prepared.entity.full_text();
-        for field in f.text {
-            doc.add_text(field, &text);
+        // The whole text as analysed for the features, not analysed again by the writer: its
+        // tokens in each language, separated by spaces ([`STEMS`]).
+        for (field, words) in f.text.into_iter().zip(words) {
+            doc.add_text(field, words.join(" "));
         }
         let v = Vocabulary::get();
         for c in prepared.bits.iter() {
@@ -527,10 +532,9 @@ impl SearchIndex {
     /// `require_concept`, only records sharing a concept are retrieved (their scores unchanged).
     fn query_for(
         &self,
-        text: &str,
+        words: &[Vec<String>; 3],
         concepts: &rank::ConceptBits,
         require_concept: bool,
-        analyzers: &mut Analyzers,
     ) -> Box<dyn Query> {
         let searcher = self.reader.searcher();
         let docs = searcher.num_docs();
@@ -539,18 +543,18 @@ impl SearchIndex {
         } else {
             u64::MAX
         };
-        let mut words: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for lang in Lang::ALL {
             let mut seen = BTreeSet::new();
-            for t in tokens(analyzers.get(lang), text) {
+            for t in &words[lang.index()] {
                 if seen.len() >= QUERY_WORDS {
                     break;
                 }
-                if seen.insert(t.clone()) {
-                    let term = Term::from_field_text(self.fields.text[lang.index()], &t);
+                if seen.insert(t.as_str()) {
+                    let term = Term::from_field_text(self.fields.text[lang.index()], t);
                     let df = searcher.doc_freq(&term).unwrap_or(0);
                     if df > 0 && df <= max_df {
-                        words.push((
+                        clauses.push((
                             Occur::Should,
                             Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
                         ));
@@ -573,14 +577,14 @@ impl SearchIndex {
             .collect();
         if require_concept && !concept_clauses.is_empty() {
             let any_concept: Box<dyn Query> = Box::new(BooleanQuery::new(concept_clauses));
-            let words: Box<dyn Query> = Box::new(BooleanQuery::new(words));
+            let words: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
             return Box::new(BooleanQuery::new(vec![
                 (Occur::Must, any_concept),
                 (Occur::Should, words),
             ]));
         }
-        words.extend(concept_clauses);
-        Box::new(BooleanQuery::new(words))
+        clauses.extend(concept_clauses);
+        Box::new(BooleanQuery::new(clauses))
     }
 
     /// The query record prepared for ranking, and its text query against `target`.
@@ -590,14 +594,14 @@ impl SearchIndex {
         target: Kind,
         analyzers: &mut Analyzers,
     ) -> (Prepared, Box<dyn Query>) {
-        let prepared = Prepared::new(query.clone(), analyzers);
+        let (prepared, words) = Prepared::analysed(query.clone(), analyzers);
         // Asking for a need's candidates, or a mentee's mentors, every match shares a concept
         // with the query (see `rank::score`): retrieval may require one.
         let demand = matches!(
             (query.kind(), target),
             (Kind::Need, Kind::Candidate) | (Kind::Candidate, Kind::Mentor)
         );
-        let mut text = self.query_for(&query.full_text(), &prepared.bits, demand, analyzers);
+        let mut text = self.query_for(&words, &prepared.bits, demand);
         // A procurement and an offer: also every record whose codes are close enough to
         // score (the same division), scoring nothing by itself.
         let looks_for = match (query.kind(), target) {
@@ -920,8 +924,9 @@ impl SearchIndex {
     /// Free-text search over `kinds`, best first.
     pub fn search(&self, text: &str, kinds: &[Kind], k: usize) -> tantivy::Result<Vec<Hit>> {
         let query = with_analyzers(|a| {
-            let concepts = rank::ConceptBits::of(&Vocabulary::get().concepts_in(text, a));
-            self.query_for(text, &concepts, false, a)
+            let words = a.analyse(text);
+            let concepts = rank::ConceptBits::of(&Vocabulary::get().concepts_in_analysed(&words));
+            self.query_for(&words, &concepts, false)
         });
         let searcher = self.reader.searcher();
         let mut scored = searcher.search(query.as_ref(), &PLAIN)?;

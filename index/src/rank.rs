@@ -2,6 +2,7 @@
 //! a plain explanation, combined by fixed weights. A pure function of the two records, the text
 //! relevance and today's date, so the same data always gives the same order.
 
+use crate::analysis::Lang;
 use crate::entity::{Entity, Kind, Spoken, Track};
 use crate::gazetteer::{distance_km, Gazetteer, Place};
 use crate::vocabulary::Vocabulary;
@@ -212,6 +213,9 @@ pub struct Prepared {
     pub procurement_ok: bool,
 }
 
+/// Where a part of a text lies in its tokens, in each language (stop words differ).
+struct Parts([std::ops::Range<usize>; 3]);
+
 /// A mentor's headline, read once: its concepts and its words lower-cased.
 #[derive(Debug, Clone)]
 pub struct Headline {
@@ -234,19 +238,47 @@ impl Prepared {
     }
 
     pub fn new(entity: Entity, analyzers: &mut crate::vocabulary::Analyzers) -> Prepared {
+        Prepared::analysed(entity, analyzers).0
+    }
+
+    /// [`Prepared::new`], and the tokens of the record's whole text ([`Entity::full_text`]) in
+    /// each language (indexed by [`Lang::index`]): what the index is given, so that no text is
+    /// analysed twice. Each part is analysed once, in the order of the whole text; the concepts
+    /// of a part (or of the skills and support needs together) are those of its tokens there.
+    pub fn analysed(
+        entity: Entity,
+        analyzers: &mut crate::vocabulary::Analyzers,
+    ) -> (Prepared, [Vec<String>; 3]) {
         let v = Vocabulary::get();
-        // The whole text's concepts as the union of its parts' (each part analysed once: the
-        // free text's alone are the evidence below).
-        let text_concepts = v.concepts_in(&entity.text, analyzers);
-        let title_concepts = v.concepts_in(&entity.title, analyzers);
-        let mut concepts = v.concepts_in(
-            &format!(
-                "{}\n{}",
-                entity.skills.join(". "),
-                entity.support_needs.join(". ")
-            ),
-            analyzers,
-        );
+        let mut words: [Vec<String>; 3] = Default::default();
+        let mut part = |text: &str, words: &mut [Vec<String>; 3]| {
+            let start = words.each_ref().map(Vec::len);
+            analyzers.analyse_into(text, words);
+            Parts(std::array::from_fn(|i| start[i]..words[i].len()))
+        };
+        let title_part = part(&entity.title, &mut words);
+        let skill_parts: Vec<Parts> = entity.skills.iter().map(|s| part(s, &mut words)).collect();
+        let support_parts: Vec<Parts> = entity
+            .support_needs
+            .iter()
+            .map(|s| part(s, &mut words))
+            .collect();
+        let text_part = part(&entity.text, &mut words);
+        let concepts_of = |p: &Parts| {
+            let mut out = BTreeSet::new();
+            for lang in Lang::ALL {
+                let i = lang.index();
+                v.concepts_in_tokens(lang, &words[i][p.0[i].clone()], &mut out);
+            }
+            out
+        };
+        // The whole text's concepts as the union of its parts' (the free text's alone are the
+        // evidence below; the skills and support needs are read together, as one text).
+        let text_concepts = concepts_of(&text_part);
+        let title_concepts = concepts_of(&title_part);
+        let mut concepts = concepts_of(&Parts(std::array::from_fn(|i| {
+            title_part.0[i].end..text_part.0[i].start
+        })));
         concepts.extend(&text_concepts);
         concepts.extend(&title_concepts);
         let mut sector_set = v.concepts_in(&entity.sectors.join(". "), analyzers);
@@ -264,11 +296,12 @@ impl Prepared {
             .map(|s| s.trim().to_lowercase())
             .filter(|s| !s.is_empty())
             .collect();
-        let mut labelled = |list: &[String]| {
+        let labelled = |list: &[String], parts: &[Parts]| {
             list.iter()
-                .map(|s| {
+                .zip(parts)
+                .map(|(s, p)| {
                     let lower = s.to_lowercase();
-                    let concepts = v.concepts_in(s, analyzers);
+                    let concepts = concepts_of(p);
                     Wanted {
                         label: s.clone(),
                         bloom: label_bloom(&lower),
@@ -279,8 +312,8 @@ impl Prepared {
                 })
                 .collect::<Vec<_>>()
         };
-        let skill_concepts = labelled(&entity.skills);
-        let support_concepts = labelled(&entity.support_needs);
+        let skill_concepts = labelled(&entity.skills, &skill_parts);
+        let support_concepts = labelled(&entity.support_needs, &support_parts);
         // What backs a claimed skill: a candidate's summary and education; a mentor's headline
         // and sectors (a mentor has no other text). A headline of a candidate is a claim.
         let (own, evidence) = if entity.kind() == Kind::Mentor {
@@ -320,7 +353,7 @@ impl Prepared {
         let mentoring_ok = entity.open_to(Track::Mentoring).is_ok();
         let coaching_ok = entity.open_to(Track::Coaching).is_ok();
         let procurement_ok = entity.open_to(Track::Procurement).is_ok();
-        Prepared {
+        let prepared = Prepared {
             entity,
             bits: ConceptBits::of(&concepts),
             skill_concepts,
@@ -343,7 +376,8 @@ impl Prepared {
             mentoring_ok,
             coaching_ok,
             procurement_ok,
-        }
+        };
+        (prepared, words)
     }
 }
 

@@ -2,7 +2,7 @@
 //! and English terms. A term is matched after stemming in its own language, as a run of
 //! consecutive tokens, so `svetsning`, `sveising` and `welding` all name the concept `welding`.
 
-use crate::analysis::{analyzer, tokens, Lang};
+use crate::analysis::{analyzer, tokens, Lang, Trilingual};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
@@ -166,27 +166,49 @@ impl Vocabulary {
 
     /// The concepts named in `text`, in any of the three languages.
     pub fn concepts_in(&self, text: &str, analyzers: &mut Analyzers) -> BTreeSet<usize> {
+        self.concepts_in_analysed(&analyzers.analyse(text))
+    }
+
+    /// The concepts named in a text already analysed in the three languages
+    /// ([`Analyzers::analyse`]).
+    pub fn concepts_in_analysed(&self, words: &[Vec<String>; 3]) -> BTreeSet<usize> {
         let mut out = BTreeSet::new();
         for lang in Lang::ALL {
-            let toks = tokens(analyzers.get(lang), text);
-            self.concepts_in_tokens(lang, &toks, &mut out);
+            self.concepts_in_tokens(lang, &words[lang.index()], &mut out);
         }
         out
     }
 }
 
-/// One analyser per language, kept to avoid rebuilding them for every text.
-pub struct Analyzers([TextAnalyzer; 3]);
+/// One analyser per language, and the three in one pass, kept to avoid rebuilding them for
+/// every text (each remembers its words).
+pub struct Analyzers {
+    each: [TextAnalyzer; 3],
+    all: Trilingual,
+}
 
 impl Default for Analyzers {
     fn default() -> Self {
-        Analyzers([analyzer(Lang::Sv), analyzer(Lang::Nb), analyzer(Lang::En)])
+        Analyzers {
+            each: Lang::ALL.map(analyzer),
+            all: Trilingual::default(),
+        }
     }
 }
 
 impl Analyzers {
     pub fn get(&mut self, lang: Lang) -> &mut TextAnalyzer {
-        &mut self.0[lang.index()]
+        &mut self.each[lang.index()]
+    }
+
+    /// The tokens of `text` in each language (indexed by [`Lang::index`]), in one pass.
+    pub fn analyse(&mut self, text: &str) -> [Vec<String>; 3] {
+        self.all.analyse(text)
+    }
+
+    /// [`Analyzers::analyse`], appending to `out`.
+    pub fn analyse_into(&mut self, text: &str, out: &mut [Vec<String>; 3]) {
+        self.all.analyse_into(text, out)
     }
 }
 
