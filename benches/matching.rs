@@ -15,7 +15,6 @@
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
-use heartland_index::analysis::{tokens, Lang};
 use heartland_index::corpus::{self, Corpus};
 use heartland_index::index::{MAX_DF, MIN_DOCS_FOR_CUTOFF, QUERY_WORDS};
 use heartland_index::rank::{self, Prepared};
@@ -173,10 +172,6 @@ struct Shared {
     today: i64,
 }
 
-fn analysed(text: &str, analyzers: &mut Analyzers) -> [Vec<String>; 3] {
-    Lang::ALL.map(|lang| tokens(analyzers.get(lang), text))
-}
-
 impl Shared {
     fn new(corpus: &Corpus, today: i64) -> Shared {
         let mut analyzers = Analyzers::default();
@@ -184,7 +179,8 @@ impl Shared {
         let mut bodies = Vec::with_capacity(corpus.candidates.len());
         let mut prepared = HashMap::with_capacity(corpus.candidates.len());
         for c in &corpus.candidates {
-            let mut terms: Vec<String> = analysed(&c.full_text(), &mut analyzers)
+            let mut terms: Vec<String> = analyzers
+                .analyse(&c.full_text())
                 .into_iter()
                 .flatten()
                 .collect();
@@ -217,7 +213,7 @@ impl Shared {
             u32::MAX
         };
         let mut out: Vec<String> = Vec::new();
-        for words in analysed(&need.full_text(), analyzers) {
+        for words in analyzers.analyse(&need.full_text()) {
             let mut seen = Vec::new();
             for w in words {
                 if seen.len() >= QUERY_WORDS {

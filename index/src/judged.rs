@@ -2,7 +2,6 @@
 //! judgments, with the measures the evaluation command prints (`cargo bench -p heartland-index
 //! --bench judged`). The file's header explains its format and how it was written.
 
-use crate::analysis::{tokens, Lang};
 use crate::entity::{Entity, Kind, Spoken};
 use crate::index::SearchIndex;
 use crate::rank::{self, Prepared};
@@ -380,11 +379,11 @@ pub fn by_track(set: &JudgedSet) -> Vec<(String, Vec<usize>)> {
 /// A record's analysed terms in the three languages (stems, stop words out), each once: what
 /// this ranking's text query is made of, given to the baselines too.
 pub fn terms(e: &Entity, analyzers: &mut Analyzers) -> Vec<String> {
-    let text = e.full_text();
-    let mut seen = BTreeSet::new();
-    for lang in Lang::ALL {
-        seen.extend(tokens(analyzers.get(lang), &text));
-    }
+    let seen: BTreeSet<String> = analyzers
+        .analyse(&e.full_text())
+        .into_iter()
+        .flatten()
+        .collect();
     seen.into_iter().collect()
 }
 

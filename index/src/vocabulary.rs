@@ -6,7 +6,6 @@ use crate::analysis::{analyzer, tokens, Lang, Trilingual};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
-use tantivy::tokenizer::TextAnalyzer;
 
 const SKILLS_TSV: &str = include_str!("../data/skills.tsv");
 
@@ -180,27 +179,14 @@ impl Vocabulary {
     }
 }
 
-/// One analyser per language, and the three in one pass, kept to avoid rebuilding them for
-/// every text (each remembers its words).
+/// The three languages' analysers in one pass, kept to avoid rebuilding them for every text
+/// (they remember their words).
+#[derive(Default)]
 pub struct Analyzers {
-    each: [TextAnalyzer; 3],
     all: Trilingual,
 }
 
-impl Default for Analyzers {
-    fn default() -> Self {
-        Analyzers {
-            each: Lang::ALL.map(analyzer),
-            all: Trilingual::default(),
-        }
-    }
-}
-
 impl Analyzers {
-    pub fn get(&mut self, lang: Lang) -> &mut TextAnalyzer {
-        &mut self.each[lang.index()]
-    }
-
     /// The tokens of `text` in each language (indexed by [`Lang::index`]), in one pass.
     pub fn analyse(&mut self, text: &str) -> [Vec<String>; 3] {
         self.all.analyse(text)
