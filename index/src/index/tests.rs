@@ -549,3 +549,48 @@ fn a_delete_right_after_reopening_survives_a_merge() {
     assert_eq!(index.ids(Kind::Candidate), vec!["a".to_string()]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// An upsert deletes a record's earlier document only when it has one: every way a record can
+/// come back leaves exactly one document of it.
+#[test]
+fn a_record_written_again_is_in_the_index_once() {
+    let dir = tempdir();
+    let mk = |id: &str, title: &str| candidate(id, "SE-2062", title, &[("sv", 7)], 300.0);
+    let titles = |index: &SearchIndex| {
+        let mut t: Vec<String> = index
+            .search("svetsare", &[Kind::Candidate], 10)
+            .expect("search")
+            .into_iter()
+            .map(|h| format!("{}:{}", h.id, h.title))
+            .collect();
+        t.sort();
+        t
+    };
+    {
+        let (index, _) = SearchIndex::open(&dir).expect("open");
+        // Twice before a commit, then again after it.
+        add(&index, vec![mk("a", "Svetsare 1"), mk("a", "Svetsare 2")]);
+        add(&index, vec![mk("b", "Svetsare 1")]);
+        index.commit(1).expect("commit");
+        add(&index, vec![mk("a", "Svetsare 3")]);
+        // Deleted, then back before the commit.
+        index.delete(Kind::Candidate, "b");
+        add(&index, vec![mk("b", "Svetsare 2")]);
+        index.commit(2).expect("commit");
+        assert_eq!(index.len(), 2);
+        assert_eq!(titles(&index), ["a:Svetsare 3", "b:Svetsare 2"]);
+        // Emptied, and one back.
+        index.clear().expect("clear");
+        add(&index, vec![mk("b", "Svetsare 3")]);
+        index.commit(3).expect("commit");
+        assert_eq!(index.len(), 1);
+        assert_eq!(titles(&index), ["b:Svetsare 3"]);
+    }
+    // After reopening, a record the index holds is replaced, not added beside.
+    let (index, _) = SearchIndex::open(&dir).expect("reopen");
+    add(&index, vec![mk("b", "Svetsare 4"), mk("c", "Svetsare 1")]);
+    index.commit(4).expect("commit");
+    assert_eq!(index.len(), 2);
+    assert_eq!(titles(&index), ["b:Svetsare 4", "c:Svetsare 1"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
