@@ -23,6 +23,10 @@ use heartland_index::{Entity, Kind, SearchIndex, Vocabulary};
 use std::collections::HashMap;
 use std::time::Instant;
 
+/// The server's allocator (`src/main.rs`), so that speed and memory are the server's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 struct Args {
     candidates: usize,
     queries: usize,
