@@ -187,6 +187,7 @@ impl Shared {
                 .analyse(&c.full_text())
                 .into_iter()
                 .flatten()
+                .map(|s| s.to_string())
                 .collect();
             let body = terms.join(" ");
             terms.sort();
@@ -219,7 +220,7 @@ impl Shared {
         let mut out: Vec<String> = Vec::new();
         for words in analyzers.analyse(&need.full_text()) {
             let mut seen = Vec::new();
-            for w in words {
+            for w in words.iter().map(|s| s.to_string()) {
                 if seen.len() >= QUERY_WORDS {
                     break;
                 }

@@ -159,6 +159,13 @@ impl<S: TokenStream> TokenStream for RememberedStream<'_, S> {
     }
 }
 
+/// A token as analysed: shared with the remembered word it came from, so that a word seen
+/// before is pushed without allocating.
+pub type Stem = std::sync::Arc<str>;
+
+/// A text's tokens in each language (indexed by [`Lang::index`]).
+pub type Stems = [Vec<Stem>; 3];
+
 /// The three languages' analyses of one text in one pass: the text is split and lower-cased
 /// once (those steps do not depend on the language), and each word's stems in the three
 /// languages are remembered together, so a word seen before costs one look-up, not three
@@ -168,7 +175,7 @@ pub struct Trilingual {
     split: TextAnalyzer,
     words: [TextAnalyzer; 3],
     /// A lower-cased word and what it becomes in each language (`None`: a stop word).
-    known: FxHashMap<String, [Option<Box<str>>; 3]>,
+    known: FxHashMap<String, [Option<Stem>; 3]>,
 }
 
 impl Default for Trilingual {
@@ -186,7 +193,7 @@ impl Default for Trilingual {
 
 impl Trilingual {
     /// Appends the tokens of `text` in each language to `out` (indexed by [`Lang::index`]).
-    pub fn analyse_into(&mut self, text: &str, out: &mut [Vec<String>; 3]) {
+    pub fn analyse_into(&mut self, text: &str, out: &mut Stems) {
         if self.known.len() > REMEMBERED_MAX {
             self.known.clear();
         }
@@ -198,9 +205,9 @@ impl Trilingual {
                 continue;
             }
             let words = &mut self.words;
-            let stems: [Option<Box<str>>; 3] = std::array::from_fn(|i| {
+            let stems: [Option<Stem>; 3] = std::array::from_fn(|i| {
                 let mut s = words[i].token_stream(word);
-                s.advance().then(|| Box::from(s.token().text.as_str()))
+                s.advance().then(|| Stem::from(s.token().text.as_str()))
             });
             push_stems(out, &stems);
             self.known.insert(word.clone(), stems);
@@ -208,17 +215,17 @@ impl Trilingual {
     }
 
     /// The tokens of `text` in each language.
-    pub fn analyse(&mut self, text: &str) -> [Vec<String>; 3] {
+    pub fn analyse(&mut self, text: &str) -> Stems {
         let mut out = Default::default();
         self.analyse_into(text, &mut out);
         out
     }
 }
 
-fn push_stems(out: &mut [Vec<String>; 3], stems: &[Option<Box<str>>; 3]) {
+fn push_stems(out: &mut Stems, stems: &[Option<Stem>; 3]) {
     for (list, stem) in out.iter_mut().zip(stems) {
         if let Some(stem) = stem {
-            list.push(String::from(&**stem));
+            list.push(Stem::clone(stem));
         }
     }
 }
@@ -379,8 +386,9 @@ mod tests {
             for w in words.iter().map(String::as_str).chain([text]) {
                 let got = one.analyse(w);
                 for lang in Lang::ALL {
+                    let got: Vec<&str> = got[lang.index()].iter().map(|s| &**s).collect();
                     assert_eq!(
-                        got[lang.index()],
+                        got,
                         tokens(&mut each[lang.index()], w),
                         "{lang:?} {w:?} round {round}"
                     );

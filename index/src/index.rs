@@ -544,7 +544,7 @@ impl SearchIndex {
     /// `require_concept`, only records sharing a concept are retrieved (their scores unchanged).
     fn query_for(
         &self,
-        words: &[Vec<String>; 3],
+        words: &crate::analysis::Stems,
         concepts: &rank::ConceptBits,
         require_concept: bool,
     ) -> Box<dyn Query> {
@@ -562,7 +562,7 @@ impl SearchIndex {
                 if seen.len() >= QUERY_WORDS {
                     break;
                 }
-                if seen.insert(t.as_str()) {
+                if seen.insert(&**t) {
                     let term = Term::from_field_text(self.fields.text[lang.index()], t);
                     let df = searcher.doc_freq(&term).unwrap_or(0);
                     if df > 0 && df <= max_df {

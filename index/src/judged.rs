@@ -383,6 +383,7 @@ pub fn terms(e: &Entity, analyzers: &mut Analyzers) -> Vec<String> {
         .analyse(&e.full_text())
         .into_iter()
         .flatten()
+        .map(|s| s.to_string())
         .collect();
     seen.into_iter().collect()
 }

@@ -248,10 +248,10 @@ impl Prepared {
     pub fn analysed(
         entity: Entity,
         analyzers: &mut crate::vocabulary::Analyzers,
-    ) -> (Prepared, [Vec<String>; 3]) {
+    ) -> (Prepared, crate::analysis::Stems) {
         let v = Vocabulary::get();
-        let mut words: [Vec<String>; 3] = Default::default();
-        let mut part = |text: &str, words: &mut [Vec<String>; 3]| {
+        let mut words: crate::analysis::Stems = Default::default();
+        let mut part = |text: &str, words: &mut crate::analysis::Stems| {
             let start = words.each_ref().map(Vec::len);
             analyzers.analyse_into(text, words);
             Parts(std::array::from_fn(|i| start[i]..words[i].len()))

@@ -2,7 +2,7 @@
 //! and English terms. A term is matched after stemming in its own language, as a run of
 //! consecutive tokens, so `svetsning`, `sveising` and `welding` all name the concept `welding`.
 
-use crate::analysis::{analyzer, tokens, Lang, Trilingual};
+use crate::analysis::{analyzer, tokens, Lang, Stem, Stems, Trilingual};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
@@ -23,9 +23,9 @@ pub struct Concept {
 pub struct Vocabulary {
     concepts: Vec<Concept>,
     /// Per language: stemmed token run → concepts.
-    lookup: [FxHashMap<Vec<String>, Vec<usize>>; 3],
+    lookup: [FxHashMap<Vec<Stem>, Vec<usize>>; 3],
     /// Per language: the tokens a run starts with (most tokens start none: one look-up).
-    starts: [FxHashSet<String>; 3],
+    starts: [FxHashSet<Stem>; 3],
     longest: usize,
     /// Per concept: its sector family's number (the families in alphabetical order).
     family: Vec<u32>,
@@ -62,14 +62,14 @@ impl Vocabulary {
                 })
             })
             .collect();
-        let mut lookup: [FxHashMap<Vec<String>, Vec<usize>>; 3] = Default::default();
-        let mut starts: [FxHashSet<String>; 3] = Default::default();
+        let mut lookup: [FxHashMap<Vec<Stem>, Vec<usize>>; 3] = Default::default();
+        let mut starts: [FxHashSet<Stem>; 3] = Default::default();
         let mut longest = 1;
         for lang in Lang::ALL {
             let mut a = analyzer(lang);
             for (i, c) in concepts.iter().enumerate() {
                 for term in &c.terms[lang.index()] {
-                    let key = tokens(&mut a, term);
+                    let key: Vec<Stem> = tokens(&mut a, term).into_iter().map(Stem::from).collect();
                     if key.is_empty() {
                         continue;
                     }
@@ -145,7 +145,7 @@ impl Vocabulary {
     }
 
     /// The concepts named in already analysed tokens of one language.
-    pub fn concepts_in_tokens(&self, lang: Lang, toks: &[String], out: &mut BTreeSet<usize>) {
+    pub fn concepts_in_tokens(&self, lang: Lang, toks: &[Stem], out: &mut BTreeSet<usize>) {
         if DISABLED.load(std::sync::atomic::Ordering::Relaxed) {
             return;
         }
@@ -170,7 +170,7 @@ impl Vocabulary {
 
     /// The concepts named in a text already analysed in the three languages
     /// ([`Analyzers::analyse`]).
-    pub fn concepts_in_analysed(&self, words: &[Vec<String>; 3]) -> BTreeSet<usize> {
+    pub fn concepts_in_analysed(&self, words: &Stems) -> BTreeSet<usize> {
         let mut out = BTreeSet::new();
         for lang in Lang::ALL {
             self.concepts_in_tokens(lang, &words[lang.index()], &mut out);
@@ -188,12 +188,12 @@ pub struct Analyzers {
 
 impl Analyzers {
     /// The tokens of `text` in each language (indexed by [`Lang::index`]), in one pass.
-    pub fn analyse(&mut self, text: &str) -> [Vec<String>; 3] {
+    pub fn analyse(&mut self, text: &str) -> Stems {
         self.all.analyse(text)
     }
 
     /// [`Analyzers::analyse`], appending to `out`.
-    pub fn analyse_into(&mut self, text: &str, out: &mut [Vec<String>; 3]) {
+    pub fn analyse_into(&mut self, text: &str, out: &mut Stems) {
         self.all.analyse_into(text, out)
     }
 }
