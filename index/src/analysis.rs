@@ -46,19 +46,11 @@ impl Lang {
     }
 }
 
-/// The analyser of a language, stop words included: split, drop very long tokens, lower-case,
-/// then each word through [`word_analyzer`] — remembered, since a word stems the same way every
-/// time and texts repeat their words (Snowball is most of the cost of indexing otherwise).
+/// The analyser of a language: split, drop very long tokens, lower-case, stop words, Snowball
+/// and (Swedish, Norwegian) [`Nominalisation`]. [`Trilingual`] gives the same tokens in the three
+/// languages in one pass, remembering each word; this one builds the vocabulary's look-up and is
+/// what that pass is checked against.
 pub fn analyzer(lang: Lang) -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(48))
-        .filter(LowerCaser)
-        .filter(Remembered { lang })
-        .build()
-}
-
-/// Stop words, Snowball and (Swedish, Norwegian) [`Nominalisation`]: what happens to one word.
-pub fn word_analyzer(lang: Lang) -> TextAnalyzer {
     let builder = TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(48))
         .filter(LowerCaser)
@@ -74,90 +66,8 @@ pub fn word_analyzer(lang: Lang) -> TextAnalyzer {
     }
 }
 
-/// Words an analyser remembers before it starts again (a bound on its memory: a few MB).
+/// Words [`Trilingual`] remembers before it starts again (a bound on its memory: a few MB).
 const REMEMBERED_MAX: usize = 5_000;
-
-/// Runs each (lower-cased) word through [`word_analyzer`] once and remembers the outcome: its
-/// stem, or that it is a stop word.
-#[derive(Clone, Copy)]
-pub struct Remembered {
-    lang: Lang,
-}
-
-impl TokenFilter for Remembered {
-    type Tokenizer<T: Tokenizer> = RememberedTokenizer<T>;
-
-    fn transform<T: Tokenizer>(self, tokenizer: T) -> RememberedTokenizer<T> {
-        RememberedTokenizer {
-            inner: tokenizer,
-            words: word_analyzer(self.lang),
-            known: FxHashMap::default(),
-        }
-    }
-}
-
-#[derive(Clone)]
-pub struct RememberedTokenizer<T> {
-    inner: T,
-    words: TextAnalyzer,
-    /// A word and what it becomes (`None`: a stop word).
-    known: FxHashMap<String, Option<String>>,
-}
-
-impl<T: Tokenizer> Tokenizer for RememberedTokenizer<T> {
-    type TokenStream<'a> = RememberedStream<'a, T::TokenStream<'a>>;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        if self.known.len() > REMEMBERED_MAX {
-            self.known.clear();
-        }
-        RememberedStream {
-            inner: self.inner.token_stream(text),
-            words: &mut self.words,
-            known: &mut self.known,
-        }
-    }
-}
-
-pub struct RememberedStream<'a, S> {
-    inner: S,
-    words: &'a mut TextAnalyzer,
-    known: &'a mut FxHashMap<String, Option<String>>,
-}
-
-impl<S: TokenStream> TokenStream for RememberedStream<'_, S> {
-    fn advance(&mut self) -> bool {
-        while self.inner.advance() {
-            let token = self.inner.token_mut();
-            // One look-up for a word seen before (most words of a corpus are).
-            let becomes = match self.known.get(&token.text) {
-                Some(known) => known.as_deref(),
-                None => {
-                    let mut stream = self.words.token_stream(&token.text);
-                    let becomes = stream.advance().then(|| stream.token().text.clone());
-                    self.known
-                        .entry(token.text.clone())
-                        .or_insert(becomes)
-                        .as_deref()
-                }
-            };
-            if let Some(stem) = becomes {
-                token.text.clear();
-                token.text.push_str(stem);
-                return true;
-            }
-        }
-        false
-    }
-
-    fn token(&self) -> &Token {
-        self.inner.token()
-    }
-
-    fn token_mut(&mut self) -> &mut Token {
-        self.inner.token_mut()
-    }
-}
 
 /// A token as analysed: shared with the remembered word it came from, so that a word seen
 /// before is pushed without allocating.
@@ -185,7 +95,7 @@ impl Default for Trilingual {
                 .filter(RemoveLongFilter::limit(48))
                 .filter(LowerCaser)
                 .build(),
-            words: Lang::ALL.map(word_analyzer),
+            words: Lang::ALL.map(analyzer),
             known: FxHashMap::default(),
         }
     }
@@ -334,37 +244,6 @@ mod tests {
         );
         assert_eq!(stem(Lang::Sv, "tidning"), "tidning");
         assert_eq!(stem(Lang::Sv, "ring"), "ring");
-    }
-
-    /// Remembering changes nothing: every word of Snowball's vocabularies (where installed) and
-    /// of a mixed text analyses as the plain pipeline does, the second time as the first.
-    #[test]
-    fn remembered_words_analyse_as_the_plain_pipeline_over_snowballs_vocabulary() {
-        let text = "Vi söker en utvecklare för sågverkets digitalisering; sveiser og \
-                    sveising i Røros, the developer and development of AI-modeller 2027";
-        for lang in Lang::ALL {
-            let mut plain = word_analyzer(lang);
-            let mut remembered = analyzer(lang);
-            let mut words: Vec<String> = text.split(' ').map(str::to_string).collect();
-            let dir = match lang {
-                Lang::Sv => "swedish",
-                Lang::Nb => "norwegian",
-                Lang::En => "english",
-            };
-            if let Some(voc) = snowball_file(dir, "voc.txt") {
-                words.extend(voc.lines().take(30_000).map(str::to_string));
-            }
-            for round in 0..2 {
-                for w in &words {
-                    assert_eq!(
-                        tokens(&mut remembered, w),
-                        tokens(&mut plain, w),
-                        "{lang:?} {w:?} round {round}"
-                    );
-                }
-            }
-            assert_eq!(tokens(&mut remembered, text), tokens(&mut plain, text));
-        }
     }
 
     /// One pass in three languages gives each language's analysis: over Snowball's
