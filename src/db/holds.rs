@@ -3,7 +3,7 @@
 //! `suspended`: an officer's decision), and the reports people make on what they see.
 
 use super::schema::{abuse_reports as r, holds as h};
-use super::{now, DbConn, Record, RecordRow};
+use super::{now, DbConn, Native, Record, RecordRow};
 use diesel::prelude::*;
 use std::collections::HashSet;
 use time::PrimitiveDateTime;
@@ -86,7 +86,7 @@ pub fn held_among(conn: &mut DbConn, ids: &[String]) -> QueryResult<HashSet<Stri
             .filter(h::subject_id.eq(a).or(h::subject_id.eq(b)))
             .select(h::subject_id)
             .distinct()
-            .load(conn)?;
+            .load_native(conn)?;
         return Ok(some.into_iter().collect());
     }
     let mut found = HashSet::new();

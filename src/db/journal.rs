@@ -2,7 +2,7 @@
 //! feed, the email outbox, consents and the append-only audit log.
 
 use super::schema::{audit_log, consents, index_events, outbox};
-use super::{new_id, now, DbConn};
+use super::{new_id, now, DbConn, Native};
 use diesel::prelude::*;
 
 diesel::define_sql_function! {
@@ -313,7 +313,7 @@ pub fn feed_lag(
 pub fn last_event_seq(conn: &mut DbConn) -> QueryResult<i64> {
     index_events::table
         .select(diesel::dsl::max(index_events::seq))
-        .first::<Option<i64>>(conn)
+        .first_native::<Option<i64>>(conn)
         .map(|s| s.unwrap_or(0))
 }
 

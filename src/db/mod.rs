@@ -6,6 +6,7 @@ pub mod bounces;
 pub mod holds;
 mod journal;
 pub mod limits;
+mod native;
 pub mod outbox;
 pub mod reads;
 mod records;
@@ -18,6 +19,7 @@ pub use journal::{
     last_event_seq, record_consents, set_consents, take_wrote, ConsentMap, FeedHorizon, IndexEvent,
     NewEmail,
 };
+pub use native::Native;
 pub use records::{ListFilter, Record, RecordRow, Visible};
 pub use users::{NewUser, User, UserFilter, ERASED_USER};
 
@@ -284,6 +286,35 @@ impl Db {
         .map_err(|e| DbError::Join(e.to_string()))?
     }
 
+    /// [`Db::read`] for a read of a few rows by key, which on SQLite runs where the caller is
+    /// when a connection is free at once: such a read is a few memory look-ups in the mapped
+    /// file (tens of microseconds, less than the hop to the blocking pool and back costs in
+    /// thread switches), and a SQLite reader never waits for a writer. On PostgreSQL (a round
+    /// trip over the network), or with every connection in use, it goes to the blocking pool
+    /// as any read. Not for a read whose size the caller does not bound.
+    pub async fn read_short<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+    {
+        if self.write_lock.is_some() {
+            if let Some(mut conn) = self.pool.try_get() {
+                // A panic is an error of this request, as it is on the blocking pool (where it
+                // ends that task), not of the worker thread that serves other requests too.
+                let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+                    let conn: &mut DbConn = &mut conn;
+                    conn.transaction::<_, DbError, _>(|c| Ok(f(c)))
+                }));
+                return match ran {
+                    Ok(result) => result?,
+                    Err(_) => Err(DbError::Join("the read panicked".to_string()).into()),
+                };
+            }
+        }
+        self.read(f).await
+    }
+
     /// Runs `f` in one transaction, off the async executor: all of it is written or none.
     pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
@@ -343,4 +374,50 @@ pub fn plausible_ids(ids: &[String]) -> Vec<&str> {
 /// A new time-ordered id.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sqlite(dir: &tempfile::TempDir, size: u32) -> Db {
+        let url = dir
+            .path()
+            .join("heartland.db")
+            .to_string_lossy()
+            .to_string();
+        let db = Db::connect(&url, size).expect("a SQLite database in a fresh directory");
+        db.migrate().expect("migrations");
+        db
+    }
+
+    fn count_users(c: &mut DbConn) -> Result<i64, DbError> {
+        Ok(schema::users::table.count().get_result(c)?)
+    }
+
+    #[tokio::test]
+    async fn a_short_read_answers_here_from_the_pool_or_after_the_hop_and_survives_a_panic() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let db = sqlite(&dir, 2);
+        let users = db.read_short(count_users).await.ok();
+        let in_place = db.conn().and_then(|mut c| count_users(&mut c)).ok();
+        assert!(
+            users.is_some() && users == in_place,
+            "{users:?} {in_place:?}"
+        );
+        // A panic in the read is this read's error; the database and its pool go on serving.
+        let panicked: Result<i64, DbError> = db
+            .read_short(|_| -> Result<i64, DbError> { panic!("a bug in a read") })
+            .await;
+        assert!(matches!(panicked, Err(DbError::Join(_))), "{panicked:?}");
+        assert_eq!(db.read_short(count_users).await.ok(), users);
+        // Every connection taken: the read waits for one on the blocking pool instead.
+        let (a, b) = (db.conn().expect("one"), db.conn().expect("two"));
+        let db2 = db.clone();
+        let waiting = tokio::spawn(async move { db2.read_short(count_users).await });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!waiting.is_finished(), "no connection was free");
+        drop((a, b));
+        assert_eq!(waiting.await.ok().and_then(|r| r.ok()), users);
+    }
 }

@@ -2,7 +2,7 @@
 //! through one set of functions: the tables share their columns, so a macro writes the same
 //! queries for each and [`Record`] picks the table.
 
-use super::{schema, DbConn};
+use super::{schema, DbConn, Native};
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
@@ -109,7 +109,7 @@ macro_rules! record_store {
                     Record::$variant => schema::$table::table
                         .find(id)
                         .select(schema::$table::all_columns)
-                        .first::<RecordRow>(conn)
+                        .first_native::<RecordRow>(conn)
                         .optional(),
                 )*}
             }

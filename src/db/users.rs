@@ -1,7 +1,7 @@
 //! People with accounts, their officer scopes, organisation memberships and API tokens.
 
 use super::schema::{api_tokens, memberships, officer_scopes, users};
-use super::DbConn;
+use super::{DbConn, Native};
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
@@ -105,7 +105,7 @@ impl User {
         users::table
             .find(id)
             .select(USER_COLUMNS)
-            .first(conn)
+            .first_native(conn)
             .optional()
     }
 
@@ -322,7 +322,7 @@ impl User {
             .filter(api_tokens::revoked_at.is_null())
             .filter(api_tokens::expires_at.gt(super::now()))
             .select(USER_COLUMNS)
-            .first(conn)
+            .first_native(conn)
             .optional()
     }
 }

@@ -5,7 +5,7 @@
 //! ([`heartland_index::Entity::open_to`]), so a withdrawn, deleted or erased record never
 //! appears even while the index lags.
 
-use crate::db::{DbConn, Record};
+use crate::db::{DbConn, Native, Record};
 use crate::error::AppError;
 use crate::policy::Viewer;
 use crate::search::entity::record_of;
@@ -67,7 +67,7 @@ fn least_exposed_first(conn: &mut DbConn, mut hits: Vec<Hit>) -> Result<Vec<Hit>
         .filter(t::created_at.ge(since))
         .filter(t::a_id.eq_any(&tied).or(t::b_id.eq_any(&tied)))
         .select((t::a_id, t::b_id))
-        .load(conn)?;
+        .load_native(conn)?;
     let count = |id: &str| pairs.iter().filter(|(a, b)| a == id || b == id).count();
     let mut start = 0;
     while start < hits.len() {
@@ -216,9 +216,10 @@ pub async fn of_record(
     offset: usize,
 ) -> Result<(Vec<Hit>, bool), AppError> {
     let search = services.search.clone();
+    // A few rows by key and, when the index keeps the answer, a look at the feed: short.
     let (query, first) = services
         .db
-        .read(move |conn| -> Result<_, AppError> {
+        .read_short(move |conn| -> Result<_, AppError> {
             let viewer = viewer(conn)?;
             let row = record.find(conn, &id)?.ok_or(AppError::NotFound)?;
             viewer.view_of(record, &row).ok_or(AppError::NotFound)?;

@@ -12,8 +12,7 @@ use crate::records::RecordType;
 use actix_web::{http::header, web, HttpRequest, HttpResponse};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use heartland_index::{Hit, Kind};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -63,24 +62,68 @@ fn page(limit: Option<usize>, cursor: Option<&str>, errors: &mut FieldErrors) ->
     (limit, offset)
 }
 
-fn render(hit: &Hit) -> Value {
-    json!({
-        "kind": hit.kind.as_str(),
-        "id": hit.id,
-        "score": (hit.score * 1000.0).round() / 1000.0,
-        "title": hit.title,
-        "related_trade": hit.related,
-        "explanation": {"factors": hit.factors.iter().map(|f| json!({
-            "name": f.name, "score": (f.score * 1000.0).round() / 1000.0, "detail": f.detail,
-        })).collect::<Vec<_>>()},
-    })
+/// A hit as the API shows it, written straight from the hit (no JSON tree in between: this is
+/// on the path of every matches request). Fields in the order a JSON object of `serde_json`
+/// would sort them, as the API has always written them.
+#[derive(Serialize)]
+struct Shown<'a> {
+    explanation: Explanation<'a>,
+    id: &'a str,
+    kind: &'static str,
+    related_trade: bool,
+    score: f64,
+    title: &'a str,
 }
 
-fn answer(items: Vec<Value>, more: bool, offset: usize, limit: usize) -> HttpResponse {
-    let next = more.then(|| URL_SAFE_NO_PAD.encode(format!("o:{}", offset + limit)));
+#[derive(Serialize)]
+struct Explanation<'a> {
+    factors: Vec<ShownFactor<'a>>,
+}
+
+#[derive(Serialize)]
+struct ShownFactor<'a> {
+    detail: &'a str,
+    name: &'static str,
+    score: f64,
+}
+
+/// A score as the API shows it: three decimals.
+fn rounded(score: f64) -> f64 {
+    (score * 1000.0).round() / 1000.0
+}
+
+fn render(hit: &Hit) -> Shown<'_> {
+    Shown {
+        explanation: Explanation {
+            factors: hit
+                .factors
+                .iter()
+                .map(|f| ShownFactor {
+                    detail: &f.detail,
+                    name: f.name,
+                    score: rounded(f.score),
+                })
+                .collect(),
+        },
+        id: &hit.id,
+        kind: hit.kind.as_str(),
+        related_trade: hit.related,
+        score: rounded(hit.score),
+        title: &hit.title,
+    }
+}
+
+#[derive(Serialize)]
+struct Answer<'a> {
+    items: Vec<Shown<'a>>,
+    next_cursor: Option<String>,
+}
+
+fn answer(items: Vec<Shown<'_>>, more: bool, offset: usize, limit: usize) -> HttpResponse {
+    let next_cursor = more.then(|| URL_SAFE_NO_PAD.encode(format!("o:{}", offset + limit)));
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(json!({"items": items, "next_cursor": next}))
+        .json(Answer { items, next_cursor })
 }
 
 /// Who may ask for a record's matches: officers, and whoever may change the record itself (the
