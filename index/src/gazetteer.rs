@@ -113,32 +113,36 @@ impl Gazetteer {
     /// The counties within `km` of a municipality: every county with a municipality that
     /// close (its point, as everywhere here). Used to narrow a search before the exact distance
     /// rule: a superset, never missing a county that is in reach.
-    pub fn counties_within(&self, from: &Place, km: f64) -> Vec<String> {
-        static NEAREST: OnceLock<HashMap<String, Vec<(String, f64)>>> = OnceLock::new();
+    pub fn counties_within<'a>(&'a self, from: &Place, km: f64) -> impl Iterator<Item = &'a str> {
+        // Every municipality's counties, nearest first, by its position in `places` (every
+        // record's reach is written from it: no key is formatted and looked up per record).
+        static NEAREST: OnceLock<Vec<Vec<(String, f64)>>> = OnceLock::new();
         let table = NEAREST.get_or_init(|| {
-            let mut table = HashMap::new();
-            for a in &self.places {
-                let mut by_county: HashMap<String, f64> = HashMap::new();
-                for b in &self.places {
-                    let d = distance_km(a, b);
-                    let slot = by_county.entry(b.county_key()).or_insert(f64::INFINITY);
-                    *slot = slot.min(d);
-                }
-                let mut v: Vec<(String, f64)> = by_county.into_iter().collect();
-                v.sort_by(|x, y| x.1.total_cmp(&y.1).then(x.0.cmp(&y.0)));
-                table.insert(a.key(), v);
-            }
-            table
+            self.places
+                .iter()
+                .map(|a| {
+                    let mut by_county: HashMap<String, f64> = HashMap::new();
+                    for b in &self.places {
+                        let d = distance_km(a, b);
+                        let slot = by_county.entry(b.county_key()).or_insert(f64::INFINITY);
+                        *slot = slot.min(d);
+                    }
+                    let mut v: Vec<(String, f64)> = by_county.into_iter().collect();
+                    v.sort_by(|x, y| x.1.total_cmp(&y.1).then(x.0.cmp(&y.0)));
+                    v
+                })
+                .collect()
         });
-        table
-            .get(&from.key())
-            .map(|v| {
-                v.iter()
-                    .take_while(|(_, d)| *d <= km)
-                    .map(|(c, _)| c.clone())
-                    .collect()
-            })
-            .unwrap_or_default()
+        // A place of this gazetteer is found at its index; any other by its key.
+        let at = match self.places.get(from.index) {
+            Some(p) if p.country == from.country && p.code == from.code => Some(from.index),
+            _ => self.lookup(from.country, &from.code).map(|p| p.index),
+        };
+        at.and_then(|i| table.get(i))
+            .into_iter()
+            .flatten()
+            .take_while(move |(_, d)| *d <= km)
+            .map(|(c, _)| c.as_str())
     }
 
     /// Whether a county key such as `"SE-20"` names a county that exists.
@@ -189,6 +193,38 @@ mod tests {
         assert_eq!(
             g.all().iter().filter(|p| p.country == Country::No).count(),
             356
+        );
+    }
+
+    #[test]
+    fn the_counties_in_reach_are_every_county_with_a_municipality_that_close() {
+        let g = Gazetteer::get();
+        let roros = g.lookup_key("NO-5025").expect("Røros");
+        for km in [0.0, 40.0, 120.0, 300.0] {
+            let within: Vec<&str> = g.counties_within(roros, km).collect();
+            let mut expected: Vec<String> = g
+                .all()
+                .iter()
+                .filter(|p| distance_km(roros, p) <= km)
+                .map(Place::county_key)
+                .collect();
+            expected.sort();
+            expected.dedup();
+            let mut sorted = within.clone();
+            sorted.sort_unstable();
+            assert_eq!(sorted, expected, "within {km} km of Røros");
+        }
+        assert_eq!(g.counties_within(roros, 0.0).collect::<Vec<_>>(), ["NO-50"]);
+        // Across the border: Härjedalen (Jämtland) is within 120 km of Røros.
+        assert!(g.counties_within(roros, 120.0).any(|c| c == "SE-23"));
+        // A copy of the place that does not sit at its position is found by its key.
+        let moved = Place {
+            index: 0,
+            ..roros.clone()
+        };
+        assert_eq!(
+            g.counties_within(&moved, 120.0).collect::<Vec<_>>(),
+            g.counties_within(roros, 120.0).collect::<Vec<_>>()
         );
     }
 

@@ -347,15 +347,22 @@ impl SearchIndex {
         );
         pool.resize_with(threads, Analyzers::default);
         let chunk = unique.len().div_ceil(threads).max(1);
+        // Each thread is given its part to keep: a record is moved into the index, not copied.
+        let mut parts: Vec<Vec<Entity>> = Vec::with_capacity(threads);
+        let mut records = unique.into_iter();
+        loop {
+            let part: Vec<Entity> = records.by_ref().take(chunk).collect();
+            if part.is_empty() {
+                break;
+            }
+            parts.push(part);
+        }
         let done = std::thread::scope(|s| {
-            let workers: Vec<_> = unique
-                .chunks(chunk)
+            let workers: Vec<_> = parts
+                .into_iter()
                 .zip(pool.iter_mut())
                 .map(|(part, analyzers)| {
-                    s.spawn(move || {
-                        part.iter()
-                            .try_for_each(|e| self.upsert(e.clone(), analyzers))
-                    })
+                    s.spawn(move || part.into_iter().try_for_each(|e| self.upsert(e, analyzers)))
                 })
                 .collect();
             workers.into_iter().try_for_each(|w| {
@@ -994,7 +1001,6 @@ fn gates(p: &Prepared) -> Vec<String> {
                     g.extend(
                         crate::Gazetteer::get()
                             .counties_within(place, km)
-                            .into_iter()
                             .map(|c| format!("reach:{c}")),
                     );
                 }
