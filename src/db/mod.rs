@@ -301,7 +301,9 @@ impl Db {
         if self.write_lock.is_some() {
             if let Some(mut conn) = self.pool.try_get() {
                 // A panic is an error of this request, as it is on the blocking pool (where it
-                // ends that task), not of the worker thread that serves other requests too.
+                // ends that task), not of the worker thread that serves other requests too. The
+                // connection is dropped while unwinding, which the pool takes as broken: its
+                // unfinished transaction is never handed to another read.
                 let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
                     let conn: &mut DbConn = &mut conn;
                     conn.transaction::<_, DbError, _>(|c| Ok(f(c)))

@@ -3,8 +3,8 @@
 //! A statement run through the `MultiConnection` (`DbConn`) is wrapped so that either backend
 //! can run it, and the wrapper writes the statement's whole SQL text each time it is walked:
 //! once to ask whether it may be kept prepared, once more to collect its parameters. For a
-//! read of one row that was most of the read (a profile of the matches request under load gave
-//! a sixth of its time to it). The same statement run on the `SqliteConnection` or
+//! read of one row by key that cost more than SQLite spent running it (a profile of the
+//! matches request under load gave it a sixth of the request). The same statement run on the `SqliteConnection` or
 //! `PgConnection` inside is found in that connection's cache by its type, and only its
 //! parameters are walked. Same statement, same rows, same transaction: only who writes the SQL
 //! differs.
@@ -15,8 +15,8 @@ use diesel::prelude::*;
 use diesel::query_dsl::methods::LimitDsl;
 use diesel::query_dsl::LoadQuery;
 
-/// [`RunQueryDsl::load`], [`RunQueryDsl::first`] and [`RunQueryDsl::get_result`] on the
-/// backend's own connection (see the module).
+/// [`RunQueryDsl::load`] and [`RunQueryDsl::first`] on the backend's own connection (see the
+/// module).
 pub trait Native: RunQueryDsl<SqliteConnection> + RunQueryDsl<PgConnection> + Sized {
     /// Every row.
     fn load_native<'q, U>(self, conn: &mut DbConn) -> QueryResult<Vec<U>>
