@@ -227,10 +227,7 @@ impl User {
                     .select(("member".into_sql::<Text>(), memberships::organisation_id)),
             );
         // diesel writes UNION for each backend, not for the connection that is either.
-        let rows: Vec<(String, String)> = match conn {
-            DbConn::Pg(c) => query.load(c)?,
-            DbConn::Sqlite(c) => query.load(c)?,
-        };
+        let rows: Vec<(String, String)> = query.load_native(conn)?;
         let (scopes, organisations): (Vec<_>, Vec<_>) =
             rows.into_iter().partition(|(what, _)| what == "scope");
         let sorted = |mut v: Vec<String>| {
