@@ -1126,7 +1126,8 @@ const PLAIN: Handles = Handles { slots: false };
 struct SegmentHandles {
     handles: tantivy::columnar::Column<u64>,
     slots: Option<tantivy::columnar::Column<u64>>,
-    out: Vec<(Score, u64, u32)>,
+    docs: Vec<DocId>,
+    scores: Vec<Score>,
 }
 
 impl Collector for Handles {
@@ -1146,7 +1147,8 @@ impl Collector for Handles {
         Ok(SegmentHandles {
             handles: segment.fast_fields().u64("handle")?,
             slots,
-            out: Vec::new(),
+            docs: Vec::new(),
+            scores: Vec::new(),
         })
     }
 
@@ -1163,18 +1165,30 @@ impl SegmentCollector for SegmentHandles {
     type Fruit = Vec<(Score, u64, u32)>;
 
     fn collect(&mut self, doc: DocId, score: Score) {
-        if let Some(h) = self.handles.first(doc) {
-            let slot = self
-                .slots
-                .as_ref()
-                .and_then(|c| c.first(doc))
-                .map_or(u32::MAX, |s| s as u32);
-            self.out.push((score, h, slot));
-        }
+        self.docs.push(doc);
+        self.scores.push(score);
     }
 
+    /// The fast fields are read for all the documents at once, a block at a time (one call
+    /// through the column's reader per block, not two per document).
     fn harvest(self) -> Self::Fruit {
-        self.out
+        const BLOCK: usize = 256;
+        let mut out = Vec::with_capacity(self.docs.len());
+        let mut handles = [None; BLOCK];
+        let mut slots = [None; BLOCK];
+        for (docs, scores) in self.docs.chunks(BLOCK).zip(self.scores.chunks(BLOCK)) {
+            let n = docs.len();
+            self.handles.first_vals(docs, &mut handles[..n]);
+            if let Some(c) = &self.slots {
+                c.first_vals(docs, &mut slots[..n]);
+            }
+            for ((h, s), score) in handles[..n].iter().zip(&slots[..n]).zip(scores) {
+                if let Some(h) = h {
+                    out.push((*score, *h, s.map_or(u32::MAX, |s| s as u32)));
+                }
+            }
+        }
+        out
     }
 }
 

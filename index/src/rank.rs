@@ -475,7 +475,8 @@ pub struct Hot {
     pub evidence: ConceptBits,
 }
 
-/// Asks the processor to start loading a record's [`Hot`] block (its first two lines) while
+/// Asks the processor to start loading a record's [`Hot`] block (all four lines: the bound of
+/// a record the rules let through reads its concepts and evidence, the third and fourth) while
 /// the ranking works on earlier ones; a hint, no effect on results.
 #[inline(always)]
 pub fn prefetch(hot: &Hot) {
@@ -487,6 +488,8 @@ pub fn prefetch(hot: &Hot) {
         unsafe {
             _mm_prefetch::<_MM_HINT_T0>(at);
             _mm_prefetch::<_MM_HINT_T0>(at.add(64));
+            _mm_prefetch::<_MM_HINT_T0>(at.add(128));
+            _mm_prefetch::<_MM_HINT_T0>(at.add(192));
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
