@@ -202,6 +202,8 @@ pub struct SearchIndex {
     batch_analyzers: Mutex<Vec<Analyzers>>,
     /// Ranked answers kept until the index changes.
     cache: cache::Cache,
+    /// The filter terms' documents in each segment, as bits.
+    gates: Arc<gates::Cache>,
 }
 
 /// What opening found.
@@ -278,6 +280,7 @@ impl SearchIndex {
             applied: RwLock::new(None),
             watched: RwLock::default(),
             cache: cache::Cache::default(),
+            gates: Arc::default(),
             batch_analyzers: Mutex::default(),
         })
     }
@@ -656,7 +659,6 @@ impl SearchIndex {
     /// What a record of `target` must have to pass the hard rules against `query`, as filter
     /// terms (scoring nothing): never narrower than the rules themselves.
     fn filter_for(&self, query: &Prepared, target: Kind) -> Box<dyn Query> {
-        let gate = |t: &str| self.gate(t);
         let e = &query.entity;
         let eligible = match (e.kind(), target) {
             (Kind::Need, Kind::Candidate) => "ktp",
@@ -666,26 +668,25 @@ impl SearchIndex {
             (_, Kind::Mentor) => "mentor",
             _ => "open",
         };
-        let mut must = vec![(Occur::Must, gate(eligible))];
+        let mut all = vec![eligible.to_string()];
+        let mut any = Vec::new();
         if (e.kind(), target) == (Kind::Need, Kind::Candidate) {
             for l in e.languages.iter().filter(|l| l.level > 0) {
-                must.push((
-                    Occur::Must,
-                    gate(&format!("lang:{}:{}", language_gate(&l.code), l.level)),
-                ));
+                all.push(format!("lang:{}:{}", language_gate(&l.code), l.level));
             }
             if let (false, Some(place)) = (e.remote_ok, query.place) {
-                let reach = vec![
-                    (
-                        Occur::Should,
-                        gate(&format!("reach:{}", place.county_key())),
-                    ),
-                    (Occur::Should, gate("reach:any")),
-                ];
-                must.push((Occur::Must, Box::new(BooleanQuery::new(reach))));
+                any.push(vec![
+                    format!("reach:{}", place.county_key()),
+                    "reach:any".to_string(),
+                ]);
             }
         }
-        Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(must)), 0.0))
+        Box::new(gates::Gates {
+            field: self.fields.gate,
+            all,
+            any,
+            cache: self.gates.clone(),
+        })
     }
 
     /// The best `k` records of `target` for `query`, exactly: every record the text query
@@ -1193,6 +1194,7 @@ impl SegmentCollector for SegmentHandles {
 }
 
 mod cache;
+mod gates;
 pub use cache::Kept;
 #[cfg(test)]
 mod tests;

@@ -594,3 +594,74 @@ fn a_record_written_again_is_in_the_index_once() {
     assert_eq!(titles(&index), ["b:Svetsare 4", "c:Svetsare 1"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The filter terms found through the kept bit sets retrieve exactly what the same terms as
+/// posting lists retrieve, over several segments, with deleted records, and again after more
+/// commits (sets of segments gone are forgotten, new ones read).
+#[test]
+fn the_filter_through_bit_sets_retrieves_what_the_posting_lists_retrieve() {
+    let index = SearchIndex::in_memory().expect("index");
+    let all = corpus(900);
+    let mut analyzers = Analyzers::default();
+    for (round, part) in all.chunks(300).enumerate() {
+        for e in part {
+            index.upsert(e.clone(), &mut analyzers).expect("upsert");
+        }
+        for e in part.iter().step_by(11) {
+            index.delete(Kind::Candidate, &e.id);
+        }
+        index.commit(1 + round as i64).expect("commit");
+    }
+    let filters: [(&[&str], &[&[&str]]); 6] = [
+        (&["ktp"], &[]),
+        (&["ktp", "lang:ar:4"], &[&["reach:SE-20", "reach:any"]]),
+        (&["ktp", "lang:scand:3"], &[&["reach:NO-50", "reach:any"]]),
+        (&["mentor"], &[]),
+        (
+            &["lang:scand:7", "lang:en:5"],
+            &[&["reach:SE-17", "reach:SE-12"]],
+        ),
+        (&["no-such-term"], &[&["reach:SE-20"]]),
+    ];
+    let handles = |q: &dyn Query| {
+        let mut found: Vec<u64> = index
+            .reader
+            .searcher()
+            .search(q, &PLAIN)
+            .expect("search")
+            .into_iter()
+            .map(|(_, h, _)| h)
+            .collect();
+        found.sort_unstable();
+        found
+    };
+    for pass in 0..2 {
+        for (every, groups) in filters {
+            let gates = gates::Gates {
+                field: index.fields.gate,
+                all: every.iter().map(|t| t.to_string()).collect(),
+                any: groups
+                    .iter()
+                    .map(|g| g.iter().map(|t| t.to_string()).collect())
+                    .collect(),
+                cache: index.gates.clone(),
+            };
+            let mut must: Vec<(Occur, Box<dyn Query>)> =
+                every.iter().map(|t| (Occur::Must, index.gate(t))).collect();
+            for g in groups {
+                let any = g.iter().map(|t| (Occur::Should, index.gate(t))).collect();
+                must.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+            }
+            let lists = handles(&BooleanQuery::new(must));
+            assert_eq!(handles(&gates), lists, "{every:?} {groups:?} pass {pass}");
+            if every[0] == "ktp" {
+                assert!(!lists.is_empty(), "{every:?} finds records");
+            }
+        }
+        // More deletes and a commit (segments may merge): the sets follow.
+        for e in all.iter().skip(pass).step_by(7) {
+            index.delete(Kind::Candidate, &e.id);
+        }
+        index.commit(10 + pass as i64).expect("commit");
+    }
+}
