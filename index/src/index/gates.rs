@@ -244,7 +244,22 @@ impl DocSet for Bits {
     fn size_hint(&self) -> u32 {
         self.len
     }
+
+    /// Testing a document is one bit, so an intersection should lead with the other side
+    /// (whose every posting is decoded and scored anyway when its documents lie closer than
+    /// a union's window), unless this side is so sparse that leading skips whole windows.
+    fn cost(&self) -> u64 {
+        let docs = self.words.len() as u64 * 64;
+        if u64::from(self.len) * SPARSE < docs {
+            u64::from(self.len)
+        } else {
+            u64::from(u32::MAX)
+        }
+    }
 }
+
+/// One document in this many or fewer: sparse enough to lead an intersection.
+const SPARSE: u64 = 4096;
 
 #[cfg(test)]
 mod tests {
