@@ -25,7 +25,11 @@ use tantivy::{
 };
 
 /// Bumped whenever the schema or the analysis changes: an index of another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 8;
+pub const SCHEMA_VERSION: u32 = 9;
+
+/// The highest language level (native); a record's language term carries its level, at most
+/// this, and a query asks for any level from the one it requires up to this.
+const TOP_LEVEL: u8 = 7;
 const WRITER_HEAP: usize = 64 * 1024 * 1024;
 /// Distinct words per language taken from a query record's text.
 pub const QUERY_WORDS: usize = 32;
@@ -49,7 +53,7 @@ struct Fields {
     text: [Field; 3],
     concept: Field,
     /// Filter terms: what a record is eligible for (`ktp`, `mentee`, `mentor`, `open`), the
-    /// languages it speaks at each level up to its own (`lang:ar:4`), the counties it reaches
+    /// languages it speaks at its level in each (`lang:ar:4`), the counties it reaches
     /// (`reach:SE-20`). They narrow retrieval to a superset of what the hard rules allow.
     gate: Field,
     entity: Field,
@@ -668,11 +672,17 @@ impl SearchIndex {
             (_, Kind::Mentor) => "mentor",
             _ => "open",
         };
-        let mut all = vec![eligible.to_string()];
+        let all = vec![eligible.to_string()];
         let mut any = Vec::new();
         if (e.kind(), target) == (Kind::Need, Kind::Candidate) {
+            // A language at the level asked for or above: any of the levels' terms.
             for l in e.languages.iter().filter(|l| l.level > 0) {
-                all.push(format!("lang:{}:{}", language_gate(&l.code), l.level));
+                let code = language_gate(&l.code);
+                any.push(
+                    (l.level.min(TOP_LEVEL)..=TOP_LEVEL)
+                        .map(|level| format!("lang:{code}:{level}"))
+                        .collect(),
+                );
             }
             if let (false, Some(place)) = (e.remote_ok, query.place) {
                 any.push(vec![
@@ -992,10 +1002,12 @@ fn gates(p: &Prepared) -> Vec<String> {
             if e.active && e.mentee && e.consented(Track::Mentoring) {
                 g.push("mentee".to_string());
             }
-            for l in &e.languages {
-                for level in 1..=l.level {
-                    g.push(format!("lang:{}:{level}", language_gate(&l.code)));
-                }
+            for l in e.languages.iter().filter(|l| l.level > 0) {
+                g.push(format!(
+                    "lang:{}:{}",
+                    language_gate(&l.code),
+                    l.level.min(TOP_LEVEL)
+                ));
             }
             match (e.max_distance_km, p.place) {
                 (Some(km), Some(place)) => {

@@ -614,8 +614,20 @@ fn the_filter_through_bit_sets_retrieves_what_the_posting_lists_retrieve() {
     }
     let filters: [(&[&str], &[&[&str]]); 6] = [
         (&["ktp"], &[]),
-        (&["ktp", "lang:ar:4"], &[&["reach:SE-20", "reach:any"]]),
-        (&["ktp", "lang:scand:3"], &[&["reach:NO-50", "reach:any"]]),
+        (
+            &["ktp"],
+            &[
+                &["lang:ar:4", "lang:ar:5", "lang:ar:6", "lang:ar:7"],
+                &["reach:SE-20", "reach:any"],
+            ],
+        ),
+        (
+            &["ktp"],
+            &[
+                &["lang:scand:3", "lang:scand:5", "lang:scand:7"],
+                &["reach:NO-50", "reach:any"],
+            ],
+        ),
         (&["mentor"], &[]),
         (
             &["lang:scand:7", "lang:en:5"],
