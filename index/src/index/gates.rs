@@ -15,9 +15,10 @@ use tantivy::query::{ConstScorer, EnableScoring, Explanation, Query, Scorer, Wei
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, DocSet, Score, SegmentReader, Term, TERMINATED};
 
-/// Sets kept at most; past it the cache starts again empty (the terms asked for are few, so
-/// only many segments come and gone fill it).
-const CAPACITY: usize = 4096;
+/// Words (of 64 documents) kept at most, 64 MB; past it the cache starts again empty. The
+/// terms asked for are few (the eligibilities, each language's seven levels, the counties), so
+/// the sets of a million records' segments take a few tens of MB.
+const CAPACITY: usize = 8 << 20;
 
 type Words = Arc<[u64]>;
 
@@ -50,7 +51,8 @@ impl Cache {
         }
         let words: Words = words.into();
         let mut sets = self.lock();
-        if sets.len() >= CAPACITY {
+        let kept: usize = sets.values().map(|w| w.len()).sum();
+        if kept + words.len() > CAPACITY {
             sets.clear();
         }
         sets.insert(key, words.clone());
