@@ -13,7 +13,7 @@ use std::hash::{Hash, Hasher};
 use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED,
     STRING,
@@ -561,7 +561,7 @@ impl SearchIndex {
         words: &crate::analysis::Stems,
         concepts: &rank::ConceptBits,
         require_concept: bool,
-    ) -> Box<dyn Query> {
+    ) -> scored::Scored {
         let searcher = self.reader.searcher();
         let docs = searcher.num_docs();
         let max_df = if docs >= MIN_DOCS_FOR_CUTOFF {
@@ -569,7 +569,7 @@ impl SearchIndex {
         } else {
             u64::MAX
         };
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut word_terms: Vec<(Term, Score)> = Vec::new();
         for lang in Lang::ALL {
             let mut seen = BTreeSet::new();
             for t in &words[lang.index()] {
@@ -580,37 +580,34 @@ impl SearchIndex {
                     let term = Term::from_field_text(self.fields.text[lang.index()], t);
                     let df = searcher.doc_freq(&term).unwrap_or(0);
                     if df > 0 && df <= max_df {
-                        clauses.push((
-                            Occur::Should,
-                            Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
-                        ));
+                        word_terms.push((term, 1.0));
                     }
                 }
             }
         }
         let v = Vocabulary::get();
-        let concept_clauses: Vec<(Occur, Box<dyn Query>)> = concepts
+        let concept_terms: Vec<(Term, Score)> = concepts
             .iter()
             .map(|c| {
-                let term = Term::from_field_text(self.fields.concept, &v.concept(c).id);
-                let q: Box<dyn Query> =
-                    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
                 (
-                    Occur::Should,
-                    Box::new(BoostQuery::new(q, 2.0)) as Box<dyn Query>,
+                    Term::from_field_text(self.fields.concept, &v.concept(c).id),
+                    2.0,
                 )
             })
             .collect();
-        if require_concept && !concept_clauses.is_empty() {
-            let any_concept: Box<dyn Query> = Box::new(BooleanQuery::new(concept_clauses));
-            let words: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
-            return Box::new(BooleanQuery::new(vec![
-                (Occur::Must, any_concept),
-                (Occur::Should, words),
-            ]));
+        if require_concept && !concept_terms.is_empty() {
+            return scored::Scored {
+                required: concept_terms,
+                optional: word_terms,
+                filter: None,
+            };
         }
-        clauses.extend(concept_clauses);
-        Box::new(BooleanQuery::new(clauses))
+        word_terms.extend(concept_terms);
+        scored::Scored {
+            required: Vec::new(),
+            optional: word_terms,
+            filter: None,
+        }
     }
 
     /// The query record prepared for ranking, and its text query against `target`.
@@ -636,18 +633,24 @@ impl SearchIndex {
             }
             _ => Vec::new(),
         };
-        if !looks_for.is_empty() {
-            let mut any: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, text)];
-            for t in looks_for {
-                let term = ConstScoreQuery::new(self.gate(&t), 0.0);
-                any.push((Occur::Should, Box::new(term)));
-            }
-            text = Box::new(BooleanQuery::new(any));
+        let filter = self.gates_for(&prepared, target);
+        if looks_for.is_empty() {
+            // The filter inside the text query: a posting of a record that fails it is
+            // passed over before it is scored.
+            text.filter = Some(filter);
+            return (prepared, Box::new(text));
         }
-        let filter = self.filter_for(&prepared, target);
+        let mut any: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, Box::new(text))];
+        for t in looks_for {
+            let term = ConstScoreQuery::new(self.gate(&t), 0.0);
+            any.push((Occur::Should, Box::new(term)));
+        }
         let q: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
-            (Occur::Must, text),
-            (Occur::Must, filter),
+            (
+                Occur::Must,
+                Box::new(BooleanQuery::new(any)) as Box<dyn Query>,
+            ),
+            (Occur::Must, Box::new(filter)),
         ]));
         (prepared, q)
     }
@@ -663,6 +666,11 @@ impl SearchIndex {
     /// What a record of `target` must have to pass the hard rules against `query`, as filter
     /// terms (scoring nothing): never narrower than the rules themselves.
     fn filter_for(&self, query: &Prepared, target: Kind) -> Box<dyn Query> {
+        Box::new(self.gates_for(query, target))
+    }
+
+    /// [`SearchIndex::filter_for`] as the kept bit sets' query.
+    fn gates_for(&self, query: &Prepared, target: Kind) -> gates::Gates {
         let e = &query.entity;
         let eligible = match (e.kind(), target) {
             (Kind::Need, Kind::Candidate) => "ktp",
@@ -691,12 +699,12 @@ impl SearchIndex {
                 ]);
             }
         }
-        Box::new(gates::Gates {
+        gates::Gates {
             field: self.fields.gate,
             all,
             any,
             cache: self.gates.clone(),
-        })
+        }
     }
 
     /// The best `k` records of `target` for `query`, exactly: every record the text query
@@ -959,7 +967,7 @@ impl SearchIndex {
             self.query_for(&words, &concepts, false)
         });
         let searcher = self.reader.searcher();
-        let mut scored = searcher.search(query.as_ref(), &PLAIN)?;
+        let mut scored = searcher.search(&query, &PLAIN)?;
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         let features = self.features.read().unwrap_or_else(|e| e.into_inner());
         Ok(scored
@@ -1207,6 +1215,7 @@ impl SegmentCollector for SegmentHandles {
 
 mod cache;
 mod gates;
+mod scored;
 pub use cache::Kept;
 #[cfg(test)]
 mod tests;

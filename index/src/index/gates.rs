@@ -109,7 +109,7 @@ impl Query for Gates {
 
 impl Gates {
     /// The segment's documents that pass, as bits.
-    fn bits(&self, reader: &SegmentReader) -> tantivy::Result<Vec<u64>> {
+    pub(super) fn bits(&self, reader: &SegmentReader) -> tantivy::Result<Vec<u64>> {
         let n = words_for(reader.max_doc());
         let mut out: Option<Vec<u64>> = None;
         for t in &self.all {

@@ -677,3 +677,104 @@ fn the_filter_through_bit_sets_retrieves_what_the_posting_lists_retrieve() {
         index.commit(10 + pass as i64).expect("commit");
     }
 }
+
+/// The text query, read a block at a time into score arrays, finds the same records with the
+/// same scores, to the bit, as the `BooleanQuery` of `TermQuery`s (boosted concepts, the words
+/// optional where a concept is required, the filter ANDed) it replaced: over several segments
+/// with deleted records, with and without a concept required, with and without the filter.
+#[test]
+fn the_text_query_scores_what_the_boolean_query_scores() {
+    use tantivy::query::BoostQuery;
+    let index = SearchIndex::in_memory().expect("index");
+    let all = corpus(900);
+    let mut analyzers = Analyzers::default();
+    for (round, part) in all.chunks(300).enumerate() {
+        for e in part {
+            index.upsert(e.clone(), &mut analyzers).expect("upsert");
+        }
+        for e in part.iter().step_by(13) {
+            index.delete(Kind::Candidate, &e.id);
+        }
+        index.commit(1 + round as i64).expect("commit");
+    }
+    let term = |(t, boost): &(Term, Score)| -> Box<dyn Query> {
+        let q: Box<dyn Query> = Box::new(TermQuery::new(t.clone(), IndexRecordOption::WithFreqs));
+        if *boost == 1.0 {
+            q
+        } else {
+            Box::new(BoostQuery::new(q, *boost))
+        }
+    };
+    let should = |clauses: &[(Term, Score)]| -> Box<dyn Query> {
+        Box::new(BooleanQuery::new(
+            clauses.iter().map(|c| (Occur::Should, term(c))).collect(),
+        ))
+    };
+    let boolean = |s: &scored::Scored| -> Box<dyn Query> {
+        let text = if s.required.is_empty() {
+            should(&s.optional)
+        } else {
+            Box::new(BooleanQuery::new(vec![
+                (Occur::Must, should(&s.required)),
+                (Occur::Should, should(&s.optional)),
+            ]))
+        };
+        match &s.filter {
+            Some(g) => Box::new(BooleanQuery::new(vec![
+                (Occur::Must, text),
+                (Occur::Must, Box::new(g.clone()) as Box<dyn Query>),
+            ])),
+            None => text,
+        }
+    };
+    let found = |q: &dyn Query| {
+        let mut f: Vec<(u64, u32)> = index
+            .reader
+            .searcher()
+            .search(q, &PLAIN)
+            .expect("search")
+            .into_iter()
+            .map(|(s, h, _)| (h, s.to_bits()))
+            .collect();
+        f.sort_unstable();
+        f
+    };
+    let needs = [
+        need(
+            "n1",
+            "NO-5025",
+            "Sveiser",
+            &["sveising", "CNC"],
+            &[("nb", 4)],
+        ),
+        need("n2", "SE-2085", "CAD och arabiska", &["CAD"], &[("ar", 4)]),
+        need(
+            "n3",
+            "SE-1780",
+            "Redovisning och dataanalys, regnskap",
+            &["redovisning", "dataanalys"],
+            &[],
+        ),
+        need("n4", "SE-2062", "Sågverk och turism", &[], &[("sv", 3)]),
+    ];
+    let mut compared = 0;
+    for n in needs {
+        let (prepared, words) = Prepared::analysed(n, &mut analyzers);
+        for (require, filtered) in [(true, true), (true, false), (false, true), (false, false)] {
+            let mut q = index.query_for(&words, &prepared.bits, require);
+            if filtered {
+                q.filter = Some(index.gates_for(&prepared, Kind::Candidate));
+            }
+            let old = found(boolean(&q).as_ref());
+            let new = found(&q);
+            assert_eq!(
+                new, old,
+                "{} require {require} filter {filtered}",
+                prepared.entity.id
+            );
+            assert!(!new.is_empty(), "{} finds records", prepared.entity.id);
+            compared += new.len();
+        }
+    }
+    assert!(compared > 1_000, "{compared} records compared");
+}
