@@ -118,16 +118,22 @@ impl Gazetteer {
         // record's reach is written from it: no key is formatted and looked up per record).
         static NEAREST: OnceLock<Vec<Vec<(String, f64)>>> = OnceLock::new();
         let table = NEAREST.get_or_init(|| {
+            // Each place's county key written once, not once per pair (the first record
+            // indexed waits for this table).
+            let keys: Vec<String> = self.places.iter().map(Place::county_key).collect();
             self.places
                 .iter()
                 .map(|a| {
-                    let mut by_county: HashMap<String, f64> = HashMap::new();
-                    for b in &self.places {
+                    let mut by_county: HashMap<&str, f64> = HashMap::new();
+                    for (b, key) in self.places.iter().zip(&keys) {
                         let d = distance_km(a, b);
-                        let slot = by_county.entry(b.county_key()).or_insert(f64::INFINITY);
+                        let slot = by_county.entry(key).or_insert(f64::INFINITY);
                         *slot = slot.min(d);
                     }
-                    let mut v: Vec<(String, f64)> = by_county.into_iter().collect();
+                    let mut v: Vec<(String, f64)> = by_county
+                        .into_iter()
+                        .map(|(k, d)| (k.to_string(), d))
+                        .collect();
                     v.sort_by(|x, y| x.1.total_cmp(&y.1).then(x.0.cmp(&y.0)));
                     v
                 })

@@ -3,7 +3,7 @@
 //! consecutive tokens, so `svetsning`, `sveising` and `welding` all name the concept `welding`.
 
 use crate::analysis::{analyzer, tokens, Lang, Stem, Stems, Trilingual};
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
@@ -20,13 +20,20 @@ pub struct Concept {
     pub terms: [Vec<String>; 3],
 }
 
+/// What a run of stemmed tokens is in the vocabulary.
+#[derive(Default)]
+struct Run {
+    /// The concepts it names (none where it only begins a longer term).
+    concepts: Vec<usize>,
+    /// Whether a longer term begins with it.
+    longer: bool,
+}
+
 pub struct Vocabulary {
     concepts: Vec<Concept>,
-    /// Per language: stemmed token run → concepts.
-    lookup: [FxHashMap<Vec<Stem>, Vec<usize>>; 3],
-    /// Per language: the tokens a run starts with (most tokens start none: one look-up).
-    starts: [FxHashSet<Stem>; 3],
-    longest: usize,
+    /// Per language: stemmed token run → the concepts it names, for every run that names
+    /// one and every run that begins one (a look-up stops at the first run not found).
+    lookup: [FxHashMap<Vec<Stem>, Run>; 3],
     /// Per concept: its sector family's number (the families in alphabetical order).
     family: Vec<u32>,
     /// The family bit of the languages, which [`Vocabulary::trade_bits`] leaves out.
@@ -62,9 +69,7 @@ impl Vocabulary {
                 })
             })
             .collect();
-        let mut lookup: [FxHashMap<Vec<Stem>, Vec<usize>>; 3] = Default::default();
-        let mut starts: [FxHashSet<Stem>; 3] = Default::default();
-        let mut longest = 1;
+        let mut lookup: [FxHashMap<Vec<Stem>, Run>; 3] = Default::default();
         for lang in Lang::ALL {
             let mut a = analyzer(lang);
             for (i, c) in concepts.iter().enumerate() {
@@ -73,11 +78,13 @@ impl Vocabulary {
                     if key.is_empty() {
                         continue;
                     }
-                    longest = longest.max(key.len());
-                    starts[lang.index()].insert(key[0].clone());
-                    let slot = lookup[lang.index()].entry(key).or_default();
-                    if !slot.contains(&i) {
-                        slot.push(i);
+                    let table = &mut lookup[lang.index()];
+                    for len in 1..key.len() {
+                        table.entry(key[..len].to_vec()).or_default().longer = true;
+                    }
+                    let run = table.entry(key).or_default();
+                    if !run.concepts.contains(&i) {
+                        run.concepts.push(i);
                     }
                 }
             }
@@ -98,8 +105,6 @@ impl Vocabulary {
         Vocabulary {
             concepts,
             lookup,
-            starts,
-            longest,
             family,
             language_bit,
         }
@@ -150,14 +155,16 @@ impl Vocabulary {
             return;
         }
         let table = &self.lookup[lang.index()];
-        let starts = &self.starts[lang.index()];
         for start in 0..toks.len() {
-            if !starts.contains(&toks[start]) {
-                continue;
-            }
-            for len in 1..=self.longest.min(toks.len() - start) {
-                if let Some(found) = table.get(&toks[start..start + len]) {
-                    out.extend(found.iter().copied());
+            // Longer runs from `start` only while a term begins with the run so far (most
+            // tokens begin none: one look-up).
+            for end in start + 1..=toks.len() {
+                let Some(run) = table.get(&toks[start..end]) else {
+                    break;
+                };
+                out.extend(run.concepts.iter().copied());
+                if !run.longer {
+                    break;
                 }
             }
         }
@@ -352,5 +359,49 @@ mod tests {
         assert!(found.contains(&"cnc".to_string()), "{found:?}");
         let found = ids("We need someone for our heat recovery project.");
         assert!(found.contains(&"heat_recovery".to_string()), "{found:?}");
+    }
+
+    /// The look-up that stops at the first run no term begins with finds what looking up
+    /// every run of every length finds: over the generated corpus's texts and every term of
+    /// the vocabulary written inside a sentence.
+    #[test]
+    fn stopping_at_a_run_no_term_begins_with_finds_every_term() {
+        let v = Vocabulary::get();
+        let longest = v.lookup.iter().flat_map(|t| t.keys()).map(Vec::len).max();
+        let longest = longest.unwrap_or(1);
+        let every_run = |lang: Lang, toks: &[Stem]| {
+            let mut out = BTreeSet::new();
+            for start in 0..toks.len() {
+                for len in 1..=longest.min(toks.len() - start) {
+                    if let Some(run) = v.lookup[lang.index()].get(&toks[start..start + len]) {
+                        out.extend(run.concepts.iter().copied());
+                    }
+                }
+            }
+            out
+        };
+        let mut texts: Vec<String> = crate::corpus::generate(300, 5, 7)
+            .candidates
+            .into_iter()
+            .map(|c| c.text)
+            .collect();
+        for c in &v.concepts {
+            for terms in &c.terms {
+                texts.push(format!("Vi söker {} och mer", terms.join(", ")));
+            }
+        }
+        let mut analyzers = Analyzers::default();
+        let mut found = 0;
+        for text in &texts {
+            let words = analyzers.analyse(text);
+            for lang in Lang::ALL {
+                let mut fast = BTreeSet::new();
+                v.concepts_in_tokens(lang, &words[lang.index()], &mut fast);
+                assert_eq!(fast, every_run(lang, &words[lang.index()]), "{text}");
+                found += fast.len();
+            }
+        }
+        assert!(longest >= 3, "terms of several words: {longest}");
+        assert!(found > texts.len(), "{found} concepts found");
     }
 }
