@@ -595,11 +595,9 @@ fn a_record_written_again_is_in_the_index_once() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// The filter terms found through the kept bit sets retrieve exactly what the same terms as
-/// posting lists retrieve, over several segments, with deleted records, and again after more
-/// commits (sets of segments gone are forgotten, new ones read).
-#[test]
-fn the_filter_through_bit_sets_retrieves_what_the_posting_lists_retrieve() {
+/// 900 generated candidates in three segments (three commits), every `step`-th of each
+/// segment deleted.
+fn in_three_segments(step: usize) -> (SearchIndex, Vec<Entity>) {
     let index = SearchIndex::in_memory().expect("index");
     let all = corpus(900);
     let mut analyzers = Analyzers::default();
@@ -607,11 +605,20 @@ fn the_filter_through_bit_sets_retrieves_what_the_posting_lists_retrieve() {
         for e in part {
             index.upsert(e.clone(), &mut analyzers).expect("upsert");
         }
-        for e in part.iter().step_by(11) {
+        for e in part.iter().step_by(step) {
             index.delete(Kind::Candidate, &e.id);
         }
         index.commit(1 + round as i64).expect("commit");
     }
+    (index, all)
+}
+
+/// The filter terms found through the kept bit sets retrieve exactly what the same terms as
+/// posting lists retrieve, over several segments, with deleted records, and again after more
+/// commits (sets of segments gone are forgotten, new ones read).
+#[test]
+fn the_filter_through_bit_sets_retrieves_what_the_posting_lists_retrieve() {
+    let (index, all) = in_three_segments(11);
     let filters: [(&[&str], &[&[&str]]); 6] = [
         (&["ktp"], &[]),
         (
@@ -686,18 +693,8 @@ fn the_filter_through_bit_sets_retrieves_what_the_posting_lists_retrieve() {
 #[test]
 fn the_text_query_scores_what_the_boolean_query_scores() {
     use tantivy::query::BoostQuery;
-    let index = SearchIndex::in_memory().expect("index");
-    let all = corpus(900);
+    let (index, _) = in_three_segments(13);
     let mut analyzers = Analyzers::default();
-    for (round, part) in all.chunks(300).enumerate() {
-        for e in part {
-            index.upsert(e.clone(), &mut analyzers).expect("upsert");
-        }
-        for e in part.iter().step_by(13) {
-            index.delete(Kind::Candidate, &e.id);
-        }
-        index.commit(1 + round as i64).expect("commit");
-    }
     let term = |(t, boost): &(Term, Score)| -> Box<dyn Query> {
         let q: Box<dyn Query> = Box::new(TermQuery::new(t.clone(), IndexRecordOption::WithFreqs));
         if *boost == 1.0 {
