@@ -110,12 +110,10 @@ fn corpus(n: usize) -> Vec<Entity> {
         .collect()
 }
 
-#[test]
-fn the_fast_path_returns_exactly_what_scoring_every_record_returns() {
-    let index = SearchIndex::in_memory().expect("index");
-    add(&index, corpus(600));
-    index.commit(1).expect("commit");
-    let needs = [
+/// Four needs: Norwegian welding, Arabic CAD, accounting without a language, a sawmill by
+/// its name only.
+fn four_needs() -> [Entity; 4] {
+    [
         need(
             "n1",
             "NO-5025",
@@ -132,7 +130,15 @@ fn the_fast_path_returns_exactly_what_scoring_every_record_returns() {
             &[],
         ),
         need("n4", "SE-2062", "Sågverk", &[], &[]),
-    ];
+    ]
+}
+
+#[test]
+fn the_fast_path_returns_exactly_what_scoring_every_record_returns() {
+    let index = SearchIndex::in_memory().expect("index");
+    add(&index, corpus(600));
+    index.commit(1).expect("commit");
+    let needs = four_needs();
     for mut n in needs {
         for (remote, target) in [(false, false), (true, true)] {
             n.remote_ok = remote;
@@ -737,24 +743,7 @@ fn the_text_query_scores_what_the_boolean_query_scores() {
         f.sort_unstable();
         f
     };
-    let needs = [
-        need(
-            "n1",
-            "NO-5025",
-            "Sveiser",
-            &["sveising", "CNC"],
-            &[("nb", 4)],
-        ),
-        need("n2", "SE-2085", "CAD och arabiska", &["CAD"], &[("ar", 4)]),
-        need(
-            "n3",
-            "SE-1780",
-            "Redovisning och dataanalys, regnskap",
-            &["redovisning", "dataanalys"],
-            &[],
-        ),
-        need("n4", "SE-2062", "Sågverk och turism", &[], &[("sv", 3)]),
-    ];
+    let needs = four_needs();
     let mut compared = 0;
     for n in needs {
         let (prepared, words) = Prepared::analysed(n, &mut analyzers);
