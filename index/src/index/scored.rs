@@ -136,8 +136,10 @@ impl ScoredWeight {
             let result = (|| {
                 for (term, weight) in lead {
                     self.walk(reader, term, weight, boost, |doc, score| {
-                        if passes(doc) {
-                            let d = doc as usize;
+                        // A document past the segment's end (never written by tantivy) would
+                        // index past the arrays: passed over, not a panic.
+                        let d = doc as usize;
+                        if d < max_doc && passes(doc) {
                             sum[d] += score;
                             found[d / 64] |= 1 << (d % 64);
                         }
@@ -146,7 +148,7 @@ impl ScoredWeight {
                 for (term, weight) in more {
                     self.walk(reader, term, weight, boost, |doc, score| {
                         let d = doc as usize;
-                        if found[d / 64] & (1 << (d % 64)) != 0 {
+                        if d < max_doc && found[d / 64] & (1 << (d % 64)) != 0 {
                             extra[d] += score;
                         }
                     })?;
