@@ -69,6 +69,13 @@ impl Cache {
     }
 }
 
+/// Whether the bit of `doc` is set in `words` (none past their end).
+pub(super) fn holds(words: &[u64], doc: DocId) -> bool {
+    words
+        .get((doc / 64) as usize)
+        .is_some_and(|w| w & (1 << (doc % 64)) != 0)
+}
+
 fn words_for(max_doc: DocId) -> usize {
     (max_doc as usize).div_ceil(64)
 }
@@ -149,7 +156,7 @@ impl Weight for Gates {
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
         let bits = self.bits(reader)?;
-        if Bits::holds(&bits, doc) {
+        if holds(&bits, doc) {
             Ok(Explanation::new("filter terms", 0.0))
         } else {
             Err(tantivy::TantivyError::InvalidArgument(format!(
@@ -181,12 +188,6 @@ impl Bits {
         };
         b.next_set();
         b
-    }
-
-    fn holds(words: &[u64], doc: DocId) -> bool {
-        words
-            .get((doc / 64) as usize)
-            .is_some_and(|w| w & (1 << (doc % 64)) != 0)
     }
 
     /// Moves to the lowest bit of `rest`, or of a later word.

@@ -12,7 +12,7 @@
 //! the same order as its union sums them, so they are the same numbers
 //! (`tests::the_text_query_scores_what_the_boolean_query_scores`).
 
-use super::gates::Gates;
+use super::gates::{holds, Gates};
 use std::cell::RefCell;
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::query::{Bm25Weight, EnableScoring, Explanation, Query, Scorer, Weight};
@@ -100,12 +100,7 @@ impl ScoredWeight {
             Some(g) => Some(g.bits(reader)?),
             None => None,
         };
-        let passes = |doc: DocId| {
-            filter.as_ref().is_none_or(|f| {
-                f.get((doc / 64) as usize)
-                    .is_some_and(|w| w & (1 << (doc % 64)) != 0)
-            })
-        };
+        let passes = |doc: DocId| filter.as_ref().is_none_or(|f| holds(f, doc));
         let (lead, more) = if self.required.is_empty() {
             (&self.optional, &[][..])
         } else {
@@ -148,7 +143,8 @@ impl ScoredWeight {
                 for (term, weight) in more {
                     self.walk(reader, term, weight, boost, |doc, score| {
                         let d = doc as usize;
-                        if d < max_doc && found[d / 64] & (1 << (d % 64)) != 0 {
+                        // Only documents below `max_doc` are ever found.
+                        if holds(found, doc) {
                             extra[d] += score;
                         }
                     })?;
